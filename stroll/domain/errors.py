@@ -1,0 +1,36 @@
+"""Errors of the domain layer: each names what failed, on which record and why."""
+from __future__ import annotations
+
+
+class StrollError(Exception):
+    """Base of every error stroll raises on purpose."""
+
+    code = "stroll_error"
+
+
+class ValidationError(StrollError):
+    """A record field holds a value the rules do not allow."""
+
+    code = "invalid_record"
+
+    def __init__(self, record_type: str, field: str, reason: str, record_id: str | None = None):
+        self.record_type = record_type
+        self.field = field
+        self.reason = reason
+        self.record_id = record_id
+        where = f"{record_type}.{field}"
+        if record_id:
+            where += f" (id {record_id})"
+        super().__init__(f"{where}: {reason}")
+
+    def as_dict(self) -> dict:
+        return {"record_type": self.record_type, "field": self.field,
+                "reason": self.reason, "record_id": self.record_id}
+
+
+class UnknownRecordType(StrollError):
+    code = "unknown_record_type"
+
+    def __init__(self, record_type: str):
+        self.record_type = record_type
+        super().__init__(f"unknown record type {record_type!r}")

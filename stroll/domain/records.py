@@ -1,0 +1,358 @@
+"""The records stroll keeps, synced between devices and the server.
+
+Every record is a dataclass with a client-generated UUID ``id``. Field metadata
+carries the rules the generic validator applies:
+
+- ``choices``: the closed list a value (or each item of a list) must come from;
+- ``required``: must be present and non-empty;
+- ``sensitive``: survivor contact details and narratives, which only users with
+  the right scope may receive (the server strips them for everyone else);
+- ``lat`` / ``lon``: a coordinate, range-checked.
+
+``merge`` on the class says how the server combines concurrent writes:
+``append`` (written once, never edited: a later write of the same id is a
+duplicate), ``fields`` (per-field last-writer-wins on the server's receive order).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from . import taxonomy as tx
+from .errors import UnknownRecordType, ValidationError
+from .ids import is_uuid, new_id
+
+
+def _f(default: Any = None, *, choices=None, required=False, sensitive=False, kind=None):
+    meta = {"choices": choices, "required": required, "sensitive": sensitive, "kind": kind}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def now_iso() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def parse_time(value: str) -> datetime:
+    dt = datetime.fromisoformat(value)
+    return dt if dt.tzinfo else dt.astimezone()
+
+
+@dataclass
+class Record:
+    TYPE: ClassVar[str] = ""
+    MERGE: ClassVar[str] = "fields"
+
+    id: str = field(default_factory=new_id)
+
+    # ---- generic behaviour -------------------------------------------------
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Record":
+        if not isinstance(data, dict):
+            raise ValidationError(cls.TYPE, "*", "record must be an object")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValidationError(cls.TYPE, unknown[0], "unknown field", data.get("id"))
+        rec = cls(**data)
+        rec.validate()
+        return rec
+
+    @classmethod
+    def sensitive_fields(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("sensitive"))
+
+    def fail(self, field_name: str, reason: str):
+        raise ValidationError(self.TYPE, field_name, reason, self.id)
+
+    def validate(self) -> "Record":
+        if not isinstance(self.id, str) or not is_uuid(self.id):
+            self.fail("id", f"must be a UUID, got {self.id!r}")
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            meta = f.metadata
+            if meta.get("required") and value in (None, "", [], {}):
+                self.fail(f.name, "is required")
+            if value is None:
+                continue
+            if f.type in ("list", "dict") and not isinstance(value, list if f.type == "list" else dict):
+                self.fail(f.name, f"must be a {'list' if f.type == 'list' else 'mapping'}, got {type(value).__name__}")
+            kind = meta.get("kind")
+            if kind == "lat" and not _in_range(value, -90, 90):
+                self.fail(f.name, f"latitude out of range (-90..90): {value!r}")
+            if kind == "lon" and not _in_range(value, -180, 180):
+                self.fail(f.name, f"longitude out of range (-180..180): {value!r}")
+            if kind == "time":
+                if not isinstance(value, str):
+                    self.fail(f.name, f"must be an ISO 8601 time, got {value!r}")
+                try:
+                    parse_time(value)
+                except ValueError:
+                    self.fail(f.name, f"not an ISO 8601 time: {value!r}")
+            if kind == "count" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                self.fail(f.name, f"must be a whole number >= 0, got {value!r}")
+            if kind == "bool" and not isinstance(value, bool):
+                self.fail(f.name, f"must be true or false, got {value!r}")
+            if kind == "text" and not isinstance(value, str):
+                self.fail(f.name, f"must be text, got {type(value).__name__}")
+            choices = meta.get("choices")
+            if choices is not None:
+                items = value if isinstance(value, list) else [value]
+                if isinstance(value, list) and len(set(value)) != len(value):
+                    self.fail(f.name, "lists a value twice")
+                for item in items:
+                    if item not in choices:
+                        self.fail(f.name, f"unknown value {item!r} (allowed: {', '.join(choices)})")
+        self.check()
+        return self
+
+    def check(self) -> None:
+        """Rules across fields; subclasses override."""
+
+
+def _in_range(value, lo, hi) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and lo <= value <= hi
+
+
+def _check_order(rec: Record, start_field: str, end_field: str):
+    start, end = getattr(rec, start_field), getattr(rec, end_field)
+    if start and end and parse_time(end) < parse_time(start):
+        rec.fail(end_field, f"ends before it starts ({end} < {start})")
+
+
+# ---- places and people -------------------------------------------------------
+
+@dataclass
+class Neighborhood(Record):
+    TYPE: ClassVar[str] = "neighborhood"
+    name: str = _f("", required=True, kind="text")
+    city: str = _f("", kind="text")
+    center_lat: float = _f(None, required=True, kind="lat")
+    center_lon: float = _f(None, required=True, kind="lon")
+    bbox: list = _f([])  # [[south, west], [north, east]]
+
+
+@dataclass
+class Route(Record):
+    """A planned walking route: a polyline of [lat, lon] vertices along real streets."""
+    TYPE: ClassVar[str] = "route"
+    neighborhood_id: str = _f(None, required=True)
+    name: str = _f("", required=True, kind="text")
+    description: str = _f("", kind="text")
+    path: list = _f([], required=True)
+
+    def check(self):
+        if len(self.path) < 2:
+            self.fail("path", "needs at least 2 points")
+        for i, pt in enumerate(self.path):
+            if not (isinstance(pt, (list, tuple)) and len(pt) == 2
+                    and _in_range(pt[0], -90, 90) and _in_range(pt[1], -180, 180)):
+                self.fail("path", f"point {i} is not a valid [lat, lon]: {pt!r}")
+
+
+@dataclass
+class Member(Record):
+    TYPE: ClassVar[str] = "member"
+    name: str = _f("", required=True, kind="text")
+    role: str = _f("volunteer", choices=tx.MEMBER_ROLES)
+    neighborhood_id: str | None = _f(None)
+    languages: list = _f([], choices=tx.SPOKEN_LANGUAGES)
+    trained_lead: bool = _f(False, kind="bool")
+    phone: str = _f("", sensitive=True, kind="text")
+
+
+@dataclass
+class Merchant(Record):
+    TYPE: ClassVar[str] = "merchant"
+    neighborhood_id: str = _f(None, required=True)
+    name: str = _f("", required=True, kind="text")
+    category: str = _f("other", kind="text")
+    address: str = _f("", kind="text")
+    lat: float = _f(None, required=True, kind="lat")
+    lon: float = _f(None, required=True, kind="lon")
+    languages: list = _f([], choices=tx.SPOKEN_LANGUAGES)
+    contact_name: str = _f("", kind="text")
+    notes: str = _f("", kind="text")
+    created_at: str = _f(None, kind="time")
+
+
+# ---- patrols ------------------------------------------------------------------
+
+@dataclass
+class Stroll(Record):
+    """One patrol walked by a group: one record for the whole team."""
+    TYPE: ClassVar[str] = "stroll"
+    neighborhood_id: str = _f(None, required=True)
+    route_id: str | None = _f(None)
+    shift_id: str | None = _f(None)
+    team: list = _f([], required=True)  # [{"member_id": id|None, "name": str, "lead": bool}]
+    started_at: str = _f(None, required=True, kind="time")
+    ended_at: str | None = _f(None, kind="time")
+    status: str = _f("active", choices=tx.STROLL_STATUS)
+    tallies: dict = _f({})
+    distance_m: float = _f(0.0)
+    notes: str = _f("", kind="text")
+
+    def check(self):
+        _check_order(self, "started_at", "ended_at")
+        for i, person in enumerate(self.team):
+            if not isinstance(person, dict) or not str(person.get("name", "")).strip():
+                self.fail("team", f"member {i} has no name")
+        for key, value in self.tallies.items():
+            if key not in tx.TALLIES:
+                self.fail("tallies", f"unknown tally {key!r} (allowed: {', '.join(tx.TALLIES)})")
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                self.fail("tallies", f"{key} must be a whole number >= 0, got {value!r}")
+        if self.status == "ended" and not self.ended_at:
+            self.fail("ended_at", "is required when the stroll has ended")
+
+
+@dataclass
+class TrackChunk(Record):
+    """An append-only piece of a stroll's GPS track: many points, compactly encoded."""
+    TYPE: ClassVar[str] = "track_chunk"
+    MERGE: ClassVar[str] = "append"
+    stroll_id: str = _f(None, required=True)
+    seq: int = _f(0, kind="count")
+    points: str = _f("", required=True, kind="text")  # stroll.domain.geo.encode_track
+    point_count: int = _f(0, kind="count")
+    started_at: str = _f(None, kind="time")
+    ended_at: str | None = _f(None, kind="time")
+
+    def check(self):
+        _check_order(self, "started_at", "ended_at")
+
+
+@dataclass
+class CheckIn(Record):
+    TYPE: ClassVar[str] = "check_in"
+    MERGE: ClassVar[str] = "append"
+    merchant_id: str = _f(None, required=True)
+    stroll_id: str | None = _f(None)
+    status: str = _f("all_good", choices=tx.CHECK_IN_STATUS)
+    note: str = _f("", kind="text")
+    language: str | None = _f(None, choices=tx.SPOKEN_LANGUAGES)
+    at: str = _f(None, required=True, kind="time")
+    lat: float | None = _f(None, kind="lat")
+    lon: float | None = _f(None, kind="lon")
+
+
+@dataclass
+class Incident(Record):
+    """A street incident, survivor-centered (see DESIGN.md, Incidents)."""
+    TYPE: ClassVar[str] = "incident"
+    stroll_id: str | None = _f(None)
+    neighborhood_id: str | None = _f(None)
+    occurred_at: str = _f(None, required=True, kind="time")
+    time_approximate: bool = _f(False, kind="bool")
+    harm_types: list = _f([], required=True, choices=tx.HARM_TYPES)
+    harm_other: str = _f("", kind="text")
+    motivations: list = _f([], choices=tx.MOTIVATIONS)
+    site_type: str | None = _f(None, choices=tx.SITE_TYPES)
+    lat: float | None = _f(None, kind="lat")
+    lon: float | None = _f(None, kind="lon")
+    location_precision: str = _f("exact", choices=tx.LOCATION_PRECISION)
+    cross_streets: str = _f("", kind="text")
+    reporter_role: str | None = _f(None, choices=tx.REPORTER_ROLES)
+    affected_age_band: str | None = _f(None, choices=tx.AGE_BANDS)
+    affected_language: str | None = _f(None, choices=tx.SPOKEN_LANGUAGES)
+    needs_interpreter: bool = _f(False, kind="bool")
+    survivor_name: str = _f("", sensitive=True, kind="text")
+    narrative: str = _f("", sensitive=True, kind="text")
+    narrative_language: str | None = _f(None, choices=tx.SPOKEN_LANGUAGES)
+    injuries: bool = _f(False, kind="bool")
+    injuries_note: str = _f("", sensitive=True, kind="text")
+    police_involved: str = _f("unknown", choices=tx.POLICE_INVOLVEMENT)
+    actions_taken: list = _f([], choices=tx.ACTIONS_TAKEN)
+    actions_note: str = _f("", kind="text")
+    consent_contact: bool = _f(False, kind="bool")
+    contact_channel: str | None = _f(None, choices=tx.CONTACT_CHANNELS, sensitive=True)
+    contact_value: str = _f("", sensitive=True, kind="text")
+    contact_language: str | None = _f(None, choices=tx.SPOKEN_LANGUAGES, sensitive=True)
+    contact_safe_times: str = _f("", sensitive=True, kind="text")
+    share_with_partner: str = _f("", kind="text")
+    include_in_aggregate: bool = _f(True, kind="bool")
+    publish_anonymized: bool = _f(False, kind="bool")
+    referral_needs: list = _f([], choices=tx.REFERRAL_NEEDS)
+    quick: bool = _f(False, kind="bool")  # logged through the quick path; completion pending
+    reported_by: str | None = _f(None)
+    reported_at: str = _f(None, kind="time")
+
+    def check(self):
+        if (self.lat is None) != (self.lon is None):
+            self.fail("lat" if self.lat is None else "lon", "latitude and longitude come together")
+        if "other_safety_concern" in self.harm_types and not self.harm_other.strip() and not self.quick:
+            self.fail("harm_other", "describe the 'other safety concern'")
+        if self.consent_contact and not self.contact_channel:
+            self.fail("contact_channel", "is required when the person agreed to be contacted")
+        if self.contact_channel and not self.consent_contact:
+            self.fail("contact_channel", "set without consent to be contacted")
+
+
+@dataclass
+class FollowUp(Record):
+    """Follow-up of an incident with the survivor. Edited by coordinators: per-field merge."""
+    TYPE: ClassVar[str] = "follow_up"
+    incident_id: str = _f(None, required=True)
+    assignee_id: str | None = _f(None)
+    status: str = _f("new", choices=tx.FOLLOW_UP_STATUS)
+    next_action_date: str | None = _f(None, kind="time")
+    outcome: str = _f("", sensitive=True, kind="text")
+    notes: str = _f("", sensitive=True, kind="text")
+    updated_at: str = _f(None, kind="time")
+
+
+# ---- shifts -------------------------------------------------------------------
+
+@dataclass
+class Shift(Record):
+    TYPE: ClassVar[str] = "shift"
+    neighborhood_id: str = _f(None, required=True)
+    route_id: str | None = _f(None)
+    title: str = _f("", required=True, kind="text")
+    starts_at: str = _f(None, required=True, kind="time")
+    ends_at: str = _f(None, required=True, kind="time")
+    capacity: int = _f(4, kind="count")
+    needs_lead: bool = _f(True, kind="bool")
+    meeting_point: str = _f("", kind="text")
+
+    def check(self):
+        _check_order(self, "starts_at", "ends_at")
+        if self.capacity < 1:
+            self.fail("capacity", "must be at least 1")
+
+
+@dataclass
+class Signup(Record):
+    """A request for a place on a shift. The server decides: confirmed, waitlisted or refused."""
+    TYPE: ClassVar[str] = "signup"
+    shift_id: str = _f(None, required=True)
+    member_id: str = _f(None, required=True)
+    status: str = _f("requested", choices=tx.SIGNUP_STATUS)
+    requested_at: str = _f(None, required=True, kind="time")
+    decided_at: str | None = _f(None, kind="time")
+    reason: str = _f("", kind="text")
+
+
+RECORD_TYPES: dict[str, type[Record]] = {
+    cls.TYPE: cls
+    for cls in (Neighborhood, Route, Member, Merchant, Stroll, TrackChunk, CheckIn,
+                Incident, FollowUp, Shift, Signup)
+}
+
+
+def record_class(record_type: str) -> type[Record]:
+    try:
+        return RECORD_TYPES[record_type]
+    except KeyError:
+        raise UnknownRecordType(record_type) from None
+
+
+def from_dict(record_type: str, data: dict) -> Record:
+    return record_class(record_type).from_dict(data)

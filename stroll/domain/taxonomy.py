@@ -1,0 +1,71 @@
+"""Codes of the incident taxonomy and other closed lists.
+
+Codes are stable English identifiers; what a person reads comes from the locale
+catalogs (key ``<list>.<code>``). Sources: Stop AAPI Hate national report
+categories and the coalitions' own list of harms beyond hate crimes.
+"""
+from __future__ import annotations
+
+HARM_TYPES = (
+    "verbal_harassment",       # verbal or written harassment
+    "physical_assault",
+    "coughed_spat_on",
+    "shunning",                # avoidance / shunning
+    "vandalism",               # vandalism or graffiti
+    "theft_robbery",
+    "online_harassment",
+    "discrimination_workplace",
+    "discrimination_refused_service",
+    "discrimination_transport",
+    "discrimination_housing",  # includes eviction
+    "discrimination_school",
+    "discrimination_government",
+    "gender_based_harassment",  # gender-based or sexual harassment
+    "wage_theft",              # wage theft or labor exploitation
+    "other_safety_concern",
+)
+
+MOTIVATIONS = (
+    "race", "ethnicity", "gender", "religion", "age", "language",
+    "immigration_status", "sexual_orientation", "disability", "unsure",
+)
+
+SITE_TYPES = (
+    "street", "business", "transit", "park", "residence", "workplace",
+    "school", "online", "government", "other",
+)
+
+REPORTER_ROLES = ("survivor", "witness", "ambassador", "merchant")
+
+AGE_BANDS = ("under_18", "18_29", "30_44", "45_59", "60_74", "75_plus", "unknown")
+
+POLICE_INVOLVEMENT = ("no", "called", "present", "report_filed", "unknown")
+
+CONTACT_CHANNELS = ("phone", "text", "email", "in_person")
+
+REFERRAL_NEEDS = (
+    "medical", "mental_health", "legal", "victim_compensation", "housing", "labor",
+    "gbv_advocate", "interpreter", "escort", "repair",
+)
+
+ACTIONS_TAKEN = (
+    "checked_on_person", "de_escalated", "escorted", "gave_resources", "interpreted",
+    "called_911", "first_aid", "documented", "referred", "other",
+)
+
+LOCATION_PRECISION = ("exact", "block", "neighborhood")
+
+FOLLOW_UP_STATUS = ("new", "contacted", "referred", "closed")
+
+CHECK_IN_STATUS = ("all_good", "concern", "needs_follow_up")
+
+MEMBER_ROLES = ("ambassador", "volunteer", "coordinator")
+
+STROLL_STATUS = ("active", "paused", "ended")
+
+SIGNUP_STATUS = ("requested", "confirmed", "waitlisted", "refused", "cancelled")
+
+TALLIES = ("greetings", "escorts", "cleanups", "referrals")
+
+# Languages people speak (for merchants, members, survivors). "yue" is Cantonese.
+SPOKEN_LANGUAGES = ("en", "yue", "zh-Hant", "zh-Hans", "cmn", "vi", "es", "tl", "ko", "km", "other")

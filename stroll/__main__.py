@@ -1,0 +1,5 @@
+import sys
+
+from stroll.cli import main
+
+sys.exit(main())

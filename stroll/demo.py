@@ -1,0 +1,174 @@
+"""Demo data: three real neighborhoods with real street geometry, fictitious people
+and merchants, a week of shifts and a few past strolls with GPS tracks.
+
+Reads ``assets/demo/*.json``. Ids are derived from the files' slugs (UUID v5) so
+seeding twice gives the same records. Reference data (neighborhoods, routes,
+merchants, members, shifts) is written without outbox entries, as if it had come
+from the server; the past strolls are this device's own and wait in the outbox.
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+import uuid
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from stroll.domain import (CheckIn, Incident, Member, Merchant, Neighborhood, Route, Shift,
+                           Signup, Stroll, TrackChunk)
+from stroll.domain.geo import Fix, encode_track, track_length_m
+from stroll.settings import ASSETS_DIR
+from stroll.store import Store
+
+_NS = uuid.UUID("6f1c2b1e-93b4-4d8e-9a53-57a0d1c0de00")
+CHUNK_POINTS = 200
+
+
+def demo_id(kind: str, slug: str) -> str:
+    return str(uuid.uuid5(_NS, f"{kind}:{slug}"))
+
+
+def _load(name: str, folder: Path) -> list[dict]:
+    return json.loads((folder / name).read_text(encoding="utf-8"))
+
+
+def walk(path: list[list[float]], start: datetime, rng: random.Random,
+         step_m: float = 5.0, speed_mps: float = 1.2) -> list[Fix]:
+    """GPS fixes of a walk along ``path``: a fix every ``step_m`` metres, with noise."""
+    fixes: list[Fix] = []
+    t = start.timestamp()
+    for (lat1, lon1), (lat2, lon2) in zip(path, path[1:]):
+        seg = track_length_m([(lat1, lon1), (lat2, lon2)])
+        n = max(1, int(seg // step_m))
+        for i in range(n):
+            f = i / n
+            jitter_lat = rng.gauss(0, 1.0) / 111_000
+            jitter_lon = rng.gauss(0, 1.0) / (111_000 * math.cos(math.radians(lat1)))
+            fixes.append(Fix(lat1 + (lat2 - lat1) * f + jitter_lat,
+                             lon1 + (lon2 - lon1) * f + jitter_lon,
+                             t, rng.choice((4.0, 5.0, 6.0, 8.0))))
+            t += seg / n / speed_mps
+    fixes.append(Fix(path[-1][0], path[-1][1], t, 5.0))
+    return fixes
+
+
+def track_chunks(stroll_id: str, fixes: list[Fix]) -> list[TrackChunk]:
+    chunks = []
+    for seq, i in enumerate(range(0, len(fixes), CHUNK_POINTS)):
+        part = fixes[i:i + CHUNK_POINTS]
+        chunks.append(TrackChunk(
+            id=demo_id("track_chunk", f"{stroll_id}:{seq}"), stroll_id=stroll_id, seq=seq,
+            points=encode_track(part), point_count=len(part),
+            started_at=_iso(part[0].t), ended_at=_iso(part[-1].t)))
+    return chunks
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
+
+
+def seed(store: Store, today: date | None = None, folder: Path | None = None) -> dict:
+    """Fill ``store`` with the demo data. Returns counts per record type."""
+    folder = folder or ASSETS_DIR / "demo"
+    today = today or date.today()
+    tz = datetime.now().astimezone().tzinfo
+    rng = random.Random(7)
+
+    hoods = [Neighborhood(id=demo_id("neighborhood", n["id"]), name=n["name"], city=n["city"],
+                          center_lat=n["center"][0], center_lon=n["center"][1], bbox=n["bbox"])
+             for n in _load("neighborhoods.json", folder)]
+    routes = [Route(id=demo_id("route", r["id"]),
+                    neighborhood_id=demo_id("neighborhood", r["neighborhood_id"]),
+                    name=r["name"], description=r.get("description", ""), path=r["path"])
+              for r in _load("routes.json", folder)]
+    merchants = [Merchant(id=demo_id("merchant", m["id"]),
+                          neighborhood_id=demo_id("neighborhood", m["neighborhood_id"]),
+                          name=m["name"], category=m.get("category", "other"),
+                          address=m.get("address", ""), lat=m["location"][0],
+                          lon=m["location"][1], languages=m.get("languages", []),
+                          contact_name=m.get("contact_name", ""), notes=m.get("notes", ""))
+                 for m in _load("merchants.json", folder)]
+    members = [Member(id=demo_id("member", m["id"]), name=m["name"], role=m["role"],
+                      neighborhood_id=demo_id("neighborhood", m["neighborhood_id"]),
+                      languages=m.get("languages", []), trained_lead=m.get("trained_lead", False),
+                      phone=m.get("phone", ""))
+               for m in _load("members.json", folder)]
+
+    shifts: list[Shift] = []
+    for tpl in _load("shift_templates.json", folder):
+        for offset in range(7):
+            day = today + timedelta(days=offset)
+            if day.weekday() != tpl["weekday"]:
+                continue
+            hh, mm = (int(x) for x in tpl["start"].split(":"))
+            start = datetime.combine(day, time(hh, mm), tz)
+            shifts.append(Shift(
+                id=demo_id("shift", f"{tpl['id']}:{day.isoformat()}"),
+                neighborhood_id=demo_id("neighborhood", tpl["neighborhood_id"]),
+                route_id=demo_id("route", tpl["route_id"]) if tpl.get("route_id") else None,
+                title=tpl["title"], starts_at=start.isoformat(timespec="minutes"),
+                ends_at=(start + timedelta(minutes=tpl["duration_minutes"]))
+                .isoformat(timespec="minutes"),
+                capacity=tpl["capacity"], needs_lead=tpl.get("needs_lead", True),
+                meeting_point=tpl.get("meeting_point", "")))
+
+    by_hood: dict[str, list[Member]] = {}
+    for m in members:
+        by_hood.setdefault(m.neighborhood_id, []).append(m)
+    signups = []
+    for i, sh in enumerate(shifts):
+        crew = by_hood.get(sh.neighborhood_id, [])
+        take = min(len(crew), (i % 3) + 1, sh.capacity)
+        for m in crew[:take]:
+            signups.append(Signup(id=demo_id("signup", f"{sh.id}:{m.id}"), shift_id=sh.id,
+                                  member_id=m.id, status="confirmed",
+                                  requested_at=sh.starts_at, decided_at=sh.starts_at))
+
+    store.save_many([*hoods, *routes, *merchants, *members, *shifts, *signups], outbox=False)
+
+    # past strolls: one per route over the last days, walked by two or three members
+    own = []
+    for i, route in enumerate(routes):
+        crew = by_hood.get(route.neighborhood_id, [])
+        if len(crew) < 2:
+            continue
+        day = today - timedelta(days=1 + i % 6)
+        start = datetime.combine(day, time(17 + i % 2, 5 * (i % 6)), tz)
+        fixes = walk(route.path, start, rng)
+        leads = [m for m in crew if m.trained_lead][:1] or crew[:1]
+        team = leads + [m for m in crew if m not in leads][: 1 + i % 2]
+        sid = demo_id("stroll", route.id)
+        chunks = track_chunks(sid, fixes)
+        stroll = Stroll(
+            id=sid, neighborhood_id=route.neighborhood_id, route_id=route.id,
+            team=[{"member_id": m.id, "name": m.name, "lead": m.trained_lead} for m in team],
+            started_at=_iso(fixes[0].t), ended_at=_iso(fixes[-1].t), status="ended",
+            tallies={"greetings": 8 + i * 3, "escorts": i % 3, "cleanups": 1 + i % 2,
+                     "referrals": i % 2},
+            distance_m=round(track_length_m([(f.lat, f.lon) for f in fixes]), 1))
+        own.append(stroll)
+        own.extend(chunks)
+        near = [m for m in merchants if m.neighborhood_id == route.neighborhood_id][:2 + i % 2]
+        for j, m in enumerate(near):
+            own.append(CheckIn(id=demo_id("check_in", f"{sid}:{m.id}"), merchant_id=m.id,
+                               stroll_id=sid, status=("all_good", "concern")[j == 1 and i % 3 == 0],
+                               note="", language=(m.languages or [None])[0],
+                               at=_iso(fixes[min(len(fixes) - 1, (j + 1) * 40)].t),
+                               lat=m.lat, lon=m.lon))
+        if i % 3 == 1:
+            mid = fixes[len(fixes) // 2]
+            own.append(Incident(id=demo_id("incident", sid), stroll_id=sid,
+                                neighborhood_id=route.neighborhood_id, occurred_at=_iso(mid.t),
+                                harm_types=["verbal_harassment"], motivations=["race"],
+                                site_type="street", lat=round(mid.lat, 4),
+                                lon=round(mid.lon, 4), location_precision="block",
+                                reporter_role="ambassador", actions_taken=["checked_on_person",
+                                                                           "de_escalated"],
+                                quick=True, reported_by=team[0].id, reported_at=_iso(mid.t)))
+    store.save_many(own, outbox=True)
+
+    counts: dict[str, int] = {}
+    for rec in [*hoods, *routes, *merchants, *members, *shifts, *signups, *own]:
+        counts[rec.TYPE] = counts.get(rec.TYPE, 0) + 1
+    return counts

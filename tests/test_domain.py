@@ -1,0 +1,125 @@
+"""Domain records: validation names the field and the reason."""
+from __future__ import annotations
+
+import pytest
+
+from stroll.domain import (RECORD_TYPES, Incident, Merchant, Route, Shift, Signup, Stroll,
+                           UnknownRecordType, ValidationError, from_dict, new_id, now_iso)
+from stroll.domain.ids import is_uuid
+
+
+def incident(**kw):
+    base = dict(occurred_at="2026-11-20T18:30:00-08:00", harm_types=["verbal_harassment"])
+    base.update(kw)
+    return Incident(**base)
+
+
+def test_new_ids_are_time_ordered_uuid7():
+    a, b = new_id(), new_id()
+    assert is_uuid(a) and a[14] == "7"
+    assert a < b
+
+
+def test_latitude_out_of_range_names_field_and_reason():
+    with pytest.raises(ValidationError) as e:
+        Merchant(neighborhood_id="n", name="Golden Lantern Bakery", lat=95.0, lon=-122.4).validate()
+    assert e.value.field == "lat"
+    assert "latitude out of range" in e.value.reason
+    assert "merchant.lat" in str(e.value)
+
+
+def test_unknown_harm_type_is_refused_with_allowed_values():
+    with pytest.raises(ValidationError) as e:
+        incident(harm_types=["rudeness"]).validate()
+    assert e.value.field == "harm_types"
+    assert "unknown value 'rudeness'" in e.value.reason
+    assert "wage_theft" in e.value.reason
+
+
+def test_incident_needs_at_least_one_harm_type():
+    with pytest.raises(ValidationError, match=r"incident.harm_types .*: is required"):
+        incident(harm_types=[]).validate()
+
+
+def test_harm_types_must_be_a_list_not_a_string():
+    with pytest.raises(ValidationError, match="must be a list"):
+        incident(harm_types="verbal_harassment").validate()
+
+
+def test_stroll_that_ends_before_it_starts_is_refused():
+    s = Stroll(neighborhood_id="n", team=[{"name": "A"}, {"name": "B"}],
+               started_at="2026-11-20T18:00:00-08:00", ended_at="2026-11-20T17:00:00-08:00")
+    with pytest.raises(ValidationError) as e:
+        s.validate()
+    assert e.value.field == "ended_at" and "ends before it starts" in e.value.reason
+
+
+def test_shift_end_before_start_and_zero_capacity_are_refused():
+    with pytest.raises(ValidationError, match="ends_at"):
+        Shift(neighborhood_id="n", title="Evening stroll", starts_at="2026-11-20T18:00:00",
+              ends_at="2026-11-20T17:00:00").validate()
+    with pytest.raises(ValidationError, match=r"shift.capacity .*: must be at least 1"):
+        Shift(neighborhood_id="n", title="Evening stroll", starts_at="2026-11-20T18:00:00",
+              ends_at="2026-11-20T19:00:00", capacity=0).validate()
+
+
+def test_contact_channel_requires_consent_to_be_contacted():
+    with pytest.raises(ValidationError, match="set without consent"):
+        incident(contact_channel="text").validate()
+    with pytest.raises(ValidationError, match=r"contact_channel .*: is required when"):
+        incident(consent_contact=True).validate()
+    incident(consent_contact=True, contact_channel="text", contact_value="555-0101").validate()
+
+
+def test_survivor_contact_and_narrative_are_marked_sensitive():
+    sensitive = set(Incident.sensitive_fields())
+    assert {"narrative", "survivor_name", "contact_value", "contact_safe_times"} <= sensitive
+    assert "harm_types" not in sensitive and "lat" not in sensitive
+
+
+def test_from_dict_refuses_unknown_fields_and_types():
+    with pytest.raises(ValidationError, match="unknown field"):
+        from_dict("merchant", {"name": "x", "colour": "red"})
+    with pytest.raises(UnknownRecordType, match="'spaceship'"):
+        from_dict("spaceship", {})
+
+
+def test_every_record_type_round_trips_through_a_dict():
+    samples = {
+        "neighborhood": dict(name="SF Chinatown", center_lat=37.79, center_lon=-122.41),
+        "route": dict(neighborhood_id="n", name="Stockton", path=[[37.79, -122.40], [37.8, -122.4]]),
+        "member": dict(name="Mei Chan", languages=["yue", "en"], trained_lead=True),
+        "merchant": dict(neighborhood_id="n", name="Pho Corner", lat=47.6, lon=-122.31),
+        "stroll": dict(neighborhood_id="n", team=[{"name": "A"}, {"name": "B"}],
+                       started_at=now_iso(), tallies={"greetings": 3}),
+        "track_chunk": dict(stroll_id="s", points="??__", point_count=1, started_at=now_iso()),
+        "check_in": dict(merchant_id="m", at=now_iso(), status="concern"),
+        "incident": dict(occurred_at=now_iso(), harm_types=["wage_theft"]),
+        "follow_up": dict(incident_id="i", status="contacted"),
+        "shift": dict(neighborhood_id="n", title="t", starts_at="2026-11-20T18:00:00",
+                      ends_at="2026-11-20T20:00:00"),
+        "signup": dict(shift_id="s", member_id="m", requested_at=now_iso()),
+    }
+    assert set(samples) == set(RECORD_TYPES)
+    for rtype, data in samples.items():
+        rec = from_dict(rtype, data)
+        again = from_dict(rtype, rec.to_dict())
+        assert again == rec
+
+
+def test_route_path_points_are_checked():
+    with pytest.raises(ValidationError, match="point 1 is not a valid"):
+        Route(neighborhood_id="n", name="r", path=[[37.79, -122.4], [37.79]]).validate()
+
+
+def test_unknown_tally_and_negative_count_are_refused():
+    base = dict(neighborhood_id="n", team=[{"name": "A"}, {"name": "B"}], started_at=now_iso())
+    with pytest.raises(ValidationError, match="unknown tally 'hugs'"):
+        Stroll(tallies={"hugs": 1}, **base).validate()
+    with pytest.raises(ValidationError, match="greetings must be a whole number"):
+        Stroll(tallies={"greetings": -1}, **base).validate()
+
+
+def test_signup_status_comes_from_the_closed_list():
+    with pytest.raises(ValidationError, match="status"):
+        Signup(shift_id="s", member_id="m", requested_at=now_iso(), status="maybe").validate()

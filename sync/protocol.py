@@ -1,0 +1,525 @@
+"""The sync wire contract (docs/SYNC.md) as plain data: pure Python, no I/O, no framework.
+
+Both sides build and read messages with these classes: the device engine
+(``sync/client.py``) and the server (``sync/server/``). ``from_dict`` checks a
+decoded JSON body and raises a ``ProtocolError`` subclass naming the offending
+field (``entries[3].seq: must be an integer``); ``to_dict`` gives the JSON-ready
+dict. The HTTP status and error code of each failure are part of the contract,
+so they live here too (``ProtocolError.status`` / ``.code``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Optional
+
+from stroll.domain import RECORD_TYPES, StrollError
+
+# ---- versions, headers, limits ------------------------------------------------------
+
+PROTOCOL_VERSION = 1
+SUPPORTED_PROTOCOLS: frozenset[int] = frozenset({1})
+
+HEADER_PROTOCOL = "X-Stroll-Protocol"
+HEADER_APP = "X-Stroll-App"
+HEADER_AUTH = "Authorization"
+AUTH_SCHEME = "Bearer"
+# Sent (with the server's SYNC_COORDINATOR_KEY) to enroll a device as a coordinator.
+HEADER_ENROLL_KEY = "X-Stroll-Enroll-Key"
+
+MAX_BATCH_ENTRIES = 2000           # entries in one push
+MAX_BODY_BYTES = 8 * 1024 * 1024   # bytes of one request body
+DEFAULT_PULL_LIMIT = 500           # changes in one pull page when the device sends no limit
+MAX_PULL_LIMIT = 5000              # largest page a device may ask for
+
+OPS = ("upsert", "patch", "delete")
+PULL_OPS = ("upsert", "delete")
+RESULT_STATUSES = ("applied", "duplicate", "rejected")
+DECISIONS = ("confirmed", "waitlisted", "refused")
+ROLES = ("volunteer", "ambassador", "coordinator")
+
+# Error codes the server answers with (``ErrorBody.code``); see docs/SYNC.md.
+ERROR_CODES = {
+    "malformed_json": 400,        # body is not JSON
+    "invalid_header": 400,        # a required header is missing or not readable
+    "auth_required": 401,         # no, wrong or revoked token
+    "forbidden": 403,             # authenticated, but not allowed to do this
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "sequence_gap": 409,          # details.expected = the seq the server wants next
+    "body_too_large": 413,
+    "batch_too_large": 413,
+    "invalid_message": 422,       # JSON, but not the message the endpoint takes
+    "unknown_record_type": 422,
+    "unsupported_protocol": 426,  # message is shown to the user as is
+    "internal_error": 500,
+    "unavailable": 503,           # e.g. the database is unreachable: retry later
+}
+
+# ---- errors -------------------------------------------------------------------------
+
+
+class ProtocolError(StrollError):
+    """A message breaks the wire contract. ``field`` names where (``entries[3].seq``)."""
+
+    code = "invalid_message"
+    status = 422
+
+    def __init__(self, message: str, *, field: str | None = None,
+                 details: dict[str, Any] | None = None):
+        self.field = field
+        self.reason = message
+        self.details = dict(details or {})
+        if field is not None:
+            self.details.setdefault("field", field)
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+class InvalidMessage(ProtocolError):
+    code = "invalid_message"
+    status = 422
+
+
+class MalformedJSON(ProtocolError):
+    code = "malformed_json"
+    status = 400
+
+
+class InvalidHeader(ProtocolError):
+    code = "invalid_header"
+    status = 400
+
+
+class UnknownRecordTypeError(ProtocolError):
+    code = "unknown_record_type"
+    status = 422
+
+
+class BatchTooLarge(ProtocolError):
+    code = "batch_too_large"
+    status = 413
+
+
+class BodyTooLarge(ProtocolError):
+    code = "body_too_large"
+    status = 413
+
+
+class UnsupportedProtocol(ProtocolError):
+    code = "unsupported_protocol"
+    status = 426
+
+    def __init__(self, received: Any):
+        self.received = received
+        supported = sorted(SUPPORTED_PROTOCOLS)
+        super().__init__(
+            f"This app speaks sync protocol {received!r}, which this server does not support "
+            f"(it supports {', '.join(map(str, supported))}). Update the app or ask a "
+            "coordinator to update the server.",
+            details={"received": received, "supported": supported})
+
+
+# ---- validation helpers -------------------------------------------------------------
+
+
+def _obj(value: Any, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidMessage(f"must be an object, got {_kind(value)}", field=where)
+    return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _int(d: dict, key: str, where: str, *, minimum: int | None = None,
+         required: bool = True, default: int | None = None) -> int | None:
+    if key not in d or d[key] is None:
+        if required:
+            raise InvalidMessage("is required", field=where)
+        return default
+    v = d[key]
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise InvalidMessage(f"must be an integer, got {_kind(v)}", field=where)
+    if minimum is not None and v < minimum:
+        raise InvalidMessage(f"must be at least {minimum}, got {v}", field=where)
+    return v
+
+
+def _str(d: dict, key: str, where: str, *, required: bool = True,
+         choices: tuple[str, ...] | None = None, max_len: int = 200) -> str | None:
+    if key not in d or d[key] is None:
+        if required:
+            raise InvalidMessage("is required", field=where)
+        return None
+    v = d[key]
+    if not isinstance(v, str):
+        raise InvalidMessage(f"must be a string, got {_kind(v)}", field=where)
+    if required and not v:
+        raise InvalidMessage("must not be empty", field=where)
+    if len(v) > max_len:
+        raise InvalidMessage(f"is longer than {max_len} characters", field=where)
+    if choices is not None and v not in choices:
+        raise InvalidMessage(f"must be one of {', '.join(choices)}, got {v!r}", field=where)
+    return v
+
+
+def _unknown_keys(d: dict, allowed: set[str], where: str) -> None:
+    extra = sorted(k for k in d if k not in allowed)
+    if extra:
+        prefix = f"{where}." if where else ""
+        raise InvalidMessage("is not a field of this message", field=f"{prefix}{extra[0]}")
+
+
+def check_protocol(value: Any, field: str = HEADER_PROTOCOL) -> int:
+    """The protocol version a request claims, checked: raises UnsupportedProtocol.
+
+    For the header (default) accepts its text (``"1"``); missing or unreadable
+    raises InvalidHeader. For a body field (``field="protocol"``) the value must be
+    an integer."""
+    header = field == HEADER_PROTOCOL
+    if header and (value is None or (isinstance(value, str) and not value.strip())):
+        raise InvalidHeader(f"header {HEADER_PROTOCOL} is required (this server speaks "
+                            f"protocol {PROTOCOL_VERSION})", field=HEADER_PROTOCOL)
+    if header and isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise InvalidHeader(f"must be a whole number, got {value!r}",
+                                field=HEADER_PROTOCOL) from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidMessage(f"must be an integer, got {_kind(value)}", field=field)
+    if value not in SUPPORTED_PROTOCOLS:
+        raise UnsupportedProtocol(value)
+    return value
+
+
+# ---- messages -----------------------------------------------------------------------
+
+Op = Literal["upsert", "patch", "delete"]
+
+
+@dataclass
+class EnrollRequest:
+    """``POST /v1/devices``. ``role`` defaults to volunteer; enrolling a coordinator
+    device needs the server's enroll key (header X-Stroll-Enroll-Key)."""
+    device_name: str
+    member_id: Optional[str] = None
+    role: str = "volunteer"
+
+    def to_dict(self) -> dict:
+        return {"device_name": self.device_name, "member_id": self.member_id,
+                "role": self.role}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "EnrollRequest":
+        d = _obj(data, "body")
+        _unknown_keys(d, {"device_name", "member_id", "role"}, "")
+        return cls(device_name=_str(d, "device_name", "device_name"),
+                   member_id=_str(d, "member_id", "member_id", required=False),
+                   role=_str(d, "role", "role", required=False, choices=ROLES) or "volunteer")
+
+
+@dataclass
+class EnrollResponse:
+    device_id: str
+    token: str
+    role: str = "volunteer"
+
+    def to_dict(self) -> dict:
+        return {"device_id": self.device_id, "token": self.token, "role": self.role}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "EnrollResponse":
+        d = _obj(data, "body")
+        return cls(device_id=_str(d, "device_id", "device_id"),
+                   token=_str(d, "token", "token", max_len=500),
+                   role=_str(d, "role", "role", required=False, choices=ROLES) or "volunteer")
+
+
+@dataclass
+class PushEntry:
+    """One outbox entry. ``data`` is the whole record (upsert), the changed fields
+    (patch) or ignored (delete)."""
+    seq: int
+    type: str
+    id: str
+    op: Op = "upsert"
+    data: dict = field(default_factory=dict)
+    device_time: Optional[str] = None
+
+    def to_dict(self) -> dict:
+        return {"seq": self.seq, "type": self.type, "id": self.id, "op": self.op,
+                "data": self.data, "device_time": self.device_time}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "entry") -> "PushEntry":
+        d = _obj(data, where)
+        _unknown_keys(d, {"seq", "type", "id", "op", "data", "device_time"}, where)
+        seq = _int(d, "seq", f"{where}.seq", minimum=1)
+        rtype = _str(d, "type", f"{where}.type", max_len=64)
+        if rtype not in RECORD_TYPES:
+            raise UnknownRecordTypeError(
+                f"unknown record type {rtype!r} (known: {', '.join(sorted(RECORD_TYPES))})",
+                field=f"{where}.type")
+        rid = _str(d, "id", f"{where}.id", max_len=64)
+        op = _str(d, "op", f"{where}.op", choices=OPS)
+        body = d.get("data")
+        if body is None:
+            if op != "delete":
+                raise InvalidMessage(f"is required for op {op!r}", field=f"{where}.data")
+            body = {}
+        elif not isinstance(body, dict):
+            raise InvalidMessage(f"must be an object, got {_kind(body)}", field=f"{where}.data")
+        device_time = _str(d, "device_time", f"{where}.device_time", required=False,
+                           max_len=64)
+        return cls(seq=seq, type=rtype, id=rid, op=op, data=body, device_time=device_time)
+
+
+@dataclass
+class PushRequest:
+    device_id: str
+    entries: list[PushEntry]
+    app_version: Optional[str] = None
+    protocol: int = PROTOCOL_VERSION
+
+    def to_dict(self) -> dict:
+        return {"protocol": self.protocol, "app_version": self.app_version,
+                "device_id": self.device_id, "entries": [e.to_dict() for e in self.entries]}
+
+    @classmethod
+    def from_dict(cls, data: Any, *, max_entries: int = MAX_BATCH_ENTRIES) -> "PushRequest":
+        d = _obj(data, "body")
+        _unknown_keys(d, {"protocol", "app_version", "device_id", "entries"}, "")
+        protocol = check_protocol(d.get("protocol", PROTOCOL_VERSION), "protocol")
+        app_version = _str(d, "app_version", "app_version", required=False, max_len=64)
+        device_id = _str(d, "device_id", "device_id", max_len=64)
+        raw = d.get("entries")
+        if not isinstance(raw, list):
+            raise InvalidMessage(f"must be a list, got {_kind(raw)}" if raw is not None
+                                 else "is required", field="entries")
+        if len(raw) > max_entries:
+            raise BatchTooLarge(
+                f"{len(raw)} entries in one push; the most this server takes is {max_entries}: "
+                "send them in smaller batches",
+                field="entries", details={"max_entries": max_entries, "received": len(raw)})
+        entries = []
+        prev: PushEntry | None = None
+        for i, item in enumerate(raw):
+            e = PushEntry.from_dict(item, f"entries[{i}]")
+            if prev is not None and e.seq != prev.seq + 1:
+                raise InvalidMessage(
+                    f"must be {prev.seq + 1} (one more than entries[{i - 1}].seq): seqs in a "
+                    f"push are consecutive, got {e.seq}", field=f"entries[{i}].seq")
+            entries.append(e)
+            prev = e
+        return cls(device_id=device_id, entries=entries, app_version=app_version,
+                   protocol=protocol)
+
+
+@dataclass
+class Decision:
+    """The server's answer to a contended request (a shift sign-up)."""
+    status: Literal["confirmed", "waitlisted", "refused"]
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        return {"status": self.status, "reason": self.reason}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "decision") -> "Decision":
+        d = _obj(data, where)
+        return cls(status=_str(d, "status", f"{where}.status", choices=DECISIONS),
+                   reason=_str(d, "reason", f"{where}.reason", required=False,
+                               max_len=2000) or "")
+
+
+@dataclass
+class ErrorBody:
+    """The one error shape: ``{"error": {"code", "message", "details"}}``."""
+    code: str
+    message: str
+    details: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message,
+                          "details": self.details}}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "ErrorBody":
+        d = _obj(data, "body")
+        err = _obj(d.get("error"), "error")
+        details = err.get("details") or {}
+        if not isinstance(details, dict):
+            raise InvalidMessage(f"must be an object, got {_kind(details)}",
+                                 field="error.details")
+        return cls(code=_str(err, "code", "error.code", max_len=100),
+                   message=_str(err, "message", "error.message", max_len=100_000),
+                   details=details)
+
+
+@dataclass
+class PushResult:
+    seq: int
+    status: Literal["applied", "duplicate", "rejected"]
+    error: Optional[ErrorBody] = None       # why it was rejected
+    decision: Optional[Decision] = None     # for contended records (sign-ups)
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"seq": self.seq, "status": self.status}
+        if self.error is not None:
+            out["error"] = self.error.to_dict()["error"]
+        if self.decision is not None:
+            out["decision"] = self.decision.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "result") -> "PushResult":
+        d = _obj(data, where)
+        seq = _int(d, "seq", f"{where}.seq", minimum=1)
+        status = _str(d, "status", f"{where}.status", choices=RESULT_STATUSES)
+        error = None
+        if d.get("error") is not None:
+            error = ErrorBody.from_dict({"error": d["error"]})
+        decision = None
+        if d.get("decision") is not None:
+            decision = Decision.from_dict(d["decision"], f"{where}.decision")
+        return cls(seq=seq, status=status, error=error, decision=decision)
+
+
+@dataclass
+class PushResponse:
+    acked_through: int
+    results: list[PushResult]
+    server_time: str
+
+    def to_dict(self) -> dict:
+        return {"acked_through": self.acked_through,
+                "results": [r.to_dict() for r in self.results],
+                "server_time": self.server_time}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "PushResponse":
+        d = _obj(data, "body")
+        acked = _int(d, "acked_through", "acked_through", minimum=0)
+        raw = d.get("results")
+        if not isinstance(raw, list):
+            raise InvalidMessage(f"must be a list, got {_kind(raw)}", field="results")
+        return cls(acked_through=acked,
+                   results=[PushResult.from_dict(r, f"results[{i}]") for i, r in enumerate(raw)],
+                   server_time=_str(d, "server_time", "server_time", max_len=64))
+
+
+@dataclass
+class PullChange:
+    cursor: int
+    type: str
+    id: str
+    op: Literal["upsert", "delete"]
+    data: Optional[dict] = None   # None for a delete (tombstone)
+
+    def to_dict(self) -> dict:
+        return {"cursor": self.cursor, "type": self.type, "id": self.id, "op": self.op,
+                "data": self.data}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "change") -> "PullChange":
+        d = _obj(data, where)
+        cursor = _int(d, "cursor", f"{where}.cursor", minimum=1)
+        rtype = _str(d, "type", f"{where}.type", max_len=64)
+        rid = _str(d, "id", f"{where}.id", max_len=64)
+        op = _str(d, "op", f"{where}.op", choices=PULL_OPS)
+        body = d.get("data")
+        if op == "upsert" and not isinstance(body, dict):
+            raise InvalidMessage(f"must be an object, got {_kind(body)}", field=f"{where}.data")
+        return cls(cursor=cursor, type=rtype, id=rid, op=op,
+                   data=body if isinstance(body, dict) else None)
+
+
+@dataclass
+class PullResponse:
+    changes: list[PullChange]
+    next_cursor: int
+    has_more: bool = False
+
+    def to_dict(self) -> dict:
+        return {"changes": [c.to_dict() for c in self.changes],
+                "next_cursor": self.next_cursor, "has_more": self.has_more}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "PullResponse":
+        d = _obj(data, "body")
+        raw = d.get("changes")
+        if not isinstance(raw, list):
+            raise InvalidMessage(f"must be a list, got {_kind(raw)}", field="changes")
+        changes = [PullChange.from_dict(c, f"changes[{i}]") for i, c in enumerate(raw)]
+        next_cursor = _int(d, "next_cursor", "next_cursor", minimum=0)
+        has_more = d.get("has_more", False)
+        if not isinstance(has_more, bool):
+            raise InvalidMessage(f"must be true or false, got {_kind(has_more)}",
+                                 field="has_more")
+        prev = None
+        for i, c in enumerate(changes):
+            if prev is not None and c.cursor <= prev:
+                raise InvalidMessage(f"must be greater than changes[{i - 1}].cursor ({prev})",
+                                     field=f"changes[{i}].cursor")
+            prev = c.cursor
+        if prev is not None and next_cursor < prev:
+            raise InvalidMessage(f"must be at least the last change's cursor ({prev})",
+                                 field="next_cursor")
+        return cls(changes=changes, next_cursor=next_cursor, has_more=has_more)
+
+
+def parse_pull_query(after: Any, limit: Any) -> tuple[int, int]:
+    """``after`` and ``limit`` of ``GET /v1/sync/pull`` (query text or ints), checked."""
+    def num(value, name, default):
+        if value is None or value == "":
+            return default
+        if isinstance(value, str):
+            try:
+                value = int(value)
+            except ValueError:
+                raise InvalidMessage(f"must be a whole number, got {value!r}",
+                                     field=name) from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidMessage(f"must be an integer, got {_kind(value)}", field=name)
+        return value
+    a = num(after, "after", 0)
+    n = num(limit, "limit", DEFAULT_PULL_LIMIT)
+    if a < 0:
+        raise InvalidMessage(f"must be at least 0, got {a}", field="after")
+    if not 1 <= n <= MAX_PULL_LIMIT:
+        raise InvalidMessage(f"must be between 1 and {MAX_PULL_LIMIT}, got {n}", field="limit")
+    return a, n
+
+
+def request_headers(app_version: str, token: str | None = None) -> dict[str, str]:
+    """The headers every request carries (see docs/SYNC.md, Every request)."""
+    headers = {HEADER_PROTOCOL: str(PROTOCOL_VERSION), HEADER_APP: app_version}
+    if token:
+        headers[HEADER_AUTH] = f"{AUTH_SCHEME} {token}"
+    return headers
+
+
+__all__ = [
+    "PROTOCOL_VERSION", "SUPPORTED_PROTOCOLS", "HEADER_PROTOCOL", "HEADER_APP", "HEADER_AUTH",
+    "HEADER_ENROLL_KEY", "AUTH_SCHEME", "MAX_BATCH_ENTRIES", "MAX_BODY_BYTES",
+    "DEFAULT_PULL_LIMIT", "MAX_PULL_LIMIT", "OPS", "PULL_OPS", "RESULT_STATUSES",
+    "DECISIONS", "ROLES", "ERROR_CODES",
+    "ProtocolError", "InvalidMessage", "MalformedJSON", "InvalidHeader",
+    "UnknownRecordTypeError", "BatchTooLarge", "BodyTooLarge", "UnsupportedProtocol",
+    "check_protocol", "parse_pull_query", "request_headers",
+    "EnrollRequest", "EnrollResponse", "PushEntry", "PushRequest", "Decision", "ErrorBody",
+    "PushResult", "PushResponse", "PullChange", "PullResponse",
+]

@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from stroll.domain import RECORD_TYPES, Record, StrollError, from_dict, now_iso, record_class
+from stroll.domain.geo import Fix
 from stroll.domain.records import parse_time
 
 # ---- errors ----------------------------------------------------------------------
@@ -100,6 +101,39 @@ def _m0001(db: Database) -> None:
     db["incident"].create_index(["stroll_id"])
     db["shift"].create_index(["starts_at"])
     db["signup"].create_index(["shift_id"])
+
+
+@migrations(name="0002_gps_buffer")
+def _m0002(db: Database) -> None:
+    """Device-local patrol tables, never synced (no outbox entries): the GPS fixes of
+    a running stroll not yet sealed into a track_chunk, and the stroll's odometer,
+    pause clock and last kept fix (see the patrol section of Store)."""
+    db.execute("""
+        CREATE TABLE gps_buffer (
+            id INTEGER PRIMARY KEY,
+            stroll_id TEXT NOT NULL,
+            lat REAL NOT NULL,
+            lon REAL NOT NULL,
+            t REAL NOT NULL,
+            accuracy REAL NOT NULL
+        )""")
+    db.execute("CREATE INDEX gps_buffer_stroll ON gps_buffer (stroll_id, id)")
+    db.execute("""
+        CREATE TABLE patrol_state (
+            stroll_id TEXT PRIMARY KEY,
+            started_t REAL NOT NULL,
+            ended_t REAL,
+            paused_s REAL NOT NULL DEFAULT 0,
+            paused_since REAL,
+            distance_m REAL NOT NULL DEFAULT 0,
+            points INTEGER NOT NULL DEFAULT 0,
+            next_seq INTEGER NOT NULL DEFAULT 0,
+            new_segment INTEGER NOT NULL DEFAULT 1,
+            last_lat REAL,
+            last_lon REAL,
+            last_t REAL,
+            last_accuracy REAL
+        )""")
 
 
 def _to_row(cls: type[Record], data: dict) -> dict:
@@ -403,6 +437,130 @@ class Store:
             s["team_size"] = len(s["team"])
             s["neighborhood_name"] = names.get(s["neighborhood_id"], "")
         return strolls
+
+    # ---- patrol (GPS buffer) ----
+    # A running stroll's device-local working state (tables of migration
+    # 0002_gps_buffer, never synced, no outbox): ``gps_buffer`` holds the kept GPS
+    # fixes not yet sealed into a track_chunk, each committed as it arrives so a
+    # killed app loses none; ``patrol_state`` holds the odometer, pause clock, last
+    # kept fix and next chunk number, and marks the strolls started on this device.
+    # The methods taking ``conn`` write inside a ``transaction()`` the caller holds,
+    # so one patrol action (records, their outbox entries, buffer rows, state)
+    # commits as one. Reads use the same connection: inside the caller's
+    # transaction they see its writes.
+
+    _PATROL_STATE_COLS = ("stroll_id", "started_t", "ended_t", "paused_s", "paused_since",
+                          "distance_m", "points", "next_seq", "new_segment", "last_lat",
+                          "last_lon", "last_t", "last_accuracy")
+
+    @staticmethod
+    def _in_tx(conn: sqlite3.Connection) -> None:
+        if not conn.in_transaction:
+            raise StoreError("this write must run inside Store.transaction()")
+
+    def save_in(self, conn: sqlite3.Connection, record: Record, *,
+                outbox: bool = True) -> Record:
+        """``save`` inside the caller's transaction."""
+        self._in_tx(conn)
+        record.validate()
+        data = record.to_dict()
+        self._upsert_row(conn, type(record), data)
+        if outbox:
+            self._outbox(conn, record.TYPE, record.id, "upsert", data)
+        return record
+
+    def update_in(self, conn: sqlite3.Connection, record_type: str, record_id: str,
+                  **changes: Any) -> Record:
+        """``update`` inside the caller's transaction (outbox: a patch of the changed fields)."""
+        self._in_tx(conn)
+        cls = record_class(record_type)
+        current = self._get(conn, cls, record_id)
+        if current is None:
+            raise RecordNotFound(record_type, record_id)
+        rec = cls.from_dict({**current, **changes})
+        data = rec.to_dict()
+        changed = {k: data[k] for k in changes if current.get(k) != data[k]}
+        if changed:
+            self._upsert_row(conn, cls, data)
+            self._outbox(conn, record_type, record_id, "patch", changed)
+        return rec
+
+    def redact_pending(self, conn: sqlite3.Connection, record_type: str, record_id: str,
+                       values: dict) -> int:
+        """Overwrite ``values`` in the record's outbox entries not yet sent (e.g. a
+        location coarsened after the survivor chose less precision), so a detail the
+        person withdrew never leaves the device. Returns the entries changed."""
+        self._in_tx(conn)
+        changed = 0
+        rows = conn.execute(
+            "SELECT seq, payload FROM outbox WHERE record_type = ? AND record_id = ? "
+            "AND state = 'pending' AND op IN ('upsert', 'patch')",
+            (record_type, record_id)).fetchall()
+        for seq, payload in rows:
+            data = json.loads(payload)
+            hit = {k: v for k, v in values.items() if k in data and data[k] != v}
+            if hit:
+                data.update(hit)
+                conn.execute("UPDATE outbox SET payload = ? WHERE seq = ?",
+                             (json.dumps(data, ensure_ascii=False), seq))
+                changed += 1
+        return changed
+
+    def patrol_state(self, stroll_id: str) -> dict | None:
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {', '.join(self._PATROL_STATE_COLS)} FROM patrol_state "
+                "WHERE stroll_id = ?", (stroll_id,)).fetchone()
+        return dict(zip(self._PATROL_STATE_COLS, row)) if row else None
+
+    def put_patrol_state(self, conn: sqlite3.Connection, state: dict) -> None:
+        self._in_tx(conn)
+        cols = [c for c in self._PATROL_STATE_COLS if c in state]
+        conn.execute(
+            f"INSERT OR REPLACE INTO patrol_state ({', '.join(cols)}) "
+            f"VALUES ({', '.join('?' for _ in cols)})", [state[c] for c in cols])
+
+    def local_strolls(self, statuses: tuple[str, ...] = ("active", "paused")) -> list[dict]:
+        """Strolls started on this device (they have a patrol_state row) with one of
+        ``statuses``, newest first. Strolls of other devices pulled by sync are not
+        among them."""
+        cls = record_class("stroll")
+        with self._lock:
+            cur = self._conn.execute(
+                "SELECT s.* FROM stroll s JOIN patrol_state p ON p.stroll_id = s.id "
+                f"WHERE s.status IN ({', '.join('?' for _ in statuses)}) "
+                "ORDER BY s.started_at DESC", list(statuses))
+            cols = [c[0] for c in cur.description]
+            return [_from_row(cls, dict(zip(cols, r))) for r in cur.fetchall()]
+
+    def gps_buffer(self, stroll_id: str) -> list[Fix]:
+        with self._lock:
+            return [Fix(*r) for r in self._conn.execute(
+                "SELECT lat, lon, t, accuracy FROM gps_buffer WHERE stroll_id = ? ORDER BY id",
+                (stroll_id,))]
+
+    def gps_buffer_count(self, stroll_id: str) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT count(*) FROM gps_buffer WHERE stroll_id = ?",
+                                      (stroll_id,)).fetchone()[0]
+
+    def gps_buffer_add(self, conn: sqlite3.Connection, stroll_id: str,
+                       fixes: Iterable[Fix]) -> None:
+        self._in_tx(conn)
+        conn.executemany(
+            "INSERT INTO gps_buffer (stroll_id, lat, lon, t, accuracy) VALUES (?, ?, ?, ?, ?)",
+            [(stroll_id, f.lat, f.lon, f.t, f.accuracy) for f in fixes])
+
+    def gps_buffer_clear(self, conn: sqlite3.Connection, stroll_id: str) -> int:
+        self._in_tx(conn)
+        return conn.execute("DELETE FROM gps_buffer WHERE stroll_id = ?", (stroll_id,)).rowcount
+
+    def track_parts(self, stroll_id: str) -> tuple[list[dict], list[Fix]]:
+        """A stroll's sealed track chunks (by seq) and its buffered fixes, read
+        together so a chunk sealed meanwhile is neither missed nor counted twice."""
+        with self._lock:
+            chunks = self.list("track_chunk", "stroll_id = ?", [stroll_id], order_by="seq")
+            return chunks, self.gps_buffer(stroll_id)
 
 
 def open_store(path: str | os.PathLike) -> Store:

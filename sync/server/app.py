@@ -1,0 +1,208 @@
+"""The sync server's HTTP face: ``create_app(settings) -> FastAPI``.
+
+Endpoints (docs/SYNC.md): ``GET /health``, ``POST /v1/devices`` (enroll),
+``POST /v1/sync/push``, ``GET /v1/sync/pull``; OpenAPI at ``/docs`` and
+``/openapi.json``. Request bodies are read and checked by ``sync.protocol`` (not
+by FastAPI models) so every failure names its field the same way on both sides;
+the protocol dataclasses still describe the bodies in the OpenAPI document.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import uuid
+from contextlib import asynccontextmanager
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
+
+from .. import protocol as p
+from .errors import AuthRequired, Forbidden, install_error_handlers
+from .settings import Settings
+from .storage import Device, Storage, open_storage
+
+VERSION = "0.1.0"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+_REQUEST_MODELS = (p.EnrollRequest, p.PushRequest)
+
+
+def _body_doc(cls) -> dict:
+    ref = {"$ref": f"#/components/schemas/{cls.__name__}"}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
+
+
+def _install_openapi(app: FastAPI) -> None:
+    """OpenAPI with the request bodies described by the protocol dataclasses (the
+    handlers read bodies through sync.protocol, so FastAPI does not see them)."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            doc = get_openapi(title=app.title, version=app.version,
+                              description=app.description, routes=app.routes)
+            schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+            for cls in _REQUEST_MODELS:
+                s = TypeAdapter(cls).json_schema(ref_template="#/components/schemas/{model}")
+                for name, sub in s.pop("$defs", {}).items():
+                    schemas.setdefault(name, sub)
+                schemas[cls.__name__] = s
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """The request body as JSON: 413 past ``limit`` bytes, 400 when not JSON."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise p.BodyTooLarge(f"the request body is {int(declared)} bytes; the most this server "
+                             f"takes is {limit}: send smaller batches",
+                             details={"max_bytes": limit})
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise p.BodyTooLarge(f"the request body is over {limit} bytes: send smaller batches",
+                                 details={"max_bytes": limit})
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise p.MalformedJSON("the request body is empty; it must be a JSON object")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as e:
+        raise p.MalformedJSON(f"the request body is not valid JSON: {e}") from None
+
+
+def _json(obj: Any, status: int = 200) -> Response:
+    return Response(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                    status_code=status, media_type="application/json")
+
+
+def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
+    """Build the app. ``storage`` (tests) defaults to the one ``settings.database_url``
+    names; the app closes it on shutdown either way."""
+    if storage is None:
+        storage = open_storage(settings.database_url, pool_size=settings.pool_size,
+                               sqlite_synchronous=settings.sqlite_synchronous)
+    store: Storage = storage
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        store.close()
+
+    app = FastAPI(title="stroll sync server", version=VERSION, lifespan=lifespan,
+                  description="Sync endpoints of stroll (wire contract: docs/SYNC.md). "
+                              f"Protocol {p.PROTOCOL_VERSION}; every /v1 request carries "
+                              f"{p.HEADER_PROTOCOL} and {p.HEADER_APP}.")
+    app.state.settings = settings
+    app.state.storage = store
+    install_error_handlers(app)
+    _install_openapi(app)
+    bearer = HTTPBearer(auto_error=False, description="the token from POST /v1/devices")
+    error_responses = {s: {"model": p.ErrorBody, "description": d} for s, d in (
+        (400, "malformed JSON or header"), (401, "auth_required"), (413, "too large"),
+        (422, "invalid_message / unknown_record_type"), (426, "unsupported_protocol"))}
+
+    async def protocol_header(
+            x_stroll_protocol: Optional[str] = Header(None, description="protocol version"),
+            x_stroll_app: Optional[str] = Header(None, description="app version")) -> int:
+        return p.check_protocol(x_stroll_protocol)
+
+    def current_device(creds: Optional[HTTPAuthorizationCredentials] = Depends(bearer)) -> Device:
+        if creds is None or not creds.credentials:
+            raise AuthRequired("this request needs a device token (Authorization: Bearer "
+                               "<token>): enroll the device with POST /v1/devices")
+        device = store.device_by_token_hash(hash_token(creds.credentials))
+        if device is None:
+            raise AuthRequired("the device token is wrong or was revoked: sign in again to "
+                               "enroll this device")
+        return device
+
+    @app.get("/health", tags=["server"], summary="Is the server and its database up?")
+    def health() -> dict:
+        store.ping()
+        return {"ok": True, "backend": store.name, "protocol": p.PROTOCOL_VERSION,
+                "supported_protocols": sorted(p.SUPPORTED_PROTOCOLS), "version": VERSION}
+
+    @app.post("/v1/devices", tags=["sync"], status_code=201, summary="Enroll a device",
+              response_model=p.EnrollResponse, responses={**error_responses},
+              openapi_extra=_body_doc(p.EnrollRequest))
+    async def enroll(request: Request, _: int = Depends(protocol_header)):
+        req = p.EnrollRequest.from_dict(await read_json(request, 64 * 1024))
+        if req.role == "coordinator":
+            key = settings.coordinator_key.get_secret_value() if settings.coordinator_key else ""
+            given = request.headers.get(p.HEADER_ENROLL_KEY, "")
+            if not key:
+                raise Forbidden("this server enrolls no coordinator devices (it has no "
+                                "SYNC_COORDINATOR_KEY)")
+            if not hmac.compare_digest(given.encode(), key.encode()):
+                raise Forbidden(f"enrolling a coordinator device needs the right "
+                                f"{p.HEADER_ENROLL_KEY} header")
+        token = secrets.token_urlsafe(32)
+        device = await run_in_threadpool(
+            store.create_device, device_id=str(uuid.uuid4()), name=req.device_name,
+            member_id=req.member_id, role=req.role, token_hash=hash_token(token),
+            app_version=request.headers.get(p.HEADER_APP),
+            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        return _json(p.EnrollResponse(device.id, token, device.role).to_dict(), 201)
+
+    @app.post("/v1/sync/push", tags=["sync"], summary="Push outbox entries",
+              response_model=p.PushResponse,
+              responses={**error_responses, 409: {"model": p.ErrorBody,
+                                                  "description": "sequence_gap"}},
+              openapi_extra=_body_doc(p.PushRequest))
+    async def push(request: Request, _: int = Depends(protocol_header),
+                   device: Device = Depends(current_device)):
+        body = await read_json(request, settings.max_body_bytes)
+        return await run_in_threadpool(_push, body, device)
+
+    def _push(body: Any, device: Device) -> Response:
+        req = p.PushRequest.from_dict(body, max_entries=settings.max_batch)
+        if req.device_id != device.id:
+            raise Forbidden(f"device_id {req.device_id} is not the device this token belongs "
+                            f"to ({device.id})", device_id=req.device_id)
+        now = datetime.now(timezone.utc)
+        out = store.push(device.id, req.entries, now)
+        resp = p.PushResponse(out.acked_through, out.results,
+                              now.isoformat(timespec="milliseconds"))
+        return _json(resp.to_dict())
+
+    @app.get("/v1/sync/pull", tags=["sync"], summary="Pull changes after a cursor",
+             response_model=p.PullResponse, responses={**error_responses})
+    def pull(after: Optional[str] = Query(None, description="cursor of the last change the "
+                                                            "device applied (0: from the start)"),
+             limit: Optional[str] = Query(None, description=f"page size, 1..{p.MAX_PULL_LIMIT}"),
+             _: int = Depends(protocol_header),
+             device: Device = Depends(current_device)) -> Response:
+        a, n = p.parse_pull_query(after, limit)
+        rows, more = store.pull(a, n, full=device.role == "coordinator")
+        # The stored JSON text is spliced in as is: no decode/encode per record.
+        parts = []
+        for r in rows:
+            if r.deleted:
+                parts.append('{"cursor":%d,"type":"%s","id":%s,"op":"delete","data":null}'
+                             % (r.cursor, r.type, json.dumps(r.id)))
+            else:
+                parts.append('{"cursor":%d,"type":"%s","id":%s,"op":"upsert","data":%s}'
+                             % (r.cursor, r.type, json.dumps(r.id), r.data))
+        next_cursor = rows[-1].cursor if rows else a
+        body = ('{"changes":[' + ",".join(parts) + '],"next_cursor":%d,"has_more":%s}'
+                % (next_cursor, "true" if more else "false"))
+        return Response(body.encode("utf-8"), media_type="application/json")
+
+    return app

@@ -1,0 +1,340 @@
+"""How a push batch changes the server's records: pure Python, no SQL.
+
+``BatchMerger`` takes the batch's entries one by one, in seq order, against the
+records as they stand (loaded by the storage backend, and updated in memory as
+the batch goes), and produces one ``PushResult`` per entry plus the final state
+of every record the batch changed. The storage backend then writes that state in
+one transaction. The same code runs for SQLite and PostgreSQL.
+
+Rules (docs/SYNC.md, Merge rules):
+- ``append`` records: the first write wins; a later write of the same id is a
+  ``duplicate``; a ``patch`` is rejected; a delete leaves a tombstone.
+- ``fields`` records: per-field last-writer-wins in receive order. ``patch`` needs
+  the record to exist; ``upsert`` replaces the fields it gives.
+- the merged record must pass ``stroll.domain`` validation, else the entry is
+  ``rejected`` and nothing of it applies.
+- sign-ups are commands: the server decides confirmed / waitlisted / refused
+  against the shift's capacity (see ``_decide``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from stroll.domain import RECORD_TYPES, StrollError, ValidationError, from_dict
+from stroll.domain.ids import is_uuid
+from stroll.domain.records import parse_time
+
+from ..protocol import Decision, ErrorBody, PushEntry, PushResult
+
+Key = tuple[str, str]  # (record type, record id)
+
+_FIELDS = {t: tuple(f.name for f in dataclasses.fields(c)) for t, c in RECORD_TYPES.items()}
+_SENSITIVE = {t: frozenset(c.sensitive_fields()) for t, c in RECORD_TYPES.items()}
+_ACTIVE = ("confirmed", "waitlisted")
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_record(rtype: str, data: dict) -> tuple[str, str | None]:
+    """The stored JSON of a record: ``(full, public)``.
+
+    ``public`` is the record without its sensitive fields (what a device outside the
+    coordinator scope receives), or None when the type has no sensitive fields (then
+    everyone gets ``full``). Both come from one pass: the full text is the public
+    text with the sensitive fields spliced onto its end."""
+    sensitive = _SENSITIVE[rtype]
+    if not sensitive:
+        return _dumps(data), None
+    pub = {k: v for k, v in data.items() if k not in sensitive}
+    sens = {k: v for k, v in data.items() if k in sensitive}
+    public = _dumps(pub)
+    if not sens:
+        return public, public
+    tail = _dumps(sens)
+    full = public[:-1] + ("," if pub else "") + tail[1:]
+    return full, public
+
+
+@dataclass
+class StoredRecord:
+    """A record as the server holds it. ``data`` is None for a tombstone."""
+    type: str
+    id: str
+    data: dict | None
+    deleted: bool = False
+
+
+@dataclass
+class RecordWrite:
+    """The final state of one record changed by a batch."""
+    type: str
+    id: str
+    data: str | None           # full JSON text; None for a tombstone
+    data_public: str | None    # JSON text without sensitive fields, or None (= data)
+    deleted: bool
+    device_time: str | None
+    cursor: int = 0            # assigned by the backend, in write order
+
+
+@dataclass
+class SignupRow:
+    """The server's index of sign-ups, for counting a shift's places."""
+    id: str
+    shift_id: str
+    member_id: str
+    status: str
+    position: int              # order of arrival (the server cursor when requested)
+
+
+@dataclass
+class AppliedRow:
+    seq: int
+    status: str
+    result: str | None         # JSON of {"error": ..., "decision": ...}, when any
+
+
+class Rejected(Exception):
+    def __init__(self, error: ErrorBody):
+        self.error = error
+
+
+def _reject(code: str, message: str, **details) -> Rejected:
+    return Rejected(ErrorBody(code, message, details))
+
+
+@dataclass
+class BatchMerger:
+    """Applies entries in order; see the module docstring."""
+    records: dict[Key, StoredRecord]                      # loaded before the batch
+    load_records: Callable[[list[Key]], dict[Key, StoredRecord]]
+    load_signups: Callable[[str], list[SignupRow]]        # active sign-ups of a shift
+    now: datetime
+    position: int                                         # the cursor before the batch
+    writes: dict[Key, RecordWrite] = field(default_factory=dict)
+    signup_writes: dict[str, SignupRow] = field(default_factory=dict)
+    _signups: dict[str, dict[str, SignupRow]] = field(default_factory=dict)
+    _arrivals: int = 0
+
+    @property
+    def now_iso(self) -> str:
+        return self.now.isoformat(timespec="seconds")
+
+    # ---- state -----------------------------------------------------------------------
+
+    def _get(self, key: Key) -> StoredRecord | None:
+        if key not in self.records:
+            self.records.update(self.load_records([key]))
+            self.records.setdefault(key, None)
+        return self.records[key]
+
+    def _put(self, rtype: str, rid: str, data: dict | None, device_time: str | None) -> None:
+        key = (rtype, rid)
+        self.records[key] = StoredRecord(rtype, rid, data, data is None)
+        if data is None:
+            full = public = None
+        else:
+            full, public = encode_record(rtype, data)
+        self.writes.pop(key, None)  # re-insert: the write order is the order of last change
+        self.writes[key] = RecordWrite(rtype, rid, full, public, data is None, device_time)
+
+    def _shift_signups(self, shift_id: str) -> dict[str, SignupRow]:
+        if shift_id not in self._signups:
+            self._signups[shift_id] = {r.id: r for r in self.load_signups(shift_id)
+                                       if r.status in _ACTIVE}
+        return self._signups[shift_id]
+
+    # ---- entries ---------------------------------------------------------------------
+
+    def apply(self, entry: PushEntry) -> PushResult:
+        try:
+            status, decision = self._apply(entry)
+        except Rejected as r:
+            return PushResult(entry.seq, "rejected", error=r.error)
+        except ValidationError as e:
+            return PushResult(entry.seq, "rejected",
+                              error=ErrorBody(e.code, str(e), e.as_dict()))
+        except StrollError as e:  # any other rule of the domain
+            return PushResult(entry.seq, "rejected", error=ErrorBody(e.code, str(e), {}))
+        return PushResult(entry.seq, status, decision=decision)
+
+    def _apply(self, e: PushEntry) -> tuple[str, Decision | None]:
+        cls = RECORD_TYPES[e.type]
+        if not is_uuid(e.id):
+            raise _reject("invalid_record", f"{e.type}.id: must be a UUID, got {e.id!r}",
+                          record_type=e.type, field="id", record_id=e.id)
+        given_id = e.data.get("id", e.id)
+        if given_id != e.id:
+            raise _reject("invalid_record",
+                          f"{e.type}.id (id {e.id}): data.id {given_id!r} is not the entry's id",
+                          record_type=e.type, field="id", record_id=e.id)
+        key = (e.type, e.id)
+        cur = self._get(key)
+        live = cur is not None and not cur.deleted
+
+        if e.op == "delete":
+            if not live and cur is not None:
+                return "applied", None  # already a tombstone: nothing changes
+            if e.type == "signup" and live:
+                self._free_place(cur.data)
+            self._put(e.type, e.id, None, e.device_time)
+            return "applied", None
+
+        if cls.MERGE == "append":
+            if e.op == "patch":
+                raise _reject("append_only",
+                              f"{e.type} {e.id}: {e.type} records are written once; "
+                              "a patch is not allowed", record_type=e.type, record_id=e.id)
+            if cur is not None:
+                return "duplicate", None
+            rec = cls.from_dict({**e.data, "id": e.id})
+            self._put(e.type, e.id, self._as_dict(e.type, rec), e.device_time)
+            return "applied", None
+
+        if e.op == "patch":
+            if not live:
+                raise _reject("not_found",
+                              f"{e.type} {e.id}: cannot patch a record the server "
+                              f"{'deleted' if cur else 'does not have'}",
+                              record_type=e.type, record_id=e.id)
+            merged = {**cur.data, **e.data, "id": e.id}
+        else:
+            merged = {**cur.data, **e.data, "id": e.id} if live else {**e.data, "id": e.id}
+        rec = cls.from_dict(merged)
+        data = self._as_dict(e.type, rec)
+        decision = None
+        if e.type == "signup":
+            decision = self._signup(data, cur.data if live else None)
+        self._put(e.type, e.id, data, e.device_time)
+        return "applied", decision
+
+    @staticmethod
+    def _as_dict(rtype: str, rec) -> dict:
+        # shallow (dataclasses.asdict deep-copies every list and costs more than validation)
+        return {name: getattr(rec, name) for name in _FIELDS[rtype]}
+
+    # ---- sign-ups: commands the server decides ------------------------------------------
+
+    def _signup(self, data: dict, before: dict | None) -> Decision | None:
+        """Decide a sign-up (mutates ``data``: status, decided_at, reason)."""
+        sid = data["id"]
+        if before is not None and before.get("shift_id") != data["shift_id"]:
+            raise _reject("invalid_record",
+                          f"signup.shift_id (id {sid}): a sign-up cannot move to another shift;"
+                          " cancel it and sign up again", record_type="signup",
+                          field="shift_id", record_id=sid)
+        prev = before.get("status") if before else None
+        if data["status"] == "cancelled":
+            if prev in _ACTIVE:
+                self._free_place(before)
+            data["decided_at"] = data.get("decided_at") or self.now_iso
+            self._index(data, "cancelled")
+            return None
+        if prev in ("confirmed", "waitlisted", "refused"):
+            # sent again: the decision stands
+            for k in ("status", "decided_at", "reason"):
+                data[k] = before.get(k)
+            return Decision(prev, before.get("reason") or "")
+        status, reason = self._decide(data)
+        data.update(status=status, decided_at=self.now_iso, reason=reason)
+        self._index(data, status)
+        return Decision(status, reason)
+
+    def _decide(self, data: dict) -> tuple[str, str]:
+        shift_id, member_id = data["shift_id"], data["member_id"]
+        shift = self._get(("shift", shift_id)) if is_uuid(shift_id) else None
+        if shift is None or shift.deleted:
+            return "refused", f"no shift with id {shift_id}"
+        s = shift.data
+        try:
+            if parse_time(s["ends_at"]) <= self.now:
+                return "refused", f"shift {shift_id} has ended ({s['ends_at']})"
+        except (TypeError, ValueError, KeyError):
+            pass
+        active = self._shift_signups(shift_id)
+        for row in active.values():
+            if row.member_id == member_id and row.id != data["id"]:
+                return "refused", (f"member {member_id} is already signed up for shift "
+                                   f"{shift_id} (sign-up {row.id}, {row.status})")
+        capacity = int(s.get("capacity") or 0)
+        confirmed = sum(1 for r in active.values() if r.status == "confirmed")
+        waiting = sum(1 for r in active.values() if r.status == "waitlisted")
+        if confirmed < capacity:
+            return "confirmed", f"place {confirmed + 1} of {capacity}"
+        if waiting < capacity:
+            return "waitlisted", (f"shift is full ({capacity} of {capacity}); "
+                                  f"waitlist place {waiting + 1}")
+        return "refused", f"shift and its waitlist are full ({capacity} + {capacity})"
+
+    def _index(self, data: dict, status: str) -> None:
+        shift_id = data["shift_id"]
+        active = self._shift_signups(shift_id)
+        old = active.get(data["id"])
+        if old is None:
+            self._arrivals += 1
+        row = SignupRow(data["id"], shift_id, data["member_id"], status,
+                        old.position if old else self.position + self._arrivals)
+        if status in _ACTIVE:
+            active[row.id] = row
+        else:
+            active.pop(row.id, None)
+        self.signup_writes[row.id] = row
+
+    def _free_place(self, before: dict) -> None:
+        """A confirmed sign-up left: the longest-waiting one on the waitlist moves up."""
+        shift_id = before["shift_id"]
+        active = self._shift_signups(shift_id)
+        gone = active.pop(before["id"], None)
+        if gone is not None:
+            self.signup_writes[gone.id] = dataclasses.replace(gone, status="cancelled")
+        if before.get("status") != "confirmed":
+            return
+        waiting = sorted((r for r in active.values() if r.status == "waitlisted"),
+                         key=lambda r: r.position)
+        if not waiting:
+            return
+        nxt = waiting[0]
+        rec = self._get(("signup", nxt.id))
+        if rec is None or rec.deleted:
+            return
+        data = dict(rec.data, status="confirmed", decided_at=self.now_iso,
+                    reason="a place opened up: moved from the waitlist")
+        self._put("signup", nxt.id, data, None)
+        nxt = dataclasses.replace(nxt, status="confirmed")
+        active[nxt.id] = nxt
+        self.signup_writes[nxt.id] = nxt
+
+
+def result_json(result: PushResult) -> str | None:
+    """What the applied log keeps of a result, to answer a duplicate the same way."""
+    out = {}
+    if result.error is not None:
+        out["error"] = result.error.to_dict()["error"]
+    if result.decision is not None:
+        out["decision"] = result.decision.to_dict()
+    return _dumps(out) if out else None
+
+
+def duplicate_result(seq: int, stored: str | None) -> PushResult:
+    """A result for an entry applied before: status ``duplicate`` plus its original
+    error or decision."""
+    res = PushResult(seq, "duplicate")
+    if stored:
+        d = json.loads(stored)
+        if d.get("error"):
+            res.error = ErrorBody.from_dict({"error": d["error"]})
+        if d.get("decision"):
+            res.decision = Decision.from_dict(d["decision"])
+    return res
+
+
+def keys_of(entries: Iterable[PushEntry]) -> list[Key]:
+    seen: dict[Key, None] = {}
+    for e in entries:
+        seen[(e.type, e.id)] = None
+    return list(seen)

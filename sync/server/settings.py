@@ -1,0 +1,101 @@
+"""Server settings: from the environment (prefix ``SYNC_``), typed, loud when wrong.
+
+Built by ``load_settings()`` (or ``Settings(...)`` in tests) and passed into
+``create_app(settings)``; nothing is read at import time.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal, Optional
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from stroll.domain import StrollError
+
+from ..protocol import MAX_BATCH_ENTRIES, MAX_BODY_BYTES
+
+
+def default_database_url() -> str:
+    """A SQLite file in the user's data folder (XDG on Linux)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return "sqlite:///" + str(Path(base) / "stroll-server" / "sync.db")
+
+
+class ConfigError(StrollError):
+    """A setting has a value the server cannot use. The message names the variable."""
+    code = "config_error"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SYNC_", extra="forbid",
+                                      validate_default=True)
+
+    database_url: str = Field(default_factory=default_database_url, description=(
+        "sqlite:////absolute/path.db (default: a file in the user's data folder) "
+        "or postgresql://user@host:5432/dbname"))
+    host: str = Field("127.0.0.1", description="address to listen on")
+    port: int = Field(8765, ge=1, le=65535, description="TCP port to listen on")
+    workers: int = Field(1, ge=1, le=64, description="server processes (uvicorn workers)")
+    max_batch: int = Field(MAX_BATCH_ENTRIES, ge=1, le=MAX_BATCH_ENTRIES,
+                           description="most entries one push may carry")
+    max_body_bytes: int = Field(MAX_BODY_BYTES, ge=1024, le=64 * 1024 * 1024,
+                                description="largest request body in bytes")
+    pool_size: int = Field(10, ge=1, le=200, description="database connections per process")
+    coordinator_key: Optional[SecretStr] = Field(None, description=(
+        "key a device sends (X-Stroll-Enroll-Key) to enroll as a coordinator; "
+        "unset: no coordinator enrollment"))
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        "FULL", description="SQLite durability: FULL survives power loss")
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    access_log: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        v = v.strip()
+        if v.startswith("sqlite:"):
+            if not v.startswith("sqlite:///") or len(v) <= len("sqlite:///"):
+                raise ValueError("a SQLite URL is sqlite:////absolute/path.db "
+                                 "(or sqlite:///relative/path.db)")
+            if v in ("sqlite:///:memory:",):
+                raise ValueError("the server needs a SQLite file, not :memory:")
+            return v
+        if v.startswith(("postgresql://", "postgres://")):
+            return v
+        raise ValueError("must start with sqlite:/// or postgresql://")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower(cls, v):
+        return v.lower() if isinstance(v, str) else v
+
+    @property
+    def backend(self) -> str:
+        return "sqlite" if self.database_url.startswith("sqlite:") else "postgres"
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from the environment, with ``overrides`` (e.g. from the command line)
+    on top. Raises ConfigError naming each bad variable and why."""
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        raise ConfigError(describe(e, overrides)) from None
+
+
+def describe(e: ValidationError, overrides: dict | None = None) -> str:
+    lines = []
+    for err in e.errors():
+        name = str(err["loc"][0]) if err["loc"] else "?"
+        where = (f"--{name.replace('_', '-')}" if overrides and name in overrides
+                 else f"SYNC_{name.upper()}")
+        value = err.get("input")
+        shown = "" if "key" in name or isinstance(value, dict) else f" (got {value!r})"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "is not a setting of stroll-server"
+        lines.append(f"{where}: {msg}{shown}")
+    return "bad server settings:\n  " + "\n  ".join(lines)

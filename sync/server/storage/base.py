@@ -1,0 +1,321 @@
+"""The server's storage interface, shared by the SQLite and PostgreSQL backends.
+
+One module owns the server's database: every other server module asks a
+``Storage``. The push algorithm (sequence checks, per-record merge, sign-up
+decisions, cursor assignment) lives here once, in ``Storage.push``; a backend
+supplies the SQL primitives (``WriteTx``) and the reads.
+
+Cursor assignment (why pulls never skip a change)
+-------------------------------------------------
+Every change a push makes gets the next number of one counter (``sync_state``,
+a single row), and the record row keeps the cursor of its latest change. A push
+transaction takes the counter's lock first and holds it until it commits:
+``BEGIN IMMEDIATE`` on SQLite (one writer at a time), ``SELECT ... FOR UPDATE`` of
+the counter row on PostgreSQL. So push transactions commit in cursor order, even
+with several server processes on one PostgreSQL: a reader that sees cursor N
+committed also sees everything below N, and ``WHERE cursor > after`` never skips
+a change that commits later with a lower number (the trap of a plain SEQUENCE,
+whose numbers are handed out at insert time but become visible in commit order).
+The price is that pushes are serialized on the database; each push writes its
+whole batch with a few bulk statements, so the lock is held for milliseconds.
+The same lock makes the shift-capacity count race-free (sign-ups are counted in
+the same transaction that records the decision). Within a process a mutex
+queues pushes before they borrow a connection, so waiting pushes do not hold
+pool connections the pulls need.
+"""
+from __future__ import annotations
+
+import queue
+import threading
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator
+
+from stroll.domain import StrollError
+
+from ...protocol import PushEntry, PushResult
+from ..merge import (AppliedRow, BatchMerger, Key, RecordWrite, SignupRow, StoredRecord,
+                     duplicate_result, keys_of, result_json)
+
+# ---- errors -----------------------------------------------------------------------------
+
+
+class StorageError(StrollError):
+    code = "storage_error"
+    status = 500
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be reached or has no free connection: retry later."""
+    code = "unavailable"
+    status = 503
+
+
+class SequenceGap(StorageError):
+    code = "sequence_gap"
+    status = 409
+
+    def __init__(self, device_id: str, expected: int, got: int):
+        self.device_id = device_id
+        self.expected = expected
+        self.got = got
+        self.details = {"expected": expected, "received": got}
+        super().__init__(
+            f"device {device_id}: push starts at seq {got} but the server has applied "
+            f"through {expected - 1}; resend from seq {expected}")
+
+
+class DeviceNotFound(StorageError):
+    code = "auth_required"
+    status = 401
+
+    def __init__(self, device_id: str):
+        self.details = {}
+        super().__init__(f"device {device_id} is not enrolled (or was revoked): enroll again")
+
+
+# ---- rows -------------------------------------------------------------------------------
+
+
+@dataclass
+class Device:
+    id: str
+    name: str
+    member_id: str | None
+    role: str
+    last_seq: int
+    created_at: str
+    revoked: bool = False
+
+
+@dataclass
+class PushOutcome:
+    acked_through: int
+    results: list[PushResult]
+
+
+@dataclass
+class PullRow:
+    cursor: int
+    type: str
+    id: str
+    deleted: bool
+    data: str | None  # JSON text, already scoped
+
+
+# ---- a small connection pool -----------------------------------------------------------
+
+
+class Pool:
+    """At most ``size`` connections, reused LIFO. ``reset(conn)`` returns whether a
+    returned connection is fit for reuse (else it is closed). psycopg_pool is not a
+    dependency of the project, and this is all the server needs."""
+
+    def __init__(self, connect: Callable[[], Any], size: int, *,
+                 reset: Callable[[Any], bool], timeout: float = 30.0, what: str = "database"):
+        self._connect = connect
+        self._reset = reset
+        self._idle: queue.LifoQueue = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(size)
+        self._size = size
+        self._timeout = timeout
+        self._what = what
+        self._all: set = set()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        if self._closed:
+            raise StorageUnavailable(f"the {self._what} connection pool is closed")
+        if not self._slots.acquire(timeout=self._timeout):
+            raise StorageUnavailable(
+                f"all {self._size} {self._what} connections stayed busy for "
+                f"{self._timeout:.0f} s; retry later")
+        try:
+            try:
+                conn = self._idle.get_nowait()
+            except queue.Empty:
+                conn = self._connect()
+                with self._lock:
+                    self._all.add(conn)
+            healthy = False
+            try:
+                yield conn
+            finally:
+                try:
+                    healthy = not self._closed and self._reset(conn)
+                except Exception:
+                    healthy = False
+                if healthy:
+                    self._idle.put(conn)
+                else:
+                    self._discard(conn)
+        finally:
+            self._slots.release()
+
+    def _discard(self, conn) -> None:
+        with self._lock:
+            self._all.discard(conn)
+        try:
+            conn.close()
+        except Exception:
+            pass
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            conns = list(self._all)
+            self._all.clear()
+        for c in conns:
+            try:
+                c.close()
+            except Exception:
+                pass
+
+
+# ---- the interface -----------------------------------------------------------------------
+
+
+class WriteTx(ABC):
+    """What ``Storage.push`` needs inside its one write transaction."""
+
+    @abstractmethod
+    def lock_cursor(self) -> int:
+        """Take the cursor lock (held until commit) and return the current cursor."""
+
+    @abstractmethod
+    def device_last_seq(self, device_id: str) -> int | None: ...
+
+    @abstractmethod
+    def applied_results(self, device_id: str, seqs: list[int]) -> dict[int, str | None]: ...
+
+    @abstractmethod
+    def load_records(self, keys: list[Key]) -> dict[Key, StoredRecord]: ...
+
+    @abstractmethod
+    def load_signups(self, shift_id: str) -> list[SignupRow]: ...
+
+    @abstractmethod
+    def write(self, *, device_id: str, records: list[RecordWrite], signups: list[SignupRow],
+              applied: list[AppliedRow], last_seq: int, cursor: int,
+              received_at: str) -> None: ...
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Storage(ABC):
+    """The server's database. Thread-safe; one instance per server process."""
+
+    name: str = ""
+
+    def __init__(self) -> None:
+        self._push_lock = threading.Lock()
+
+    # ---- lifecycle --------------------------------------------------------------------
+    @abstractmethod
+    def migrate(self) -> None:
+        """Create or upgrade the schema (idempotent; safe with several processes)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise StorageUnavailable when the database does not answer."""
+
+    # ---- devices ------------------------------------------------------------------------
+    @abstractmethod
+    def create_device(self, *, device_id: str, name: str, member_id: str | None, role: str,
+                      token_hash: str, app_version: str | None, created_at: str) -> Device: ...
+
+    @abstractmethod
+    def device_by_token_hash(self, token_hash: str) -> Device | None: ...
+
+    @abstractmethod
+    def revoke_device(self, device_id: str, at: str) -> bool: ...
+
+    @abstractmethod
+    def device_last_seq(self, device_id: str) -> int | None: ...
+
+    @abstractmethod
+    def applied_results(self, device_id: str, seqs: list[int]) -> dict[int, str | None]: ...
+
+    # ---- sync ---------------------------------------------------------------------------
+    @abstractmethod
+    @contextmanager
+    def write_transaction(self) -> Iterator[WriteTx]: ...
+
+    @abstractmethod
+    def pull(self, after: int, limit: int, *, full: bool) -> tuple[list[PullRow], bool]:
+        """Changes with cursor > ``after`` in cursor order, at most ``limit``, and
+        whether more wait. ``full``: with sensitive fields (coordinator scope)."""
+
+    def push(self, device_id: str, entries: list[PushEntry],
+             now: datetime | None = None) -> PushOutcome:
+        """Apply one push batch in one transaction (docs/SYNC.md, Push).
+
+        Raises SequenceGap (nothing applied) when the first new entry is not the
+        device's last applied seq + 1, DeviceNotFound for an unknown device."""
+        now = now or utcnow()
+        last = self.device_last_seq(device_id)
+        if last is None:
+            raise DeviceNotFound(device_id)
+        if not entries:
+            return PushOutcome(last, [])
+        if entries[-1].seq <= last:
+            # a retry of a batch already applied (its answer was lost): no write lock
+            stored = self.applied_results(device_id, [e.seq for e in entries])
+            return PushOutcome(last, [duplicate_result(e.seq, stored.get(e.seq))
+                                      for e in entries])
+        with self._push_lock, self.write_transaction() as tx:
+            cursor = tx.lock_cursor()
+            last = tx.device_last_seq(device_id)
+            if last is None:
+                raise DeviceNotFound(device_id)
+            n_dup = sum(1 for e in entries if e.seq <= last)
+            dups, new = entries[:n_dup], entries[n_dup:]
+            if new[0].seq != last + 1:
+                raise SequenceGap(device_id, expected=last + 1, got=new[0].seq)
+            results: list[PushResult] = []
+            if dups:
+                stored = tx.applied_results(device_id, [e.seq for e in dups])
+                results = [duplicate_result(e.seq, stored.get(e.seq)) for e in dups]
+            merger = BatchMerger(records=tx.load_records(keys_of(new)),
+                                 load_records=tx.load_records, load_signups=tx.load_signups,
+                                 now=now, position=cursor)
+            applied: list[AppliedRow] = []
+            for e in new:
+                r = merger.apply(e)
+                results.append(r)
+                applied.append(AppliedRow(e.seq, r.status, result_json(r)))
+            writes = list(merger.writes.values())
+            for i, w in enumerate(writes, 1):
+                w.cursor = cursor + i
+            tx.write(device_id=device_id, records=writes,
+                     signups=list(merger.signup_writes.values()), applied=applied,
+                     last_seq=new[-1].seq, cursor=cursor + len(writes),
+                     received_at=now.isoformat(timespec="milliseconds"))
+        return PushOutcome(new[-1].seq, results)
+
+    # ---- inspection (tests, coordinator views) ------------------------------------------
+    @abstractmethod
+    def get_record(self, rtype: str, rid: str) -> dict | None:
+        """``{"type", "id", "data", "data_public", "deleted", "cursor", "device_time",
+        "received_at"}`` with ``data`` decoded, or None."""
+
+    @abstractmethod
+    def count_records(self, rtype: str | None = None) -> int: ...
+
+    @abstractmethod
+    def applied_log(self, device_id: str) -> list[AppliedRow]: ...
+
+    @abstractmethod
+    def signups_of(self, shift_id: str) -> list[SignupRow]: ...
+
+    @abstractmethod
+    def last_cursor(self) -> int: ...

@@ -11,8 +11,9 @@ continues where the killed app stopped), commits every kept fix at once to the
 device-local ``gps_buffer`` table, and every ``chunk_points`` fixes (and on pause
 and end) seals them into an append-only ``TrackChunk`` record with its outbox
 entry, in the same transaction that deletes the sealed buffer rows. The distance
-walked is kept incrementally (``geo.Odometer``) in ``patrol_state``; a pause
-starts a new segment, so the way walked while paused is not counted.
+walked is kept incrementally (``geo.Odometer``: counted between anchor fixes
+>= 10 m apart, so GPS zig-zag is not counted as walking) in ``patrol_state``; a
+pause ends the segment, so the way covered while paused is not counted.
 
 The running stroll is read from the store every time (``active_stroll``), never
 kept only in memory: kill the app mid-stroll, start it again, and the stroll is
@@ -180,6 +181,19 @@ class PatrolService:
             raise StrollNotOnThisDevice(stroll_id)
         return stroll, state
 
+    @staticmethod
+    def _odometer(st: dict) -> Odometer:
+        anchor = last = None
+        if st["anchor_lat"] is not None:
+            anchor = (st["anchor_lat"], st["anchor_lon"])
+            last = (st["last_lat"], st["last_lon"])
+        return Odometer(st["distance_m"], anchor, last)
+
+    @classmethod
+    def _close_segment(cls, st: dict) -> None:
+        odo = cls._odometer(st)
+        st.update(distance_m=odo.close(), anchor_lat=None, anchor_lon=None)
+
     def pause(self, stroll_id: str | None = None) -> Stroll:
         """Stop recording the track (sealing what is buffered); the clock stops."""
         sid = self._stroll_id(stroll_id)
@@ -191,7 +205,8 @@ class PatrolService:
             if stroll["status"] == "paused":
                 return Stroll(**stroll)
             self._seal_buffer(conn, st)
-            st.update(paused_since=now_t, new_segment=1)
+            self._close_segment(st)
+            st["paused_since"] = now_t
             rec = self.store.update_in(conn, "stroll", sid, status="paused",
                                        distance_m=round(st["distance_m"], 1))
             self.store.put_patrol_state(conn, st)
@@ -222,6 +237,7 @@ class PatrolService:
             stroll, st = self._load(sid)
             if stroll["status"] != "ended":
                 self._seal_buffer(conn, st)
+                self._close_segment(st)
                 if st["paused_since"] is not None:
                     st["paused_s"] += max(0.0, now.timestamp() - st["paused_since"])
                     st["paused_since"] = None
@@ -236,7 +252,7 @@ class PatrolService:
         sid = self._stroll_id(stroll_id)
         stroll, st = self._load(sid)
         return {"stroll_id": sid, "status": stroll["status"],
-                "distance_m": st["distance_m"], "duration_s": self._duration(st),
+                "distance_m": self._odometer(st).total_m, "duration_s": self._duration(st),
                 "points": st["points"], "tallies": stroll["tallies"]}
 
     def _duration(self, st: dict) -> float:
@@ -253,7 +269,7 @@ class PatrolService:
             "neighborhood_id": stroll["neighborhood_id"],
             "started_at": stroll["started_at"],
             "ended_at": stroll["ended_at"],
-            "distance_m": round(st["distance_m"], 1),
+            "distance_m": round(self._odometer(st).total_m, 1),
             "duration_s": round(self._duration(st)),
             "elapsed_s": round(max(0.0, end_t - st["started_t"])),
             "check_ins": self.store.count("check_in", "stroll_id = ?", [sid]),
@@ -277,16 +293,16 @@ class PatrolService:
             stroll, st = self._load(stroll_id)
             if stroll["status"] != "active":
                 return IngestResult(len(fixes), 0, 0, self.store.gps_buffer_count(stroll_id),
-                                    st["distance_m"], stroll["status"])
+                                    self._odometer(st).total_m, stroll["status"])
             last = None
             if st["last_t"] is not None:
                 last = Fix(st["last_lat"], st["last_lon"], st["last_t"], st["last_accuracy"])
             kept = filter_jitter(fixes, last=last, **self.jitter)
             buffered = self.store.gps_buffer_count(stroll_id)
             if not kept:
-                return IngestResult(len(fixes), 0, 0, buffered, st["distance_m"], "active")
-            odo = Odometer(st["distance_m"],
-                           None if (st["new_segment"] or last is None) else (last.lat, last.lon))
+                return IngestResult(len(fixes), 0, 0, buffered, self._odometer(st).total_m,
+                                    "active")
+            odo = self._odometer(st)
             odo.add(kept)
             sealed = 0
             if buffered + len(kept) >= n:
@@ -301,12 +317,13 @@ class PatrolService:
                 rest = kept
             self.store.gps_buffer_add(conn, stroll_id, rest)
             tail = kept[-1]
-            st.update(distance_m=odo.metres, points=st["points"] + len(kept), new_segment=0,
-                      last_lat=tail.lat, last_lon=tail.lon, last_t=tail.t,
+            anchor = odo.anchor
+            st.update(distance_m=odo.metres, points=st["points"] + len(kept),
+                      anchor_lat=anchor[0], anchor_lon=anchor[1], last_lat=tail.lat, last_lon=tail.lon, last_t=tail.t,
                       last_accuracy=tail.accuracy)
             self.store.put_patrol_state(conn, st)
             buffered = len(rest) if sealed else buffered + len(kept)
-        return IngestResult(len(fixes), len(kept), sealed, buffered, odo.metres, "active")
+        return IngestResult(len(fixes), len(kept), sealed, buffered, odo.total_m, "active")
 
     def _save_chunk(self, conn, st: dict, fixes: list[Fix]) -> TrackChunk:
         chunk = TrackChunk(stroll_id=st["stroll_id"], seq=st["next_seq"],

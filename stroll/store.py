@@ -128,7 +128,8 @@ def _m0002(db: Database) -> None:
             distance_m REAL NOT NULL DEFAULT 0,
             points INTEGER NOT NULL DEFAULT 0,
             next_seq INTEGER NOT NULL DEFAULT 0,
-            new_segment INTEGER NOT NULL DEFAULT 1,
+            anchor_lat REAL,
+            anchor_lon REAL,
             last_lat REAL,
             last_lon REAL,
             last_t REAL,
@@ -442,16 +443,17 @@ class Store:
     # A running stroll's device-local working state (tables of migration
     # 0002_gps_buffer, never synced, no outbox): ``gps_buffer`` holds the kept GPS
     # fixes not yet sealed into a track_chunk, each committed as it arrives so a
-    # killed app loses none; ``patrol_state`` holds the odometer, pause clock, last
-    # kept fix and next chunk number, and marks the strolls started on this device.
+    # killed app loses none; ``patrol_state`` holds the odometer (distance counted
+    # and its anchor fix), pause clock, last kept fix and next chunk number, and
+    # marks the strolls started on this device.
     # The methods taking ``conn`` write inside a ``transaction()`` the caller holds,
     # so one patrol action (records, their outbox entries, buffer rows, state)
     # commits as one. Reads use the same connection: inside the caller's
     # transaction they see its writes.
 
     _PATROL_STATE_COLS = ("stroll_id", "started_t", "ended_t", "paused_s", "paused_since",
-                          "distance_m", "points", "next_seq", "new_segment", "last_lat",
-                          "last_lon", "last_t", "last_accuracy")
+                          "distance_m", "points", "next_seq", "anchor_lat", "anchor_lon",
+                          "last_lat", "last_lon", "last_t", "last_accuracy")
 
     @staticmethod
     def _in_tx(conn: sqlite3.Connection) -> None:

@@ -3,7 +3,7 @@
 Distances are geodesic (WGS-84, geopy). The geodesic solver costs ~0.1-0.3 ms a
 call, far too slow to run per GPS fix (ingest must keep up with 50,000 points/s
 in batches), so the per-fix code (``track_length_m``, ``filter_jitter``,
-``Odometer``) uses the geodesic metres-per-degree at the fix's latitude
+``Odometer``, ``simplify``) uses the geodesic metres-per-degree at the fix's latitude
 (computed by geopy once per 0.01 degree band of latitude and cached) and scales
 each short segment by it. For segments of a walk (metres to hundreds of
 metres) the difference from per-segment geodesic is far below GPS accuracy
@@ -80,28 +80,73 @@ def track_length_m(points: Sequence[LatLon]) -> float:
     return total
 
 
+def local_distance_m(a: LatLon, b: LatLon) -> float:
+    """Distance between two nearby points in the metric of ``track_length_m``."""
+    ky, kx = local_scale((a[0] + b[0]) / 2)
+    return math.hypot((b[0] - a[0]) * ky, (b[1] - a[1]) * kx)
+
+
 class Odometer:
-    """Distance walked, kept incrementally as fixes arrive (same metric as
-    ``track_length_m``). ``gap()`` starts a new segment: the jump from the last
-    fix to the next one is not counted (a pause, a lost signal)."""
+    """Distance walked, kept incrementally as fixes arrive.
 
-    __slots__ = ("metres", "last")
+    GPS noise makes a track zig-zag: summing every segment between fixes a few
+    metres apart overstates a walk by 5-30 %. So the odometer counts the way
+    from an anchor fix to the first fix at least ``step_m`` (or that fix's
+    accuracy, if larger) away, then moves the anchor there; the few metres from
+    the anchor to the latest fix are ``pending_m`` (shown live, counted by
+    ``close``). ``close()`` ends a segment (pause, end): the jump from the last
+    fix to the first one of the next segment is not counted.
+    """
 
-    def __init__(self, metres: float = 0.0, last: LatLon | None = None):
+    __slots__ = ("metres", "anchor", "last", "step_m")
+
+    def __init__(self, metres: float = 0.0, anchor: LatLon | None = None,
+                 last: LatLon | None = None, step_m: float = 10.0):
         self.metres = metres
-        self.last = last
+        self.anchor = anchor
+        self.last = last if anchor is not None else None
+        self.step_m = step_m
 
-    def gap(self) -> None:
-        self.last = None
+    @property
+    def pending_m(self) -> float:
+        if self.anchor is None or self.last is None:
+            return 0.0
+        return local_distance_m(self.anchor, self.last)
 
-    def add(self, points: Iterable[LatLon]) -> float:
-        pts = list(points)
-        if not pts:
-            return self.metres
-        if self.last is not None:
-            pts.insert(0, self.last)
-        self.metres += track_length_m(pts)
-        self.last = (pts[-1][0], pts[-1][1])
+    @property
+    def total_m(self) -> float:
+        return self.metres + self.pending_m
+
+    def add(self, fixes: Iterable[Fix]) -> float:
+        step = self.step_m
+        hypot, floor = math.hypot, math.floor
+        band = None
+        ky = kx = 0.0
+        anchor = self.anchor
+        metres = self.metres
+        last = self.last
+        for f in fixes:
+            lat, lon = f[0], f[1]
+            last = (lat, lon)
+            if anchor is None:
+                anchor = last
+                continue
+            b = floor(lat * 100.0)
+            if b != band:
+                band = b
+                ky, kx = _scale_band(b)
+            d = hypot((lat - anchor[0]) * ky, (lon - anchor[1]) * kx)
+            acc = f[3] if len(f) > 3 and f[3] else 0.0
+            if d >= (step if step > acc else acc):
+                metres += d
+                anchor = last
+        self.anchor, self.metres, self.last = anchor, metres, last
+        return self.total_m
+
+    def close(self) -> float:
+        """End the segment: count the pending metres; the next fix starts afresh."""
+        self.metres += self.pending_m
+        self.anchor = self.last = None
         return self.metres
 
 
@@ -246,3 +291,31 @@ def decode_track(text: str) -> list[Fix]:
     return [Fix(a / sc, b / sc, float(c), float(d)) for a, b, c, d in zip(
         accumulate(vals[0::4]), accumulate(vals[1::4]), accumulate(vals[2::4]),
         accumulate(vals[3::4]))]
+
+
+# ---- simulated walks (fake GPS for tests, benches and demos) ----------------------
+
+def walk_fixes(path: Sequence[LatLon], *, step_m: float = 5.0, noise_m: float = 1.0,
+               speed_mps: float = 1.3, start_t: float = 1_767_225_600.0, seed: int = 0,
+               accuracies: Sequence[float] = (4.0, 5.0, 6.0, 8.0)) -> list[Fix]:
+    """GPS fixes of someone walking ``path`` at ``speed_mps``: a fix every ~``step_m``
+    metres, each off by Gaussian noise of ``noise_m`` metres a coordinate.
+    Deterministic for a given ``seed``."""
+    import random
+
+    rng = random.Random(seed)
+    fixes: list[Fix] = []
+    t = start_t
+    for (lat1, lon1), (lat2, lon2) in zip(path, path[1:]):
+        seg = distance_m((lat1, lon1), (lat2, lon2))
+        n = max(1, round(seg / step_m))
+        ky, kx = local_scale(lat1)
+        for i in range(n):
+            f = i / n
+            fixes.append(Fix(lat1 + (lat2 - lat1) * f + rng.gauss(0, noise_m) / ky,
+                             lon1 + (lon2 - lon1) * f + rng.gauss(0, noise_m) / kx,
+                             t, rng.choice(accuracies)))
+            t += seg / n / speed_mps
+    lat, lon = path[-1]
+    fixes.append(Fix(lat, lon, t, accuracies[0]))
+    return fixes

@@ -184,12 +184,13 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
 
     @app.get("/v1/sync/pull", tags=["sync"], summary="Pull changes after a cursor",
              response_model=p.PullResponse, responses={**error_responses})
-    def pull(after: Optional[str] = Query(None, description="cursor of the last change the "
-                                                            "device applied (0: from the start)"),
-             limit: Optional[str] = Query(None, description=f"page size, 1..{p.MAX_PULL_LIMIT}"),
+    def pull(after: int = Query(0, ge=0, description="cursor of the last change the device "
+                                                     "applied (0: from the start)"),
+             limit: int = Query(p.DEFAULT_PULL_LIMIT, ge=1, le=p.MAX_PULL_LIMIT,
+                                description="most changes in this page"),
              _: int = Depends(protocol_header),
              device: Device = Depends(current_device)) -> Response:
-        a, n = p.parse_pull_query(after, limit)
+        a, n = after, limit
         rows, more = store.pull(a, n, full=device.role == "coordinator")
         # The stored JSON text is spliced in as is: no decode/encode per record.
         parts = []

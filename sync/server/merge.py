@@ -168,6 +168,8 @@ class BatchMerger:
         if not is_uuid(e.id):
             raise _reject("invalid_record", f"{e.type}.id: must be a UUID, got {e.id!r}",
                           record_type=e.type, field="id", record_id=e.id)
+        if e.data is None:
+            e.data = {}
         given_id = e.data.get("id", e.id)
         if given_id != e.id:
             raise _reject("invalid_record",

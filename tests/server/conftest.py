@@ -1,0 +1,290 @@
+"""Fixtures of the server tests: a fresh database per test on each backend, the
+in-process app, and real ``stroll-server`` processes on loopback.
+
+``backend`` is a database URL: SQLite in tmp_path, or PostgreSQL (database
+``test`` at 127.0.0.1:5432) in a fresh schema dropped after the test. Without a
+reachable PostgreSQL the postgres cases skip, unless CI=true, where they fail.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from sync import protocol as p
+from sync.server.storage import open_storage
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_URL = os.environ.get("STROLL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+COORDINATOR_KEY = "test-coordinator-key"
+APP_VERSION = "0.1.0-test"
+
+_pg_state: dict[str, Any] = {}
+
+
+def _pg_problem() -> str | None:
+    """None when PostgreSQL answers, else why not (checked once per session)."""
+    if "problem" not in _pg_state:
+        try:
+            import psycopg
+            with psycopg.connect(PG_URL, connect_timeout=3) as conn:
+                conn.execute("SELECT 1")
+            _pg_state["problem"] = None
+        except Exception as e:  # noqa: BLE001 - any failure means: not reachable
+            _pg_state["problem"] = f"PostgreSQL not reachable at {PG_URL}: {e}".strip()
+    return _pg_state["problem"]
+
+
+def need_postgres() -> None:
+    problem = _pg_problem()
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(problem + " (CI=true: the PostgreSQL tests must run)")
+        pytest.skip(problem)
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+    with psycopg.connect(PG_URL, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql)
+
+
+def pg_schema_url(schema: str) -> str:
+    sep = "&" if "?" in PG_URL else "?"
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+class _Database:
+    """A fresh database for one backend; ``url`` for the server, dropped by ``drop``."""
+
+    def __init__(self, kind: str, tmp: Path):
+        self.kind = kind
+        if kind == "sqlite":
+            self.url = f"sqlite:///{tmp / 'sync.db'}"
+            self.schema = None
+        else:
+            need_postgres()
+            self.schema = "t_" + uuid.uuid4().hex[:16]
+            _pg_admin(f"CREATE SCHEMA {self.schema}")
+            self.url = pg_schema_url(self.schema)
+
+    def drop(self) -> None:
+        if self.schema:
+            _pg_admin(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request, tmp_path) -> str:
+    """The database URL of a fresh, empty database on each backend."""
+    db = _Database(request.param, tmp_path)
+    yield db.url
+    db.drop()
+
+
+@pytest.fixture
+def storage(backend):
+    s = open_storage(backend)
+    yield s
+    s.close()
+
+
+# ---- a small API helper over any HTTP client ---------------------------------------------
+
+
+@dataclass
+class DeviceAuth:
+    device_id: str
+    token: str
+    role: str
+    seq: int = 0
+
+    def headers(self) -> dict:
+        return p.request_headers(APP_VERSION, self.token)
+
+
+class Api:
+    """Speaks the protocol over a TestClient (in-process) or a requests.Session."""
+
+    def __init__(self, http, base: str = ""):
+        self.http = http
+        self.base = base
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def enroll(self, role: str = "volunteer", name: str = "phone", key: str | None = None
+               ) -> DeviceAuth:
+        h = p.request_headers(APP_VERSION)
+        if key is not None:
+            h[p.HEADER_ENROLL_KEY] = key
+        elif role == "coordinator":
+            h[p.HEADER_ENROLL_KEY] = COORDINATOR_KEY
+        r = self.http.post(self.url("/v1/devices"), json={"device_name": name, "role": role},
+                           headers=h)
+        assert r.status_code == 201, r.text
+        body = r.json()
+        return DeviceAuth(body["device_id"], body["token"], body["role"])
+
+    def push_raw(self, dev: DeviceAuth, entries: list[dict], **kw):
+        body = {"protocol": 1, "app_version": APP_VERSION, "device_id": dev.device_id,
+                "entries": entries}
+        return self.http.post(self.url("/v1/sync/push"), json=body, headers=dev.headers(), **kw)
+
+    def push(self, dev: DeviceAuth, entries: list[dict]) -> dict:
+        r = self.push_raw(dev, entries)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def send(self, dev: DeviceAuth, *records: tuple[str, str, dict] | tuple[str, str, dict, str]
+             ) -> dict:
+        """Push records as the device's next seqs: (type, op, data[, id])."""
+        entries = []
+        for rec in records:
+            rtype, op, data = rec[:3]
+            rid = rec[3] if len(rec) > 3 else data["id"]
+            dev.seq += 1
+            entries.append(entry(dev.seq, rtype, rid, op, data))
+        return self.push(dev, entries)
+
+    def pull(self, dev: DeviceAuth, after: int = 0, limit: int | None = None) -> dict:
+        params = {"after": after}
+        if limit is not None:
+            params["limit"] = limit
+        r = self.http.get(self.url("/v1/sync/pull"), params=params, headers=dev.headers())
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def pull_all(self, dev: DeviceAuth, limit: int = 1000) -> list[dict]:
+        out, after = [], 0
+        while True:
+            page = self.pull(dev, after, limit)
+            out += page["changes"]
+            after = page["next_cursor"]
+            if not page["has_more"]:
+                return out
+
+
+def entry(seq: int, rtype: str, rid: str, op: str = "upsert", data: dict | None = None,
+          device_time: str = "2026-11-21T19:02:11-08:00") -> dict:
+    return {"seq": seq, "type": rtype, "id": rid, "op": op, "data": data,
+            "device_time": device_time}
+
+
+@pytest.fixture
+def app_settings(backend):
+    from sync.server.settings import Settings
+    return Settings(database_url=backend, coordinator_key=COORDINATOR_KEY)
+
+
+@pytest.fixture
+def client(app_settings):
+    """The in-process app on a fresh database (starlette TestClient)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    from sync.server.app import create_app
+    app = create_app(app_settings)
+    with TestClient(app, raise_server_exceptions=False) as c:
+        c.app_storage = app.state.storage
+        yield c
+
+
+@pytest.fixture
+def api(client) -> Api:
+    return Api(client)
+
+
+# ---- real stroll-server processes ------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(**extra: str) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("SYNC_COORDINATOR_KEY", COORDINATOR_KEY)
+    env.update(extra)
+    return env
+
+
+class ServerProcess:
+    """``stroll-server`` in a subprocess on a free loopback port."""
+
+    def __init__(self, database_url: str, log_path: Path, *, port: int | None = None,
+                 args: tuple[str, ...] = (), env: dict | None = None):
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self._log = open(log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sync.server.cli", "--port", str(self.port),
+             "--host", "127.0.0.1", "--database-url", database_url, "--log-level", "warning",
+             *args],
+            cwd=ROOT, env=env or server_env(), stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, timeout: float = 30.0) -> "ServerProcess":
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"stroll-server exited with {self.proc.returncode}:\n"
+                                     + self.log_path.read_text(errors="replace")[-3000:])
+            try:
+                if requests.get(self.base + "/health", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise AssertionError("stroll-server did not answer /health in time:\n"
+                             + self.log_path.read_text(errors="replace")[-3000:])
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+        self._log.close()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self._log.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def live(request, tmp_path_factory):
+    """One real stroll-server per backend for a test module, with its own database.
+    Tests enroll their own devices and use fresh record ids, so they can share it."""
+    tmp = tmp_path_factory.mktemp(f"live-{request.param}")
+    db = _Database(request.param, tmp)
+    server = ServerProcess(db.url, tmp / "server.log").wait_ready()
+    session = requests.Session()
+    a = Api(session, server.base)
+    a.server = server
+    a.database_url = db.url
+    yield a
+    session.close()
+    server.stop()
+    db.drop()

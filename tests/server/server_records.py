@@ -1,0 +1,52 @@
+"""Valid records for the server tests (dicts as a device sends them)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from stroll.domain import (CheckIn, FollowUp, Incident, Shift, Signup, TrackChunk, new_id)
+
+T0 = "2026-11-21T19:02:11-08:00"
+
+
+def incident(**over) -> dict:
+    d = Incident(occurred_at=T0, harm_types=["verbal_harassment"], motivations=["race"],
+                 lat=37.7941, lon=-122.4078, cross_streets="Stockton & Jackson",
+                 reporter_role="witness", narrative="Yelled at an elder outside the bakery.",
+                 survivor_name="Mrs. W", consent_contact=True, contact_channel="phone",
+                 contact_value="415-555-0100").to_dict()
+    d.update(over)
+    return d
+
+
+def follow_up(incident_id: str, **over) -> dict:
+    d = FollowUp(incident_id=incident_id, status="new", notes="call back Tuesday").to_dict()
+    d.update(over)
+    return d
+
+
+def check_in(**over) -> dict:
+    d = CheckIn(merchant_id=new_id(), status="all_good", at=T0, note="all quiet").to_dict()
+    d.update(over)
+    return d
+
+
+def track_chunk(**over) -> dict:
+    d = TrackChunk(stroll_id=new_id(), seq=0, points="_p~iF~ps|U_ulLnnqC", point_count=2,
+                   started_at=T0).to_dict()
+    d.update(over)
+    return d
+
+
+def shift(capacity: int = 2, *, days_ahead: int = 3, **over) -> dict:
+    start = datetime.now(timezone.utc) + timedelta(days=days_ahead)
+    d = Shift(neighborhood_id=new_id(), title="Saturday stroll", capacity=capacity,
+              starts_at=start.isoformat(timespec="seconds"),
+              ends_at=(start + timedelta(hours=2)).isoformat(timespec="seconds")).to_dict()
+    d.update(over)
+    return d
+
+
+def signup(shift_id: str, member_id: str | None = None, **over) -> dict:
+    d = Signup(shift_id=shift_id, member_id=member_id or new_id(), requested_at=T0).to_dict()
+    d.update(over)
+    return d

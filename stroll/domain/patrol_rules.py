@@ -119,6 +119,9 @@ _A = 6378137.0
 _E2 = 6.69437999014e-3
 
 
+_LAT_DEGREE_M = 111_132.0
+
+
 def _metres_per_degree(lat: float) -> tuple[float, float]:
     phi = math.radians(lat)
     w = 1.0 - _E2 * math.sin(phi) ** 2
@@ -137,8 +140,9 @@ def apply_precision(lat: float, lon: float, precision: str) -> LatLon:
     cell = PRECISION_CELL_M[precision]
     if cell is None:
         return (lat, lon)
-    ky, _ = _metres_per_degree(lat)
-    step_lat = cell / ky
+    # rows: a fixed step of latitude (one degree is 110.6-111.7 km everywhere); the
+    # columns' step depends only on the row, so a snapped point snaps to itself
+    step_lat = cell / _LAT_DEGREE_M
     slat = round(lat / step_lat) * step_lat
     _, kx = _metres_per_degree(slat)
     step_lon = cell / max(kx, 1.0)

@@ -1,0 +1,409 @@
+"""App state for the device UI: observable, with the actions the screens call.
+
+``AppState`` holds what the screens show (current tab, language, the lists of the
+Patrol/Shifts/Map tabs, settings drafts, the sync badge) and the actions that change it.
+Actions read and write through the ``Store`` and talk to the sync engine through
+``SyncService``; there is no SQL and no HTTP here. Components only render an
+``AppState`` and call one of its methods from each handler.
+
+``AppState`` is a Flet observable (``@ft.observable``): assigning a public attribute
+re-renders the components that received the state. Its methods work without a Flet
+page, so tests/test_state.py drives them directly against a real Store.
+
+``SyncService`` is process-wide (one per device database): it owns the ``SyncEngine``
+for the configured server address and fans its status out to every open session.
+The engine calls back from its own thread; the UI hands each callback to the page's
+loop (see stroll/ui/app.py) before it reaches ``AppState.apply_sync_status``.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Any, Callable, Optional
+
+import flet as ft
+
+from stroll.domain.errors import StrollError
+from stroll.domain.records import parse_time
+from stroll.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
+
+log = logging.getLogger("stroll.state")
+
+TABS = ("patrol", "shifts", "map", "more")
+SCREENS = ("new_stroll",)
+
+# Keys in the store's settings table owned by the UI.
+SETTING_LANGUAGE = "ui.language"
+SETTING_SERVER_URL = "sync.server_url"
+SETTING_DEVICE_NAME = "device.name"
+SETTING_TILE_URL = "map.tile_url"
+
+# What the sync badge says about the connection.
+NO_SERVER, CONNECTING, ONLINE, SYNCING, OFFLINE, ERROR, AUTH = (
+    "no_server", "connecting", "online", "syncing", "offline", "error", "auth")
+
+
+@dataclass(frozen=True)
+class SyncView:
+    """The sync badge: immutable, replaced as a whole so the UI re-renders."""
+
+    connection: str = NO_SERVER
+    pending: int = 0
+    rejected: int = 0
+    last_synced_at: Optional[str] = None
+    last_error: Optional[str] = None
+
+    @property
+    def is_online(self) -> bool:
+        return self.connection in (ONLINE, SYNCING)
+
+
+# ---- the sync engine, shared by the sessions of one process ---------------------------
+
+
+def default_engine_factory(store, server_url: str, device_name: str):
+    """A real ``SyncEngine`` talking HTTP to ``server_url`` (imported lazily)."""
+    from sync.client import SyncClient, SyncEngine
+
+    return SyncEngine(store, SyncClient(server_url), device_name=device_name or "stroll device")
+
+
+class SyncService:
+    """Owns the device's ``SyncEngine`` and fans its status out to listeners.
+
+    ``configure(url, name)`` (re)starts the engine when the address changes; an empty
+    address stops it. Listeners get ``(connection, status_or_None)`` from any thread.
+    """
+
+    def __init__(self, store, engine_factory: Callable[..., Any] = default_engine_factory):
+        self.store = store
+        self.engine_factory = engine_factory
+        self.engine = None
+        self.server_url = ""
+        self.device_name = ""
+        self._listeners: list[Callable[[str, Any], None]] = []
+        self._unsubscribe: Optional[Callable[[], None]] = None
+        self._connection = NO_SERVER
+        self._last_status = None
+        self._seen_round = False
+        self._lock = threading.RLock()
+
+    @property
+    def connection(self) -> str:
+        return self._connection
+
+    def configure(self, server_url: str, device_name: str = "") -> None:
+        server_url = (server_url or "").strip().rstrip("/")
+        with self._lock:
+            if server_url == self.server_url and self.engine is not None:
+                self.device_name = device_name
+                self.engine.device_name = device_name or self.engine.device_name
+                return
+            self._stop_engine()
+            self.server_url, self.device_name = server_url, device_name
+            if not server_url:
+                self._connection, self._last_status = NO_SERVER, None
+                self._emit()
+                return
+            self._connection, self._seen_round = CONNECTING, False
+            self.engine = self.engine_factory(self.store, server_url, device_name)
+            self._unsubscribe = self.engine.subscribe(self._on_status)
+            start = getattr(self.engine, "start", None)
+            if start:
+                start()
+
+    def _stop_engine(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self.engine is not None:
+            stop = getattr(self.engine, "stop", None)
+            if stop:
+                threading.Thread(target=stop, name="stroll-sync-stop", daemon=True).start()
+            self.engine = None
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop_engine()
+
+    def _on_status(self, status) -> None:
+        state = getattr(status, "state", "idle")
+        with self._lock:
+            if state == "syncing":
+                self._seen_round, conn = True, SYNCING
+            elif state == "idle":
+                # the engine reports "idle" once on subscribing, before any round
+                conn = ONLINE if self._seen_round else CONNECTING
+            elif state == "offline":
+                conn = OFFLINE
+            elif state == "auth_required":
+                conn = AUTH
+            else:
+                conn = ERROR
+            self._connection, self._last_status = conn, status
+        self._emit()
+
+    def _emit(self) -> None:
+        for cb in list(self._listeners):
+            try:
+                cb(self._connection, self._last_status)
+            except Exception:  # one session's bug must not stop the others
+                log.exception("sync listener failed")
+
+    def subscribe(self, callback: Callable[[str, Any], None]) -> Callable[[], None]:
+        self._listeners.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+        return unsubscribe
+
+    def sync_now(self) -> bool:
+        if self.engine is None:
+            return False
+        self.engine.sync_now()
+        return True
+
+
+# ---- the app state -----------------------------------------------------------------------
+
+
+def _valid_url(value: str) -> bool:
+    return value.startswith(("http://", "https://")) and len(value) > len("https://")
+
+
+@ft.observable
+class AppState:
+    """Everything the screens show, and the actions they call."""
+
+    def __init__(self, store, *, language: str = DEFAULT_LANGUAGE, server_url: str = "",
+                 tile_url: str = "", device_name: str = "",
+                 sync: Optional[SyncService] = None,
+                 now: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+                 version: str = "0.1.0"):
+        self._store = store
+        self._sync = sync
+        self._now = now
+        self._translators: dict[str, Translator] = {}
+        self.version = version
+        self.tab = "patrol"
+        self.screen: Optional[str] = None
+        stored_lang = store.get_setting(SETTING_LANGUAGE)
+        self.language = stored_lang if stored_lang in LANGUAGES else (
+            language if language in LANGUAGES else DEFAULT_LANGUAGE)
+        self.server_url = store.get_setting(SETTING_SERVER_URL) or server_url or ""
+        self.device_name = store.get_setting(SETTING_DEVICE_NAME) or device_name or ""
+        self.tile_url = store.get_setting(SETTING_TILE_URL) or tile_url or ""
+        self.draft_server_url = self.server_url
+        self.draft_device_name = self.device_name
+        self.draft_tile_url = self.tile_url
+        self.settings_message: Optional[str] = None   # catalog key of the last save result
+        self.settings_error: Optional[str] = None     # catalog key of what is wrong
+        self.sync = SyncView(connection=sync.connection if sync and self.server_url
+                             else NO_SERVER)
+        self.sync_details_open = False
+        self.neighborhoods: list[dict] = []
+        self.strolls: list[dict] = []
+        self.shifts: list[dict] = []
+        self.routes: list[dict] = []
+        self.merchants: list[dict] = []
+        self.map_neighborhood_id: Optional[str] = None
+        self.new_stroll_neighborhood_id: Optional[str] = None
+        self.load_error: Optional[str] = None
+
+    # ---- reading ---------------------------------------------------------------------
+
+    @property
+    def store(self):
+        return self._store
+
+    @property
+    def tr(self) -> Translator:
+        tr = self._translators.get(self.language)
+        if tr is None:
+            tr = self._translators[self.language] = Translator(self.language)
+        return tr
+
+    def now(self) -> datetime:
+        return self._now()
+
+    @property
+    def tab_index(self) -> int:
+        return TABS.index(self.tab)
+
+    def load(self) -> None:
+        """Read everything the tabs show from the store."""
+        try:
+            self.neighborhoods = self._store.neighborhoods()
+            self.strolls = self._store.recent_strolls(limit=10)
+            self.shifts = self._store.upcoming_shifts(self._now(), days=7)
+            if self.map_neighborhood_id not in {n["id"] for n in self.neighborhoods}:
+                self.map_neighborhood_id = self.neighborhoods[0]["id"] if self.neighborhoods else None
+            self._load_map()
+            self.load_error = None
+        except StrollError as e:
+            self.load_error = str(e)
+        self.refresh_sync()
+
+    def _load_map(self) -> None:
+        nid = self.map_neighborhood_id
+        self.routes = self._store.routes(nid) if nid else []
+        self.merchants = self._store.merchants(nid) if nid else []
+
+    def neighborhood(self, neighborhood_id: Optional[str]) -> Optional[dict]:
+        return next((n for n in self.neighborhoods if n["id"] == neighborhood_id), None)
+
+    def neighborhood_name(self, neighborhood_id: Optional[str]) -> str:
+        n = self.neighborhood(neighborhood_id)
+        return n["name"] if n else ""
+
+    def route_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for r in self._store.routes():
+            counts[r["neighborhood_id"]] = counts.get(r["neighborhood_id"], 0) + 1
+        return counts
+
+    def shifts_by_day(self) -> list[tuple[date, list[dict]]]:
+        """Upcoming shifts grouped by local start day, in time order."""
+        days: dict[date, list[dict]] = {}
+        tz = self._now().tzinfo
+        for s in sorted(self.shifts, key=lambda s: parse_time(s["starts_at"])):
+            day = parse_time(s["starts_at"]).astimezone(tz).date()
+            days.setdefault(day, []).append(s)
+        return sorted(days.items())
+
+    # ---- navigation --------------------------------------------------------------------
+
+    def select_tab(self, tab: str) -> None:
+        if tab not in TABS:
+            raise ValueError(f"unknown tab {tab!r} (tabs: {', '.join(TABS)})")
+        self.screen = None
+        self.tab = tab
+        if tab in ("patrol", "shifts", "map"):
+            self.load()
+        else:
+            self.refresh_sync()
+
+    def select_tab_index(self, index: int) -> None:
+        self.select_tab(TABS[int(index)])
+
+    def open_new_stroll(self) -> None:
+        if self.new_stroll_neighborhood_id is None and self.neighborhoods:
+            self.new_stroll_neighborhood_id = (self.map_neighborhood_id
+                                               or self.neighborhoods[0]["id"])
+        self.screen = "new_stroll"
+
+    def close_screen(self) -> None:
+        self.screen = None
+
+    def choose_new_stroll_neighborhood(self, neighborhood_id: str) -> None:
+        if self.neighborhood(neighborhood_id) is None:
+            raise ValueError(f"unknown neighborhood {neighborhood_id!r}")
+        self.new_stroll_neighborhood_id = neighborhood_id
+
+    def select_map_neighborhood(self, neighborhood_id: str) -> None:
+        if self.neighborhood(neighborhood_id) is None:
+            raise ValueError(f"unknown neighborhood {neighborhood_id!r}")
+        self.map_neighborhood_id = neighborhood_id
+        self._load_map()
+
+    # ---- language and settings ---------------------------------------------------------
+
+    def set_language(self, lang: str) -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
+        self._store.set_setting(SETTING_LANGUAGE, lang)
+        self.language = lang
+
+    def edit_server_url(self, value: str) -> None:
+        self.draft_server_url = value or ""
+        self.settings_message = None
+
+    def edit_device_name(self, value: str) -> None:
+        self.draft_device_name = value or ""
+        self.settings_message = None
+
+    def edit_tile_url(self, value: str) -> None:
+        self.draft_tile_url = value or ""
+        self.settings_message = None
+
+    def save_settings(self) -> bool:
+        """Check and store the drafts; (re)configure sync. False when a value is wrong."""
+        server = self.draft_server_url.strip().rstrip("/")
+        tiles = self.draft_tile_url.strip()
+        name = self.draft_device_name.strip()
+        if (server and not _valid_url(server)) or (tiles and not _valid_url(tiles)):
+            self.settings_error = "error.invalid_server"
+            self.settings_message = None
+            return False
+        self._store.set_setting(SETTING_SERVER_URL, server)
+        self._store.set_setting(SETTING_DEVICE_NAME, name)
+        self._store.set_setting(SETTING_TILE_URL, tiles)
+        self.server_url, self.device_name, self.tile_url = server, name, tiles
+        self.draft_server_url, self.draft_device_name, self.draft_tile_url = server, name, tiles
+        self.settings_error = None
+        self.settings_message = "more.saved"
+        if self._sync is not None:
+            self._sync.configure(server, name)
+        self.refresh_sync()
+        return True
+
+    # ---- sync --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Load the tabs and make sure sync runs for the configured server."""
+        self.load()
+        if self._sync is not None and self.server_url and self._sync.server_url != self.server_url:
+            self._sync.configure(self.server_url, self.device_name)
+        self.refresh_sync()
+
+    def refresh_sync(self) -> None:
+        """Re-read the outbox counts and last sync from the store."""
+        try:
+            s = self._store.sync_status()
+        except StrollError as e:
+            self.sync = replace(self.sync, connection=ERROR, last_error=str(e))
+            return
+        connection = self._connection()
+        self.sync = replace(self.sync, connection=connection, pending=s["pending"],
+                            rejected=s.get("rejected", 0), last_synced_at=s["last_synced_at"],
+                            last_error=s["last_error"] if connection != NO_SERVER else None)
+
+    def _connection(self) -> str:
+        if not self.server_url:
+            return NO_SERVER
+        if self._sync is None:
+            return OFFLINE
+        return self._sync.connection
+
+    def apply_sync_status(self, connection: str, status: Any = None) -> None:
+        """Take a status from the sync engine (on the UI's loop)."""
+        if not self.server_url:
+            connection = NO_SERVER
+        if status is None:
+            self.sync = replace(self.sync, connection=connection)
+            self.refresh_sync()
+            return
+        self.sync = SyncView(connection=connection, pending=status.pending,
+                             rejected=getattr(status, "rejected", 0),
+                             last_synced_at=status.last_synced_at, last_error=status.last_error)
+        if connection == ONLINE and self.tab in ("patrol", "shifts", "map"):
+            self.load()  # a round may have pulled new records
+
+    def sync_now(self) -> None:
+        if self._sync is not None:
+            self._sync.sync_now()
+        self.refresh_sync()
+
+    def open_sync_details(self) -> None:
+        self.refresh_sync()
+        self.sync_details_open = True
+
+    def close_sync_details(self) -> None:
+        self.sync_details_open = False
+
+
+__all__ = ["AppState", "SyncService", "SyncView", "TABS", "NO_SERVER", "CONNECTING", "ONLINE",
+           "SYNCING", "OFFLINE", "ERROR", "AUTH", "default_engine_factory"]

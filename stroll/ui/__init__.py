@@ -1,0 +1,4 @@
+"""The device app's Flet UI: components that render ``stroll.state.AppState``.
+
+Entry point: ``stroll.ui.app.build_main(settings)``.
+"""

@@ -1,0 +1,100 @@
+"""Entry point of the device UI: ``build_main(settings)`` returns the Flet ``main``.
+
+One process serves one device: the Store (settings.db_path) and the SyncService are
+opened once, on the first session, and shared by every browser tab of this process;
+each session gets its own ``AppState`` (tab, language shown, drafts).
+
+Used by stroll/cli.py:
+    ft.run(build_main(settings), view=ft.AppView.WEB_BROWSER, host=..., port=...,
+           assets_dir=str(settings.assets_dir), no_cdn=True)
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Callable
+
+import flet as ft
+
+from stroll.i18n import DEFAULT_LANGUAGE, Translator
+from stroll.state import AppState, SyncService, default_engine_factory
+from stroll.store import Store, StoreError
+from stroll.ui.shell import App
+from stroll.ui.theme import build_theme, fonts
+
+log = logging.getLogger("stroll.ui")
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("stroll")
+    except Exception:
+        return "0.1.0"
+
+
+class _Device:
+    """The process's store and sync service, opened on first use."""
+
+    def __init__(self, settings, engine_factory):
+        self.settings = settings
+        self.engine_factory = engine_factory
+        self.store: Store | None = None
+        self.sync: SyncService | None = None
+        self._lock = threading.Lock()
+
+    def open(self) -> tuple[Store, SyncService]:
+        with self._lock:
+            if self.store is None:
+                self.store = Store(self.settings.db_path)
+                self.sync = SyncService(self.store, self.engine_factory)
+            return self.store, self.sync
+
+
+def _error_page(page: ft.Page, settings, error: Exception) -> None:
+    lang = getattr(settings, "language", DEFAULT_LANGUAGE)
+    tr = Translator(lang)
+    page.title = tr.t("app.title")
+    page.fonts = fonts()
+    page.theme = build_theme(lang)
+    page.add(ft.SafeArea(ft.Semantics(identifier="store-error", content=ft.Text(
+        tr.t("error.store", error=str(error)), color=ft.Colors.ERROR, selectable=True))))
+
+
+def build_main(settings, *, engine_factory: Callable[..., Any] = default_engine_factory
+               ) -> Callable[[ft.Page], None]:
+    """The Flet ``main`` for ``settings`` (db_path, language, server_url, tile_url)."""
+    device = _Device(settings, engine_factory)
+    version = _version()
+
+    def main(page: ft.Page) -> None:
+        try:
+            store, sync = device.open()
+        except StoreError as e:
+            log.error("%s", e)
+            _error_page(page, settings, e)
+            return
+        state = AppState(
+            store,
+            language=getattr(settings, "language", DEFAULT_LANGUAGE),
+            server_url=getattr(settings, "server_url", "") or "",
+            tile_url=getattr(settings, "tile_url", "") or "",
+            sync=sync,
+            version=version,
+        )
+        page.fonts = fonts()
+        page.theme = build_theme(state.language)
+        page.title = state.tr.t("app.title")
+        page.padding = 0
+        page.on_view_pop = lambda _: state.close_screen()
+        # The engine reports from its own thread: hand each status to this page's loop.
+        unsubscribe = sync.subscribe(
+            lambda connection, status: page.run_thread(state.apply_sync_status, connection, status))
+        page.on_close = lambda _: unsubscribe()
+        state.start()
+        page.render_views(App, state)
+
+    return main
+
+
+__all__ = ["build_main"]

@@ -1,0 +1,81 @@
+"""Map tab: the chosen neighborhood's planned routes and merchants on flet-map.
+
+Offline the tiles stay grey, but routes and merchant markers are drawn from the
+device's own data. The tile address is a setting (More tab)."""
+from __future__ import annotations
+
+import flet as ft
+import flet_map as fm
+
+from stroll.state import AppState
+from stroll.ui.theme import MIN_TOUCH
+
+ROUTE_COLORS = ("#C62828", "#1565C0", "#6A1B9A", "#EF6C00", "#2E7D32", "#00838F")
+
+
+def route_color(i: int) -> str:
+    return ROUTE_COLORS[i % len(ROUTE_COLORS)]
+
+
+def neighborhood_chips(state: AppState) -> ft.Control:
+    chips = [
+        ft.Semantics(identifier=f"map-hood-{n['id']}", content=ft.Chip(
+            label=ft.Text(n["name"]), selected=n["id"] == state.map_neighborhood_id,
+            show_checkmark=False, height=MIN_TOUCH - 8,
+            on_select=lambda _, nid=n["id"]: state.select_map_neighborhood(nid)))
+        for n in state.neighborhoods]
+    return ft.Row(chips, scroll=ft.ScrollMode.AUTO, spacing=8)
+
+
+def route_map(state: AppState) -> ft.Control:
+    hood = state.neighborhood(state.map_neighborhood_id)
+    center = fm.MapLatitudeLongitude(hood["center_lat"], hood["center_lon"])
+    layers: list = []
+    if state.tile_url:
+        layers.append(fm.TileLayer(url_template=state.tile_url, user_agent_package_name="stroll",
+                                   max_zoom=19))
+    layers.append(fm.PolylineLayer(polylines=[
+        fm.PolylineMarker(coordinates=[fm.MapLatitudeLongitude(lat, lon) for lat, lon in r["path"]],
+                          color=route_color(i), stroke_width=5, border_color=ft.Colors.WHITE,
+                          border_stroke_width=1.5)
+        for i, r in enumerate(state.routes)]))
+    layers.append(fm.MarkerLayer(markers=[
+        fm.Marker(coordinates=fm.MapLatitudeLongitude(m["lat"], m["lon"]), width=28, height=28,
+                  content=ft.Container(ft.Icon(ft.Icons.STOREFRONT, size=16, color=ft.Colors.WHITE),
+                                       bgcolor="#1F6F5C", border_radius=14,
+                                       border=ft.Border.all(2, ft.Colors.WHITE),
+                                       alignment=ft.Alignment.CENTER))
+        for m in state.merchants]))
+    return fm.Map(
+        key=f"map-{hood['id']}",  # a new camera for each neighborhood
+        layers=layers, initial_center=center, initial_zoom=16, min_zoom=12, max_zoom=19,
+        bgcolor=ft.Colors.GREY_200, expand=True,
+    )
+
+
+def legend(state: AppState) -> ft.Control:
+    tr = state.tr
+    items = [ft.Row([ft.Container(width=18, height=5, bgcolor=route_color(i), border_radius=2),
+                     ft.Text(r["name"], size=13)], spacing=6, tight=True)
+             for i, r in enumerate(state.routes)]
+    if not items:
+        items.append(ft.Text(tr.t("map.no_routes"), size=13))
+    items.append(ft.Row([ft.Icon(ft.Icons.STOREFRONT, size=16, color="#1F6F5C"),
+                         ft.Text(tr.t("map.merchant_count", count=len(state.merchants)), size=13)],
+                        spacing=6, tight=True))
+    return ft.Semantics(identifier="map-legend", container=True, content=ft.Container(
+        ft.Row(items, wrap=True, spacing=12, run_spacing=4),
+        padding=ft.Padding.symmetric(horizontal=16, vertical=8)))
+
+
+@ft.component
+def MapTab(state: AppState):
+    tr = state.tr
+    if not state.neighborhoods:
+        return ft.Container(ft.Text(tr.t("map.no_neighborhoods")), padding=16)
+    return ft.Column([
+        ft.Container(neighborhood_chips(state), padding=ft.Padding.only(left=16, right=16, top=8)),
+        ft.Semantics(identifier="map-view", container=True,
+                     content=ft.Container(route_map(state), expand=True)),
+        legend(state),
+    ], expand=True, spacing=0)

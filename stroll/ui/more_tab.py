@@ -1,0 +1,66 @@
+"""More tab: language, server address, device name, map tiles, about."""
+from __future__ import annotations
+
+import flet as ft
+
+from stroll.i18n import font_fallbacks, language_choices
+from stroll.state import AppState
+from stroll.ui.theme import MIN_TOUCH
+from stroll.ui.widgets import note, section_title, tab_list
+
+
+def language_picker(state: AppState) -> ft.Control:
+    """Every language named in its own script and font."""
+    radios = [
+        ft.Semantics(identifier=f"lang-{c.code}", content=ft.Container(
+            ft.Radio(value=c.code, label=c.name,
+                     label_style=ft.TextStyle(size=16, font_family=c.font_family,
+                                              font_family_fallback=font_fallbacks(c.code))),
+            height=MIN_TOUCH, alignment=ft.Alignment.CENTER_LEFT))
+        for c in language_choices()]
+    return ft.RadioGroup(value=state.language, content=ft.Column(radios, spacing=0),
+                         on_change=lambda e: state.set_language(e.control.value))
+
+
+def settings_form(state: AppState) -> list[ft.Control]:
+    tr = state.tr
+    fields = [
+        ft.Semantics(identifier="server-url", content=ft.TextField(
+            label=tr.t("more.server"), hint_text=tr.t("more.server_hint"),
+            value=state.draft_server_url, keyboard_type=ft.KeyboardType.URL,
+            prefix_icon=ft.Icons.DNS_OUTLINED,
+            on_change=lambda e: state.edit_server_url(e.control.value))),
+        ft.Semantics(identifier="device-name", content=ft.TextField(
+            label=tr.t("more.device"), hint_text=tr.t("more.device_hint"),
+            value=state.draft_device_name, prefix_icon=ft.Icons.PHONE_ANDROID,
+            on_change=lambda e: state.edit_device_name(e.control.value))),
+        ft.Semantics(identifier="tile-url", content=ft.TextField(
+            label=tr.t("more.tiles"), value=state.draft_tile_url,
+            keyboard_type=ft.KeyboardType.URL, prefix_icon=ft.Icons.MAP_OUTLINED,
+            on_change=lambda e: state.edit_tile_url(e.control.value))),
+    ]
+    if state.settings_error:
+        fields.append(ft.Text(tr.t(state.settings_error), color=ft.Colors.ERROR))
+    save = ft.Row([
+        ft.Semantics(identifier="save-settings", content=ft.FilledButton(
+            tr.t("more.save"), icon=ft.Icons.SAVE_OUTLINED, height=MIN_TOUCH,
+            on_click=lambda _: state.save_settings())),
+        ft.Text(tr.t(state.settings_message), color=ft.Colors.PRIMARY)
+        if state.settings_message else ft.Container(),
+    ], spacing=12)
+    return fields + [save]
+
+
+@ft.component
+def MoreTab(state: AppState):
+    tr = state.tr
+    controls: list[ft.Control] = [
+        section_title(tr.t("more.language"), "more-language"),
+        language_picker(state),
+        ft.Divider(),
+        *settings_form(state),
+        ft.Divider(),
+        section_title(tr.t("more.about"), "more-about"),
+        note(tr.t("more.about_text", version=state.version)),
+    ]
+    return tab_list(controls, "more-tab")

@@ -1,0 +1,146 @@
+"""The app shell: app bar with the sync badge, bottom navigation, the pushed screens."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import flet as ft
+
+from stroll.state import AUTH, CONNECTING, ERROR, NO_SERVER, OFFLINE, ONLINE, SYNCING, AppState
+from stroll.ui.map_tab import MapTab
+from stroll.ui.more_tab import MoreTab
+from stroll.ui.new_stroll import NewStrollView
+from stroll.ui.patrol_tab import PatrolTab
+from stroll.ui.shifts_tab import ShiftsTab
+from stroll.ui.theme import MIN_TOUCH, build_theme
+
+TAB_ICONS = {
+    "patrol": (ft.Icons.DIRECTIONS_WALK_OUTLINED, ft.Icons.DIRECTIONS_WALK),
+    "shifts": (ft.Icons.EVENT_OUTLINED, ft.Icons.EVENT),
+    "map": (ft.Icons.MAP_OUTLINED, ft.Icons.MAP),
+    "more": (ft.Icons.MORE_HORIZ, ft.Icons.MORE_HORIZ),
+}
+
+_DOT = {ONLINE: ft.Colors.GREEN_600, SYNCING: ft.Colors.GREEN_600, CONNECTING: ft.Colors.AMBER_700,
+        OFFLINE: ft.Colors.GREY_500, NO_SERVER: ft.Colors.GREY_500, ERROR: ft.Colors.RED_600,
+        AUTH: ft.Colors.RED_600}
+_LABEL = {ONLINE: "sync.online", SYNCING: "sync.syncing", CONNECTING: "sync.connecting",
+          OFFLINE: "sync.offline", NO_SERVER: "sync.no_server", ERROR: "sync.problem",
+          AUTH: "sync.auth"}
+
+
+def _last_synced(state: AppState) -> str:
+    tr, s = state.tr, state.sync
+    if not s.last_synced_at:
+        return tr.t("sync.never")
+    return tr.t("sync.last", when=tr.when(datetime.fromisoformat(s.last_synced_at), state.now()))
+
+
+def sync_detail(state: AppState) -> str:
+    """Second line of the badge: what waits, else when it last synced."""
+    tr, s = state.tr, state.sync
+    if s.pending:
+        return tr.t("sync.pending", count=s.pending)
+    if s.rejected:
+        return tr.t("sync.rejected", count=s.rejected)
+    return _last_synced(state)
+
+
+@ft.component
+def SyncBadge(state: AppState):
+    tr, s = state.tr, state.sync
+    return ft.Semantics(
+        identifier="sync-status",
+        button=True,
+        content=ft.Container(
+            content=ft.Row(
+                [ft.Container(width=10, height=10, border_radius=5, bgcolor=_DOT[s.connection]),
+                 ft.Column([ft.Text(tr.t(_LABEL[s.connection]), size=12,
+                                    weight=ft.FontWeight.W_600, max_lines=1,
+                                    overflow=ft.TextOverflow.ELLIPSIS),
+                            ft.Text(sync_detail(state), size=11, max_lines=1,
+                                    overflow=ft.TextOverflow.ELLIPSIS)],
+                           spacing=0, tight=True, horizontal_alignment=ft.CrossAxisAlignment.START)],
+                spacing=8, tight=True),
+            height=MIN_TOUCH, padding=ft.Padding.symmetric(horizontal=12),
+            border_radius=MIN_TOUCH // 2, ink=True,
+            on_click=lambda _: state.open_sync_details(),
+        ),
+    )
+
+
+def sync_dialog(state: AppState) -> ft.AlertDialog:
+    tr, s = state.tr, state.sync
+    lines = [ft.Row([ft.Container(width=10, height=10, border_radius=5, bgcolor=_DOT[s.connection]),
+                     ft.Text(tr.t(_LABEL[s.connection]), weight=ft.FontWeight.W_600)], spacing=8)]
+    if s.connection == NO_SERVER:
+        lines.append(ft.Text(tr.t("sync.set_server")))
+    else:
+        lines.append(ft.Text(tr.t("sync.server", url=state.server_url), selectable=True))
+    lines.append(ft.Text(tr.t("sync.pending", count=s.pending) if s.pending else tr.t("sync.all_sent")))
+    if s.rejected:
+        lines.append(ft.Text(tr.t("sync.rejected", count=s.rejected)))
+    lines.append(ft.Text(_last_synced(state)))
+    if s.last_error:
+        lines.append(ft.Text(s.last_error, color=ft.Colors.ERROR))  # the engine's own words
+    if s.pending:
+        lines.append(ft.Text(tr.t("sync.kept"), size=12, color=ft.Colors.ON_SURFACE_VARIANT))
+    actions = [ft.TextButton(tr.t("sync.close"), on_click=lambda _: state.close_sync_details())]
+    if s.connection != NO_SERVER:
+        actions.insert(0, ft.Semantics(identifier="sync-now", content=ft.TextButton(
+            tr.t("sync.now"), on_click=lambda _: state.sync_now())))
+    return ft.AlertDialog(
+        title=ft.Text(tr.t("sync.title")),
+        content=ft.Semantics(identifier="sync-details",
+                             content=ft.Column(lines, tight=True, spacing=8)),
+        actions=actions,
+        on_dismiss=lambda _: state.close_sync_details(),
+    )
+
+
+@ft.component
+def TabBody(state: AppState):
+    return {
+        "patrol": PatrolTab, "shifts": ShiftsTab, "map": MapTab, "more": MoreTab,
+    }[state.tab](state)
+
+
+def main_view(state: AppState) -> ft.View:
+    tr = state.tr
+    nav = ft.NavigationBar(
+        selected_index=state.tab_index,
+        on_change=lambda e: state.select_tab_index(e.control.selected_index),
+        destinations=[ft.NavigationBarDestination(
+            icon=ft.Semantics(identifier=f"tab-{tab}", content=ft.Icon(TAB_ICONS[tab][0])),
+            selected_icon=ft.Semantics(identifier=f"tab-{tab}", content=ft.Icon(TAB_ICONS[tab][1])),
+            label=tr.t(f"tab.{tab}")) for tab in TAB_ICONS],
+    )
+    return ft.View(
+        route="/",
+        appbar=ft.AppBar(
+            title=ft.Semantics(identifier="screen-title", header=True,
+                               content=ft.Text(tr.t(f"tab.{state.tab}"))),
+            actions=[SyncBadge(state)],
+            actions_padding=ft.Padding.only(right=4),
+        ),
+        navigation_bar=nav,
+        padding=0,
+        controls=[TabBody(state)],
+    )
+
+
+@ft.component
+def App(state: AppState):
+    page = ft.context.page
+
+    def apply_language():
+        page.title = state.tr.t("app.title")
+        page.theme = build_theme(state.language)
+        page.update()
+
+    ft.use_effect(apply_language, dependencies=[state.language])
+    ft.use_dialog(sync_dialog(state) if state.sync_details_open else None)
+
+    views = [main_view(state)]
+    if state.screen == "new_stroll":
+        views.append(NewStrollView(state))
+    return views

@@ -1,0 +1,33 @@
+"""Theme and fonts: the shipped font subsets, with each language's own face first."""
+from __future__ import annotations
+
+import flet as ft
+
+from stroll.i18n import FONT_FILES, font_fallbacks, font_family
+
+SEED = "#1F6F5C"          # jade green
+MIN_TOUCH = 48            # px: smallest tap target
+GAP = 12
+
+_TEXT_STYLES = ("display_large", "display_medium", "display_small", "headline_large",
+                "headline_medium", "headline_small", "title_large", "title_medium",
+                "title_small", "body_large", "body_medium", "body_small", "label_large",
+                "label_medium", "label_small")
+
+
+def fonts() -> dict[str, str]:
+    """``page.fonts``: family name -> file under the assets folder."""
+    return dict(FONT_FILES)
+
+
+def build_theme(lang: str) -> ft.Theme:
+    """Material 3 theme in the language's font. Every text style lists the other
+    shipped fonts as fallbacks: served with no_cdn, Flutter can fetch no font of its
+    own, so a glyph missing from the first face would otherwise be an empty box."""
+    style = ft.TextStyle(font_family_fallback=font_fallbacks(lang))
+    return ft.Theme(
+        color_scheme_seed=SEED,
+        font_family=font_family(lang),
+        text_theme=ft.TextTheme(**{name: style for name in _TEXT_STYLES}),
+        visual_density=ft.VisualDensity.STANDARD,
+    )

@@ -1,0 +1,320 @@
+"""The HTTP API in-process (both backends): endpoints, auth, scopes, and the one
+error shape for every error."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from conftest import APP_VERSION, COORDINATOR_KEY, Api, entry
+from server_records import incident, shift, signup
+from stroll.domain import Incident, new_id
+from sync import protocol as p
+
+ERROR_KEYS = {"code", "message", "details"}
+
+
+def assert_error(r, status: int, code: str, *words: str) -> dict:
+    """The one error shape (docs/SYNC.md), pinned."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert set(body) == {"error"}, body
+    err = body["error"]
+    assert set(err) == ERROR_KEYS, err
+    assert err["code"] == code
+    assert isinstance(err["message"], str) and err["message"].strip()
+    assert isinstance(err["details"], dict)
+    assert "Traceback" not in r.text and 'File "' not in r.text
+    for w in words:
+        assert w in err["message"], err["message"]
+    return err
+
+
+def test_health_names_the_backend(client, backend):
+    r = client.get("/health")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["ok"] is True
+    assert body["backend"] == ("sqlite" if backend.startswith("sqlite") else "postgres")
+    assert body["protocol"] == p.PROTOCOL_VERSION
+
+
+def test_openapi_and_docs_are_served(client):
+    doc = client.get("/openapi.json").json()
+    assert {"/health", "/v1/devices", "/v1/sync/push", "/v1/sync/pull"} <= set(doc["paths"])
+    schemas = doc["components"]["schemas"]
+    assert {"PushRequest", "PushEntry", "PushResponse", "PullResponse", "ErrorBody"} <= set(schemas)
+    push_body = doc["paths"]["/v1/sync/push"]["post"]["requestBody"]
+    assert push_body["content"]["application/json"]["schema"]["$ref"].endswith("/PushRequest")
+    assert client.get("/docs").status_code == 200
+
+
+def test_enrollment_returns_the_token_once_and_keeps_only_its_hash(api, client, backend):
+    dev = api.enroll()
+    assert dev.role == "volunteer" and len(dev.token) >= 32
+    digest = hashlib.sha256(dev.token.encode()).hexdigest()
+    s = client.app_storage
+    assert s.device_by_token_hash(digest).id == dev.device_id
+    if backend.startswith("sqlite"):
+        import sqlite3
+        raw = sqlite3.connect(str(s.path)).execute("SELECT * FROM devices").fetchall()
+    else:
+        import psycopg
+        with psycopg.connect(s.url) as c:
+            raw = c.execute("SELECT * FROM devices").fetchall()
+    assert dev.token not in repr(raw) and digest in repr(raw)
+
+
+def test_coordinator_enrollment_needs_the_servers_key(api, client):
+    h = p.request_headers(APP_VERSION)
+    r = client.post("/v1/devices", json={"device_name": "x", "role": "coordinator"}, headers=h)
+    assert_error(r, 403, "forbidden", p.HEADER_ENROLL_KEY)
+    r = client.post("/v1/devices", json={"device_name": "x", "role": "coordinator"},
+                    headers={**h, p.HEADER_ENROLL_KEY: "wrong"})
+    assert_error(r, 403, "forbidden")
+    assert api.enroll("coordinator").role == "coordinator"
+
+
+def test_enrollment_checks_its_body(client):
+    r = client.post("/v1/devices", json={"device_name": 5}, headers=p.request_headers("t"))
+    err = assert_error(r, 422, "invalid_message", "device_name: must be a string")
+    assert err["details"]["field"] == "device_name"
+
+
+@pytest.mark.parametrize("auth", [None, "Bearer nope", "Basic abc", "Bearer "])
+def test_a_missing_or_wrong_token_is_auth_required(client, auth):
+    h = p.request_headers(APP_VERSION)
+    if auth:
+        h["Authorization"] = auth
+    r = client.get("/v1/sync/pull", headers=h)
+    assert_error(r, 401, "auth_required")
+    assert r.headers.get("www-authenticate") == "Bearer"
+
+
+def test_a_revoked_token_is_auth_required(api, client):
+    dev = api.enroll()
+    client.app_storage.revoke_device(dev.device_id, "2026-11-22T00:00:00+00:00")
+    assert_error(client.get("/v1/sync/pull", headers=dev.headers()), 401, "auth_required",
+                 "revoked")
+
+
+def test_pushing_as_another_device_is_forbidden(api):
+    a, b = api.enroll(), api.enroll()
+    body = {"protocol": 1, "device_id": b.device_id,
+            "entries": [inc_entry(1)]}
+    r = api.http.post("/v1/sync/push", json=body, headers=a.headers())
+    assert_error(r, 403, "forbidden", b.device_id)
+
+
+def test_push_and_pull_round_trip(api):
+    dev = api.enroll()
+    inc = incident()
+    out = api.send(dev, ("incident", "upsert", inc))
+    assert out["acked_through"] == 1 and out["results"] == [{"seq": 1, "status": "applied"}]
+    p.PushResponse.from_dict(out)
+    page = api.pull(dev)
+    p.PullResponse.from_dict(page)
+    assert page["has_more"] is False and page["next_cursor"] == page["changes"][0]["cursor"]
+    assert page["changes"][0]["data"]["cross_streets"] == inc["cross_streets"]
+
+
+def test_push_twice_applies_once(api, client):
+    dev = api.enroll()
+    entries = [inc_entry(1), inc_entry(2)]
+    first = api.push(dev, entries)
+    again = api.push(dev, entries)
+    assert [r["status"] for r in first["results"]] == ["applied", "applied"]
+    assert [r["status"] for r in again["results"]] == ["duplicate", "duplicate"]
+    assert client.app_storage.count_records() == 2
+
+
+def test_a_gap_is_409_with_the_expected_seq(api):
+    dev = api.enroll()
+    r = api.push_raw(dev, [inc_entry(3)])
+    err = assert_error(r, 409, "sequence_gap", "resend from seq 1")
+    assert err["details"]["expected"] == 1
+
+
+def test_a_volunteer_pulls_without_sensitive_fields_a_coordinator_with(api):
+    vol, coord = api.enroll(), api.enroll("coordinator")
+    inc = incident()
+    api.send(vol, ("incident", "upsert", inc))
+    seen_by_vol = api.pull(vol)["changes"][0]["data"]
+    seen_by_coord = api.pull(coord)["changes"][0]["data"]
+    for name in Incident.sensitive_fields():
+        assert name not in seen_by_vol
+        assert seen_by_coord[name] == inc[name]
+    assert seen_by_vol["harm_types"] == inc["harm_types"]
+
+
+def test_pull_pages_and_tombstones(api):
+    dev = api.enroll()
+    recs = [incident() for _ in range(5)]
+    api.send(dev, *[("incident", "upsert", r) for r in recs])
+    api.send(dev, ("incident", "delete", None, recs[0]["id"]))
+    page = api.pull(dev, 0, 2)
+    assert len(page["changes"]) == 2 and page["has_more"] is True
+    changes = api.pull_all(dev, limit=2)
+    assert [c["id"] for c in changes] == [r["id"] for r in recs[1:]] + [recs[0]["id"]]
+    assert changes[-1]["op"] == "delete" and changes[-1]["data"] is None
+    last = api.pull(dev, changes[-1]["cursor"])
+    assert last == {"changes": [], "next_cursor": changes[-1]["cursor"], "has_more": False}
+
+
+def test_signup_decision_is_a_200_result(api):
+    dev = api.enroll()
+    sh = shift(capacity=1)
+    out = api.send(dev, ("shift", "upsert", sh), ("signup", "upsert", signup(sh["id"])),
+                   ("signup", "upsert", signup(sh["id"])))
+    assert [r.get("decision", {}).get("status") for r in out["results"]] == \
+        [None, "confirmed", "waitlisted"]
+
+
+# ---- every error has the one shape ---------------------------------------------------------------
+
+
+def test_every_error_has_the_one_shape(api, client, monkeypatch):
+    """Pins docs/SYNC.md's error shape for each kind of failure, from routing to bugs."""
+    dev = api.enroll()
+    h = dev.headers()
+    assert_error(client.get("/nowhere", headers=h), 404, "not_found", "/nowhere")
+    assert_error(client.get("/v1/sync/push", headers=h), 405, "method_not_allowed")
+    err = assert_error(client.get("/v1/sync/pull?limit=abc", headers=h), 422, "invalid_message",
+                       "limit")
+    assert err["details"]["field"] == "query.limit"
+    assert_error(client.get(f"/v1/sync/pull?limit={p.MAX_PULL_LIMIT + 1}", headers=h), 422,
+                 "invalid_message")
+    assert_error(client.post("/v1/sync/push", content=b'{"entries": [', headers=h), 400,
+                 "malformed_json", "not valid JSON")
+    assert_error(client.post("/v1/sync/push", content=b"", headers=h), 400, "malformed_json")
+    assert_error(client.post("/v1/sync/push", content=b"\xff\xfe", headers=h), 400,
+                 "malformed_json")
+    assert_error(client.get("/v1/sync/pull", headers={**h, p.HEADER_PROTOCOL: "2"}), 426,
+                 "unsupported_protocol", "Update the app")
+    no_proto = {k: v for k, v in h.items() if k != p.HEADER_PROTOCOL}
+    assert_error(client.get("/v1/sync/pull", headers=no_proto), 400, "invalid_header",
+                 p.HEADER_PROTOCOL)
+    assert_error(client.get("/v1/sync/pull", headers=p.request_headers("t")), 401,
+                 "auth_required")
+    assert_error(api.push_raw(dev, [inc_entry(2)]),
+                 409, "sequence_gap")
+
+    def boom(*a, **k):
+        raise RuntimeError("secret internals /srv/db password=hunter2")
+    monkeypatch.setattr(client.app_storage, "pull", boom)
+    err = assert_error(client.get("/v1/sync/pull", headers=h), 500, "internal_error")
+    assert "hunter2" not in json.dumps(err) and "RuntimeError" not in json.dumps(err)
+
+
+def test_an_unreachable_database_is_503_unavailable(api, client, monkeypatch):
+    from sync.server.storage import StorageUnavailable
+    dev = api.enroll()
+
+    def down(*a, **k):
+        raise StorageUnavailable("cannot connect to the database")
+    monkeypatch.setattr(client.app_storage, "ping", down)
+    monkeypatch.setattr(client.app_storage, "pull", down)
+    assert_error(client.get("/health"), 503, "unavailable")
+    assert_error(client.get("/v1/sync/pull", headers=dev.headers()), 503, "unavailable")
+
+
+# ---- bad input: a clear 4xx and nothing half-applied ------------------------------------------
+
+def inc_entry(seq: int) -> dict:
+    d = incident()
+    return entry(seq, "incident", d["id"], "upsert", d)
+
+
+def _good(n):
+    return [inc_entry(i + 1) for i in range(n)]
+
+
+def _bad_inputs():
+    def wrong_type(body):
+        body["entries"][3]["seq"] = "4"
+        return body
+
+    def unknown_type(body):
+        body["entries"][-1]["type"] = "spaceship"
+        return body
+
+    def future_protocol(body):
+        body["protocol"] = 2
+        return body
+
+    def too_many(body):
+        body["entries"] = _good(p.MAX_BATCH_ENTRIES + 1)
+        return body
+
+    def data_not_object(body):
+        body["entries"][2]["data"] = "incident"
+        return body
+
+    return [
+        (wrong_type, 422, "invalid_message", "entries[3].seq: must be an integer"),
+        (unknown_type, 422, "unknown_record_type", "spaceship"),
+        (future_protocol, 426, "unsupported_protocol", "protocol 2"),
+        (too_many, 413, "batch_too_large", str(p.MAX_BATCH_ENTRIES)),
+        (data_not_object, 422, "invalid_message", "entries[2].data: must be an object"),
+    ]
+
+
+@pytest.mark.parametrize("spoil, status, code, words", _bad_inputs(),
+                         ids=lambda x: getattr(x, "__name__", None))
+def test_a_bad_push_is_a_clear_4xx_and_applies_nothing(api, client, spoil, status, code, words):
+    dev = api.enroll()
+    body = spoil({"protocol": 1, "app_version": APP_VERSION, "device_id": dev.device_id,
+                  "entries": _good(6)})
+    r = client.post("/v1/sync/push", json=body, headers=dev.headers())
+    assert_error(r, status, code, words)
+    s = client.app_storage
+    assert s.count_records() == 0 and s.last_cursor() == 0
+    assert s.device_last_seq(dev.device_id) == 0 and s.applied_log(dev.device_id) == []
+    assert api.push(dev, _good(2))["acked_through"] == 2  # and the device can go on
+
+
+def test_malformed_json_applies_nothing(api, client):
+    dev = api.enroll()
+    raw = json.dumps({"protocol": 1, "device_id": dev.device_id, "entries": _good(3)})
+    r = client.post("/v1/sync/push", content=raw[:-40].encode(), headers=dev.headers())
+    assert_error(r, 400, "malformed_json")
+    assert client.app_storage.count_records() == 0
+
+
+def test_an_oversized_body_is_413_and_applies_nothing(backend):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    from sync.server.app import create_app
+    from sync.server.settings import Settings
+    app = create_app(Settings(database_url=backend, max_body_bytes=20_000))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        api = Api(client)
+        dev = api.enroll()
+        r = api.push_raw(dev, _good(40))  # ~ 40 KB
+        err = assert_error(r, 413, "body_too_large", "20000")
+        assert err["details"]["max_bytes"] == 20_000
+
+        def chunks():  # no Content-Length: the limit holds while streaming too
+            body = json.dumps({"protocol": 1, "device_id": dev.device_id,
+                               "entries": _good(40)}).encode()
+            for i in range(0, len(body), 4096):
+                yield body[i:i + 4096]
+        r = client.post("/v1/sync/push", content=chunks(), headers=dev.headers())
+        assert_error(r, 413, "body_too_large")
+        assert app.state.storage.count_records() == 0
+        assert api.push(dev, _good(3))["acked_through"] == 3
+
+
+def test_a_record_rule_broken_in_one_entry_rejects_only_that_entry(api, client):
+    dev = api.enroll()
+    entries = _good(3)
+    entries[1]["data"]["harm_types"] = ["not_a_harm"]
+    out = api.push(dev, entries)
+    assert [r["status"] for r in out["results"]] == ["applied", "rejected", "applied"]
+    err = out["results"][1]["error"]
+    assert err["code"] == "invalid_record" and "not_a_harm" in err["message"]
+    assert client.app_storage.count_records() == 2

@@ -217,6 +217,11 @@ class FaultProxy:
 
     def close(self) -> None:
         self._closed.set()
+        try:  # wake the accept() so the accept thread sees the flag
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        except OSError:
+            pass
+        self._thread.join(5)
         try:
             self._listener.close()
         except OSError:
@@ -237,6 +242,9 @@ class FaultProxy:
             try:
                 conn, _ = self._listener.accept()
             except OSError:
+                return
+            if self._closed.is_set():
+                _reset(conn)
                 return
             if self.mode == "offline":
                 _reset(conn)

@@ -1,0 +1,200 @@
+"""Fixtures for sync tests: a real server process on loopback (SQLite or PostgreSQL
+backend), a fault-injecting proxy in front of it, and device stores in tmp_path."""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from faultproxy import FaultProxy  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("STROLL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """``python -m sync.server.cli`` on a loopback port, restartable on the same port
+    and database (to survive SIGKILL in tests)."""
+
+    def __init__(self, database_url: str, log_path: Path, port: int | None = None,
+                 env: dict | None = None):
+        self.database_url = database_url
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.env = env or {}
+        self.proc: subprocess.Popen | None = None
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> "ServerProcess":
+        log = open(self.log_path, "ab")
+        env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sync.server.cli", "--port", str(self.port),
+             "--database-url", self.database_url, "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sync server exited with {self.proc.returncode}:\n"
+                                   + self.log_tail())
+            try:
+                if requests.get(self.url + "/health", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("sync server did not answer /health in time:\n" + self.log_tail())
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush, like a crashed machine."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+
+    def restart(self) -> None:
+        self.kill()
+        # the port may linger a moment after a kill
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                self.start()
+                return
+            except RuntimeError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.2)
+
+    def log_tail(self, n: int = 4000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-n:]
+        except OSError:
+            return ""
+
+
+# ---- databases ------------------------------------------------------------------------
+
+
+_PG: dict[str, str | None] = {}
+
+
+def _pg_reachable() -> str | None:
+    if "why" in _PG:
+        return _PG["why"]
+    _PG["why"] = _pg_problem()
+    return _PG["why"]
+
+
+def _pg_problem() -> str | None:
+    try:
+        import psycopg
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return None
+    except Exception as e:  # noqa: BLE001 - any failure means "not reachable"
+        return f"{type(e).__name__}: {e}"
+
+
+def _skip_or_fail_pg(why: str):
+    msg = f"PostgreSQL at {PG_ADMIN_URL} is not reachable ({why})"
+    if os.environ.get("CI") == "true":
+        pytest.fail(msg + "; CI=true requires it")
+    pytest.skip(msg)
+
+
+class Database:
+    """A fresh database for one backend: a SQLite file, or a new schema in PostgreSQL
+    (as tests/server does), dropped after."""
+
+    def __init__(self, backend: str, tmp: Path):
+        self.backend = backend
+        self.schema: str | None = None
+        if backend == "sqlite":
+            self.url = f"sqlite:///{tmp / ('server-' + secrets.token_hex(4) + '.db')}"
+        else:
+            why = _pg_reachable()
+            if why:
+                _skip_or_fail_pg(why)
+            self.schema = "sync_" + secrets.token_hex(8)
+            _pg_admin(f"CREATE SCHEMA {self.schema}")
+            sep = "&" if "?" in PG_ADMIN_URL else "?"
+            self.url = f"{PG_ADMIN_URL}{sep}options=-csearch_path%3D{self.schema}"
+
+    def drop(self) -> None:
+        if self.schema:
+            try:
+                _pg_admin(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+            except Exception:  # noqa: BLE001 - best effort cleanup
+                pass
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request):
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def server(backend, tmp_path_factory):
+    """One server process per test module and backend (tests use their own devices)."""
+    tmp = tmp_path_factory.mktemp(f"server-{backend}")
+    db = Database(backend, tmp)
+    srv = ServerProcess(db.url, tmp / "server.log").start()
+    srv.db = db
+    yield srv
+    srv.stop()
+    db.drop()
+
+
+@pytest.fixture
+def fresh_server(backend, tmp_path):
+    """A server of its own (for tests that kill it)."""
+    db = Database(backend, tmp_path)
+    srv = ServerProcess(db.url, tmp_path / "server.log").start()
+    srv.db = db
+    yield srv
+    srv.stop()
+    db.drop()
+
+
+@pytest.fixture
+def proxy(server):
+    p = FaultProxy(server.port, on_kill=server.kill)
+    yield p
+    p.close()

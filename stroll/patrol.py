@@ -284,10 +284,10 @@ class PatrolService:
     # ---- GPS track ------------------------------------------------------------------
 
     def add_fixes(self, stroll_id: str, fixes: Iterable[Fix]) -> IngestResult:
-        """Record positions from the GPS stream. Nothing is recorded while the
-        stroll is paused or ended (late fixes are ignored, not an error). Every
-        kept fix is committed before this returns."""
-        fixes = list(fixes)
+        """Record positions from the GPS stream (``Fix`` or ``(lat, lon, t, accuracy)``).
+        Nothing is recorded while the stroll is paused or ended (late fixes are
+        ignored, not an error). Every kept fix is committed before this returns."""
+        fixes = [f if isinstance(f, Fix) else Fix(*f) for f in fixes]
         n = self.chunk_points
         with self.store.transaction() as conn:
             stroll, st = self._load(stroll_id)

@@ -88,7 +88,8 @@ def test_filter_drops_fixes_not_later_than_the_last_kept_one():
     Fix(float("nan"), -122.4, 1.0, 5.0), Fix(37.79, 181.0, 1.0, 5.0),
     Fix(91.0, -122.4, 1.0, 5.0), Fix(37.79, -122.4, float("nan"), 5.0),
     Fix(37.79, -122.4, 1.0, float("nan")), Fix(37.79, -122.4, 1.0, -1.0),
-    Fix(37.79, -122.4, 1.0, None)])
+    Fix(37.79, -122.4, 1.0, None), Fix(None, -122.4, 1.0, 5.0), Fix(37.79, "x", 1.0, 5.0),
+    Fix(37.79, -122.4, None, 5.0)])
 def test_filter_drops_fixes_that_are_not_positions(bad):
     assert filter_jitter([bad]) == []
 

@@ -171,8 +171,11 @@ def filter_jitter(fixes: Iterable[Fix], *, max_accuracy_m: float = 35.0,
     ky = kx = 0.0
     for fx in fixes:
         acc, lat, lon, t = fx.accuracy, fx.lat, fx.lon, fx.t
-        if (acc is None or not (0 <= acc <= max_accuracy_m) or not (-90 <= lat <= 90)
-                or not (-180 <= lon <= 180) or not isfinite(t)):
+        try:
+            if (not (0 <= acc <= max_accuracy_m) or not (-90 <= lat <= 90)
+                    or not (-180 <= lon <= 180) or not isfinite(t)):
+                continue
+        except TypeError:      # None or text where a number belongs
             continue
         if last is not None:
             b = floor(lat * 100.0)

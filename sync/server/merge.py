@@ -37,8 +37,7 @@ _SENSITIVE = {t: frozenset(c.sensitive_fields()) for t, c in RECORD_TYPES.items(
 _ACTIVE = ("confirmed", "waitlisted")
 
 
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def encode_record(rtype: str, data: dict) -> tuple[str, str | None]:
@@ -80,6 +79,7 @@ class RecordWrite:
     deleted: bool
     device_time: str | None
     cursor: int = 0            # assigned by the backend, in write order
+    exists: bool = False       # the database already has a row for it (else: a new row)
 
 
 @dataclass
@@ -99,6 +99,32 @@ class AppliedRow:
     result: str | None         # JSON of {"error": ..., "decision": ...}, when any
 
 
+@dataclass
+class Prepared:
+    """An upsert validated on its own, before the write lock: the answer for a record
+    the server does not have yet (the common case), so the costly part of a push runs
+    outside the serialized section. A record that exists is merged and validated
+    again under the lock."""
+    data: dict | None = None
+    encoded: tuple[str, str | None] | None = None
+    error: Exception | None = None
+
+
+def prepare(entries: Iterable[PushEntry]) -> dict[int, Prepared]:
+    out: dict[int, Prepared] = {}
+    for e in entries:
+        if e.op != "upsert" or not isinstance(e.data, dict) or e.data.get("id", e.id) != e.id:
+            continue
+        try:
+            rec = RECORD_TYPES[e.type].from_dict({**e.data, "id": e.id})
+        except (StrollError, TypeError, ValueError) as err:
+            out[e.seq] = Prepared(error=err)
+            continue
+        data = {name: getattr(rec, name) for name in _FIELDS[e.type]}
+        out[e.seq] = Prepared(data, None if e.type == "signup" else encode_record(e.type, data))
+    return out
+
+
 class Rejected(Exception):
     def __init__(self, error: ErrorBody):
         self.error = error
@@ -116,10 +142,15 @@ class BatchMerger:
     load_signups: Callable[[str], list[SignupRow]]        # active sign-ups of a shift
     now: datetime
     position: int                                         # the cursor before the batch
+    prepared: dict[int, Prepared] = field(default_factory=dict)
     writes: dict[Key, RecordWrite] = field(default_factory=dict)
     signup_writes: dict[str, SignupRow] = field(default_factory=dict)
     _signups: dict[str, dict[str, SignupRow]] = field(default_factory=dict)
     _arrivals: int = 0
+    _in_db: set = field(default_factory=set)
+
+    def __post_init__(self):
+        self._in_db = {k for k, v in self.records.items() if v is not None}
 
     @property
     def now_iso(self) -> str:
@@ -129,19 +160,23 @@ class BatchMerger:
 
     def _get(self, key: Key) -> StoredRecord | None:
         if key not in self.records:
-            self.records.update(self.load_records([key]))
+            loaded = self.load_records([key])
+            self.records.update(loaded)
+            self._in_db.update(loaded)
             self.records.setdefault(key, None)
         return self.records[key]
 
-    def _put(self, rtype: str, rid: str, data: dict | None, device_time: str | None) -> None:
+    def _put(self, rtype: str, rid: str, data: dict | None, device_time: str | None,
+             encoded: tuple[str, str | None] | None = None) -> None:
         key = (rtype, rid)
         self.records[key] = StoredRecord(rtype, rid, data, data is None)
         if data is None:
             full = public = None
         else:
-            full, public = encode_record(rtype, data)
+            full, public = encoded or encode_record(rtype, data)
         self.writes.pop(key, None)  # re-insert: the write order is the order of last change
-        self.writes[key] = RecordWrite(rtype, rid, full, public, data is None, device_time)
+        self.writes[key] = RecordWrite(rtype, rid, full, public, data is None, device_time,
+                                       exists=key in self._in_db)
 
     def _shift_signups(self, shift_id: str) -> dict[str, SignupRow]:
         if shift_id not in self._signups:
@@ -161,6 +196,10 @@ class BatchMerger:
                               error=ErrorBody(e.code, str(e), e.as_dict()))
         except StrollError as e:  # any other rule of the domain
             return PushResult(entry.seq, "rejected", error=ErrorBody(e.code, str(e), {}))
+        except (TypeError, ValueError) as e:  # a value the domain's checks did not expect
+            return PushResult(entry.seq, "rejected", error=ErrorBody(
+                "invalid_record", f"{entry.type} {entry.id}: {e}",
+                {"record_type": entry.type, "record_id": entry.id}))
         return PushResult(entry.seq, status, decision=decision)
 
     def _apply(self, e: PushEntry) -> tuple[str, Decision | None]:
@@ -194,8 +233,8 @@ class BatchMerger:
                               "a patch is not allowed", record_type=e.type, record_id=e.id)
             if cur is not None:
                 return "duplicate", None
-            rec = cls.from_dict({**e.data, "id": e.id})
-            self._put(e.type, e.id, self._as_dict(e.type, rec), e.device_time)
+            pre = self._prepared(e)
+            self._put(e.type, e.id, pre.data, e.device_time, pre.encoded)
             return "applied", None
 
         if e.op == "patch":
@@ -205,15 +244,28 @@ class BatchMerger:
                               f"{'deleted' if cur else 'does not have'}",
                               record_type=e.type, record_id=e.id)
             merged = {**cur.data, **e.data, "id": e.id}
+        elif not live:  # a new record: validated before the lock
+            pre = self._prepared(e)
+            decision = self._signup(pre.data, None) if e.type == "signup" else None
+            self._put(e.type, e.id, pre.data, e.device_time, pre.encoded)
+            return "applied", decision
         else:
-            merged = {**cur.data, **e.data, "id": e.id} if live else {**e.data, "id": e.id}
+            merged = {**cur.data, **e.data, "id": e.id}
         rec = cls.from_dict(merged)
         data = self._as_dict(e.type, rec)
         decision = None
         if e.type == "signup":
-            decision = self._signup(data, cur.data if live else None)
+            decision = self._signup(data, cur.data)
         self._put(e.type, e.id, data, e.device_time)
         return "applied", decision
+
+    def _prepared(self, e: PushEntry) -> Prepared:
+        pre = self.prepared.pop(e.seq, None)  # used once: later entries see merged state
+        if pre is None:
+            pre = prepare([e]).get(e.seq)
+        if pre.error is not None:
+            raise pre.error
+        return pre
 
     @staticmethod
     def _as_dict(rtype: str, rec) -> dict:

@@ -37,7 +37,7 @@ from stroll.domain import StrollError
 
 from ...protocol import PushEntry, PushResult
 from ..merge import (AppliedRow, BatchMerger, Key, RecordWrite, SignupRow, StoredRecord,
-                     duplicate_result, keys_of, result_json)
+                     duplicate_result, keys_of, prepare, result_json)
 
 # ---- errors -----------------------------------------------------------------------------
 
@@ -272,6 +272,7 @@ class Storage(ABC):
             stored = self.applied_results(device_id, [e.seq for e in entries])
             return PushOutcome(last, [duplicate_result(e.seq, stored.get(e.seq))
                                       for e in entries])
+        prepared = prepare(e for e in entries if e.seq > last)  # the CPU-heavy part, unlocked
         with self._push_lock, self.write_transaction() as tx:
             cursor = tx.lock_cursor()
             last = tx.device_last_seq(device_id)
@@ -285,9 +286,12 @@ class Storage(ABC):
             if dups:
                 stored = tx.applied_results(device_id, [e.seq for e in dups])
                 results = [duplicate_result(e.seq, stored.get(e.seq)) for e in dups]
-            merger = BatchMerger(records=tx.load_records(keys_of(new)),
+            keys = keys_of(new)
+            known: dict = dict.fromkeys(keys)  # None: the server has no such record yet
+            known.update(tx.load_records(keys))
+            merger = BatchMerger(records=known,
                                  load_records=tx.load_records, load_signups=tx.load_signups,
-                                 now=now, position=cursor)
+                                 now=now, position=cursor, prepared=prepared)
             applied: list[AppliedRow] = []
             for e in new:
                 r = merger.apply(e)

@@ -106,40 +106,37 @@ class _Tx(WriteTx):
             "WHERE shift_id = %s AND status IN ('confirmed', 'waitlisted')", (shift_id,))]
 
     def write(self, *, device_id, records, signups, applied, last_seq, cursor, received_at):
+        # New rows go in with COPY (one stream, no per-row round trip, no Python-side
+        # array escaping); rows that exist are updated with one pipelined executemany.
         c = self.c
-        if records:
-            c.execute(
-                "INSERT INTO records (type, id, data, data_public, deleted, cursor, device_id, "
-                "device_time, received_at) "
-                "SELECT t, i, d, p, x, k, %s, dt, %s FROM unnest("
-                "%s::text[], %s::text[], %s::text[], %s::text[], %s::bool[], %s::int8[], "
-                "%s::text[]) AS u(t, i, d, p, x, k, dt) "
-                "ON CONFLICT (id, type) DO UPDATE SET data = excluded.data, "
-                "data_public = excluded.data_public, deleted = excluded.deleted, "
-                "cursor = excluded.cursor, device_id = excluded.device_id, "
-                "device_time = excluded.device_time, received_at = excluded.received_at",
-                (device_id, received_at,
-                 [w.type for w in records], [w.id for w in records],
-                 [w.data for w in records], [w.data_public for w in records],
-                 [w.deleted for w in records], [w.cursor for w in records],
-                 [w.device_time for w in records]))
-        if signups:
-            c.execute(
-                "INSERT INTO signups (id, shift_id, member_id, status, position) "
-                "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], "
-                "%s::int8[]) ON CONFLICT (id) DO UPDATE SET status = excluded.status, "
-                "member_id = excluded.member_id",
-                ([s.id for s in signups], [s.shift_id for s in signups],
-                 [s.member_id for s in signups], [s.status for s in signups],
-                 [s.position for s in signups]))
-        if applied:
-            c.execute(
-                "INSERT INTO applied (device_id, seq, status, result) "
-                "SELECT %s, * FROM unnest(%s::int8[], %s::text[], %s::text[])",
-                (device_id, [a.seq for a in applied], [a.status for a in applied],
-                 [a.result for a in applied]))
-        c.execute("UPDATE devices SET last_seq = %s WHERE id = %s", (last_seq, device_id))
-        c.execute("UPDATE sync_state SET cursor = %s WHERE id = 1", (cursor,))
+        new = [w for w in records if not w.exists]
+        old = [w for w in records if w.exists]
+        with c.cursor() as cur:
+            if new:
+                with cur.copy("COPY records (type, id, data, data_public, deleted, cursor, "
+                              "device_id, device_time, received_at) FROM STDIN") as cp:
+                    for w in new:
+                        cp.write_row((w.type, w.id, w.data, w.data_public, w.deleted, w.cursor,
+                                      device_id, w.device_time, received_at))
+            if old:
+                cur.executemany(
+                    "UPDATE records SET data = %s, data_public = %s, deleted = %s, cursor = %s, "
+                    "device_id = %s, device_time = %s, received_at = %s "
+                    "WHERE id = %s AND type = %s",
+                    [(w.data, w.data_public, w.deleted, w.cursor, device_id, w.device_time,
+                      received_at, w.id, w.type) for w in old])
+            if signups:
+                cur.executemany(
+                    "INSERT INTO signups (id, shift_id, member_id, status, position) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
+                    "status = excluded.status, member_id = excluded.member_id",
+                    [(s.id, s.shift_id, s.member_id, s.status, s.position) for s in signups])
+            if applied:
+                with cur.copy("COPY applied (device_id, seq, status, result) FROM STDIN") as cp:
+                    for a in applied:
+                        cp.write_row((device_id, a.seq, a.status, a.result))
+            cur.execute("UPDATE devices SET last_seq = %s WHERE id = %s", (last_seq, device_id))
+            cur.execute("UPDATE sync_state SET cursor = %s WHERE id = 1", (cursor,))
 
 
 def _last_seq(conn, device_id):

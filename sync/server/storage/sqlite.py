@@ -42,8 +42,8 @@ MIGRATIONS: list[tuple[str, str]] = [
             device_id TEXT,
             device_time TEXT,
             received_at TEXT NOT NULL,
-            PRIMARY KEY (id, type)
-        ) WITHOUT ROWID;
+            UNIQUE (id, type)
+        );
         CREATE TABLE applied (
             device_id TEXT NOT NULL,
             seq INTEGER NOT NULL,

@@ -61,27 +61,29 @@ def run_until_killed(db: Path, start: int, hood_id: str, reports: int) -> tuple[
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)})
     stroll_id, reported = None, []
+
+    def take(line: str) -> list[str]:
+        # a line torn by the kill (no newline yet) was not reported
+        parts = line.split() if line.endswith("\n") else []
+        if len(parts) == 3 and parts[0] == "fix":
+            reported.append((int(parts[1]), int(parts[2])))
+        return parts
+
     deadline = time.time() + 90
     try:
         while len(reported) < reports and time.time() < deadline:
             line = proc.stdout.readline()
-            if not line:
+            parts = take(line)
+            if not line or parts[:1] == ["done"]:
                 break
-            word, *rest = line.split()
-            if word == "stroll":
-                stroll_id = rest[0]
-            elif word == "fix":
-                reported.append((int(rest[0]), int(rest[1])))
-            elif word == "done":
-                break
+            if parts[:1] == ["stroll"]:
+                stroll_id = parts[1]
     finally:
         os.kill(proc.pid, signal.SIGKILL)              # mid-walk, maybe mid-transaction
         proc.wait()
     # lines already written before the kill count as reported too
-    for line in proc.stdout.read().splitlines():
-        if line.startswith("fix "):
-            _, i, k = line.split()
-            reported.append((int(i), int(k)))
+    for line in proc.stdout.read().splitlines(keepends=True):
+        take(line)
     assert proc.returncode == -signal.SIGKILL
     assert len(reported) >= reports, proc.stderr.read()[-2000:]
     return stroll_id, reported

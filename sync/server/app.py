@@ -190,19 +190,10 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
                                 description="most changes in this page"),
              _: int = Depends(protocol_header),
              device: Device = Depends(current_device)) -> Response:
-        a, n = after, limit
-        rows, more = store.pull(a, n, full=device.role == "coordinator")
-        # The stored JSON text is spliced in as is: no decode/encode per record.
-        parts = []
-        for r in rows:
-            if r.deleted:
-                parts.append('{"cursor":%d,"type":"%s","id":%s,"op":"delete","data":null}'
-                             % (r.cursor, r.type, json.dumps(r.id)))
-            else:
-                parts.append('{"cursor":%d,"type":"%s","id":%s,"op":"upsert","data":%s}'
-                             % (r.cursor, r.type, json.dumps(r.id), r.data))
-        next_cursor = rows[-1].cursor if rows else a
-        body = ('{"changes":[' + ",".join(parts) + '],"next_cursor":%d,"has_more":%s}'
+        lines, next_cursor, more = store.pull_json(after, limit,
+                                                   full=device.role == "coordinator")
+        # Each change comes from the database as JSON text: no decode/encode per record.
+        body = ('{"changes":[' + ",".join(lines) + '],"next_cursor":%d,"has_more":%s}'
                 % (next_cursor, "true" if more else "false"))
         return Response(body.encode("utf-8"), media_type="application/json")
 

@@ -255,6 +255,11 @@ class Storage(ABC):
         """Changes with cursor > ``after`` in cursor order, at most ``limit``, and
         whether more wait. ``full``: with sensitive fields (coordinator scope)."""
 
+    @abstractmethod
+    def pull_json(self, after: int, limit: int, *, full: bool) -> tuple[list[str], int, bool]:
+        """Like ``pull``, but each change already as its JSON text (built by the
+        database), the cursor to continue from, and whether more wait."""
+
     def push(self, device_id: str, entries: list[PushEntry],
              now: datetime | None = None) -> PushOutcome:
         """Apply one push batch in one transaction (docs/SYNC.md, Push).

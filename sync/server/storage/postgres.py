@@ -73,6 +73,15 @@ MIGRATIONS: list[tuple[str, str]] = [
 ]
 
 
+# One change of a pull page as JSON, built by the database (docs/SYNC.md, Pull); ids
+# are UUIDs and types come from the closed list, so neither needs escaping.
+_PULL_LINE = (
+    "CASE WHEN deleted THEN '{{\"cursor\":' || cursor || ',\"type\":\"' || type || "
+    "'\",\"id\":\"' || id || '\",\"op\":\"delete\",\"data\":null}}' "
+    "ELSE '{{\"cursor\":' || cursor || ',\"type\":\"' || type || "
+    "'\",\"id\":\"' || id || '\",\"op\":\"upsert\",\"data\":' || {col} || '}}' END")
+
+
 class _Tx(WriteTx):
     def __init__(self, conn: psycopg.Connection):
         self.c = conn
@@ -256,6 +265,16 @@ class PostgresStorage(Storage):
                              (after, limit + 1)).fetchall()
         more = len(rows) > limit
         return [PullRow(*r) for r in rows[:limit]], more
+
+    def pull_json(self, after, limit, *, full):
+        col = "data" if full else "coalesce(data_public, data)"
+        line = _PULL_LINE.format(col=col)
+        with self._conn() as c:
+            rows = c.execute(f"SELECT cursor, {line} FROM records WHERE cursor > %s "
+                             "ORDER BY cursor LIMIT %s", (after, limit + 1)).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return [r[1] for r in rows], (rows[-1][0] if rows else after), more
 
     # ---- inspection -----------------------------------------------------------------------
     def get_record(self, rtype, rid):

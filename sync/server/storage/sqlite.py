@@ -78,6 +78,15 @@ def sqlite_path(url: str) -> Path:
     return Path(rest).expanduser()
 
 
+# One change of a pull page as JSON, built by the database (docs/SYNC.md, Pull); ids
+# are UUIDs and types come from the closed list, so neither needs escaping.
+_PULL_LINE = (
+    "CASE WHEN deleted THEN '{{\"cursor\":' || cursor || ',\"type\":\"' || type || "
+    "'\",\"id\":\"' || id || '\",\"op\":\"delete\",\"data\":null}}' "
+    "ELSE '{{\"cursor\":' || cursor || ',\"type\":\"' || type || "
+    "'\",\"id\":\"' || id || '\",\"op\":\"upsert\",\"data\":' || {col} || '}}' END")
+
+
 class _Tx(WriteTx):
     def __init__(self, conn: sqlite3.Connection):
         self.c = conn
@@ -265,6 +274,16 @@ class SQLiteStorage(Storage):
                              (after, limit + 1)).fetchall()
         more = len(rows) > limit
         return [PullRow(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows[:limit]], more
+
+    def pull_json(self, after, limit, *, full):
+        col = "data" if full else "coalesce(data_public, data)"
+        line = _PULL_LINE.format(col=col)
+        with self._conn() as c:
+            rows = c.execute(f"SELECT cursor, {line} FROM records WHERE cursor > ? "
+                             "ORDER BY cursor LIMIT ?", (after, limit + 1)).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return [r[1] for r in rows], (rows[-1][0] if rows else after), more
 
     # ---- inspection -----------------------------------------------------------------------
     def get_record(self, rtype, rid):

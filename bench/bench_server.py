@@ -1,0 +1,390 @@
+"""Benchmark: the sync server under load, over loopback, on both backends.
+
+For each backend a real ``stroll-server`` process (``python -m sync.server.cli``)
+is started on a free port, and with ``requests``:
+
+- push:  N incident-sized records (all fields, ~1 KB of JSON each) in batches of
+         ``--batch`` (one transaction a batch), from ``--push-clients`` devices at once;
+- pull:  all of them back, pages of 5,000, as a coordinator (full records);
+- crowd: ``--devices`` devices sync at once (push a small batch, then pull what is
+         new), at most ``--concurrency`` in flight (threads); per-request latency.
+
+Baseline in the same run: writing (json.dumps + executemany, one transaction a
+batch) and reading (SELECT + json.loads) the same records in-process with the
+standard library's sqlite3: the floor the server adds to.
+
+    .venv/bin/python bench/bench_server.py                       # both backends
+    .venv/bin/python bench/bench_server.py --backend sqlite --records 10000
+    .venv/bin/python bench/bench_server.py --workers 2           # two server processes
+
+Targets: push >= 20,000 records/s, pull >= 50,000 records/s, crowd p99 < 500 ms with
+no errors. Exit status 1 if one is missed. PostgreSQL: ``--pg-url`` (default
+postgresql://postgres@127.0.0.1:5432/test); the run uses a fresh schema, dropped after.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from stroll.domain import CheckIn, Incident, new_id  # noqa: E402
+from sync import protocol as p  # noqa: E402
+
+TARGET_PUSH = 20_000
+TARGET_PULL = 50_000
+TARGET_P99_MS = 500
+COORDINATOR_KEY = "bench-" + uuid.uuid4().hex
+
+
+# ---- data --------------------------------------------------------------------------------
+
+
+def make_incident(i: int) -> dict:
+    t = datetime(2026, 11, 21, 19, 0, tzinfo=timezone(timedelta(hours=-8))) + \
+        timedelta(minutes=i)
+    return Incident(
+        occurred_at=t.isoformat(), harm_types=["verbal_harassment", "shunning"],
+        motivations=["race", "language"], site_type="street", lat=37.7941 + i * 1e-6,
+        lon=-122.4078, cross_streets="Stockton St & Jackson St", reporter_role="witness",
+        affected_age_band="75_plus", affected_language="yue", needs_interpreter=True,
+        survivor_name="(withheld)", narrative="An elder was yelled at and followed for half "
+        "a block outside the bakery; the team walked with her to the bus stop.",
+        narrative_language="en", actions_taken=["checked_on_person", "escorted"],
+        consent_contact=True, contact_channel="phone", contact_value="415-555-0100",
+        contact_language="yue", referral_needs=["mental_health"]).to_dict()
+
+
+def make_check_in(i: int) -> dict:
+    return CheckIn(merchant_id=new_id(), status="all_good", note="quiet afternoon",
+                   at="2026-11-21T15:00:00-08:00", language="yue",
+                   lat=37.7941, lon=-122.4078).to_dict()
+
+
+def entries_of(records: list[tuple[str, dict]], first_seq: int) -> list[dict]:
+    return [{"seq": first_seq + i, "type": t, "id": d["id"], "op": "upsert", "data": d,
+             "device_time": "2026-11-21T19:02:11-08:00"} for i, (t, d) in enumerate(records)]
+
+
+# ---- a server process ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, url: str, workers: int, log: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, SYNC_COORDINATOR_KEY=COORDINATOR_KEY,
+                   PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        self._log = open(log, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sync.server.cli", "--port", str(self.port),
+             "--database-url", url, "--workers", str(workers), "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"stroll-server exited:\n{log.read_text()[-2000:]}")
+            try:
+                if requests.get(self.base + "/health", timeout=1).ok:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise SystemExit("stroll-server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+
+
+def enroll(http: requests.Session, base: str, role: str = "volunteer") -> tuple[str, dict]:
+    h = p.request_headers("bench")
+    if role == "coordinator":
+        h[p.HEADER_ENROLL_KEY] = COORDINATOR_KEY
+    r = http.post(base + "/v1/devices", json={"device_name": "bench", "role": role}, headers=h)
+    r.raise_for_status()
+    body = r.json()
+    return body["device_id"], p.request_headers("bench", body["token"])
+
+
+# ---- the measurements -----------------------------------------------------------------------------
+
+
+def bench_push(base: str, records: list[dict], batch: int, clients: int) -> float:
+    """Records per second pushed (the request bodies are encoded before the clock)."""
+    shares = [records[i::clients] for i in range(clients)]
+    jobs = []
+    with requests.Session() as http:
+        for share in shares:
+            device_id, headers = enroll(http, base)
+            bodies = []
+            for start in range(0, len(share), batch):
+                chunk = [("incident", d) for d in share[start:start + batch]]
+                bodies.append(json.dumps({"protocol": 1, "app_version": "bench",
+                                          "device_id": device_id,
+                                          "entries": entries_of(chunk, start + 1)}).encode())
+            jobs.append((headers, bodies))
+    errors: list[str] = []
+
+    def run(headers, bodies):
+        with requests.Session() as http:
+            h = dict(headers, **{"Content-Type": "application/json"})
+            for body in bodies:
+                r = http.post(base + "/v1/sync/push", data=body, headers=h, timeout=300)
+                if r.status_code != 200:
+                    errors.append(r.text[:300])
+                    return
+                res = r.json()["results"]
+                bad = [x for x in res if x["status"] != "applied"]
+                if bad:
+                    errors.append(json.dumps(bad[0])[:300])
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=run, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    took = time.perf_counter() - t0
+    if errors:
+        raise SystemExit(f"push failed: {errors[0]}")
+    return len(records) / took
+
+
+def bench_pull(base: str, expected: int) -> tuple[float, float]:
+    """Records per second pulled: bytes received, and bytes received + decoded."""
+    with requests.Session() as http:
+        _, headers = enroll(http, base, "coordinator")
+        for decode in (False, True):
+            after, n, pages = 0, 0, []
+            t0 = time.perf_counter()
+            while True:
+                r = http.get(base + "/v1/sync/pull", params={"after": after, "limit": 5000},
+                             headers=headers, timeout=300)
+                r.raise_for_status()
+                if decode:
+                    page = json.loads(r.content)
+                    n += len(page["changes"])
+                    after, more = page["next_cursor"], page["has_more"]
+                else:  # the page's tail says where it ends, without decoding the page
+                    tail = r.content[-80:].decode()
+                    after = int(tail.split('"next_cursor":')[1].split(",")[0])
+                    more = tail.rstrip("}").endswith("true")
+                    pages.append(r.content)
+                if not more:
+                    break
+            took = time.perf_counter() - t0
+            if decode:
+                rate_decoded = n / took
+                if n < expected:
+                    raise SystemExit(f"pull returned {n} records, expected >= {expected}")
+            else:
+                rate_raw = sum(c.count(b'"cursor":') for c in pages) / took
+    return rate_raw, rate_decoded
+
+
+def bench_crowd(base: str, devices: int, concurrency: int, per_device: int) -> dict:
+    """``devices`` devices sync at once: push ``per_device`` records, then pull."""
+    with requests.Session() as http:
+        _, coord = enroll(http, base, "coordinator")
+        after = 0
+        while True:  # where the server's changes end now
+            page = http.get(base + "/v1/sync/pull", params={"after": after, "limit": 5000},
+                            headers=coord).json()
+            after = page["next_cursor"]
+            if not page["has_more"]:
+                break
+    # every device synced a moment ago: it pulls what the crowd pushed since
+    cursor_of = after
+    tokens: list[tuple[str, dict]] = []
+    with requests.Session() as http:
+        for _ in range(devices):
+            tokens.append(enroll(http, base))
+    local = threading.local()
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    ready = threading.Barrier(min(concurrency, devices))
+
+    def session() -> requests.Session:
+        if not hasattr(local, "http"):
+            local.http = requests.Session()
+            try:
+                ready.wait(10)  # start the crowd together
+            except threading.BrokenBarrierError:
+                pass
+        return local.http
+
+    def sync(k: int) -> None:
+        device_id, headers = tokens[k]
+        http = session()
+        recs = [("check_in", make_check_in(i)) for i in range(per_device - 1)]
+        recs.append(("incident", make_incident(k)))
+        body = {"protocol": 1, "app_version": "bench", "device_id": device_id,
+                "entries": entries_of(recs, 1)}
+        for step in ("push", "pull"):
+            t0 = time.perf_counter()
+            try:
+                if step == "push":
+                    r = http.post(base + "/v1/sync/push", json=body, headers=headers, timeout=30)
+                else:
+                    r = http.get(base + "/v1/sync/pull",
+                                 params={"after": cursor_of, "limit": 500},
+                                 headers=headers, timeout=30)
+                    r.content  # the whole page received (decoding it is the device's time)
+                ok = r.status_code == 200
+                if step == "push" and ok:
+                    acked = r.json()["acked_through"]
+                    ok = acked == per_device
+            except requests.RequestException as e:
+                ok, r = False, e
+            dt = time.perf_counter() - t0
+            with lock:
+                latencies.append(dt)
+                if not ok:
+                    errors.append(f"{step}: {getattr(r, 'status_code', r)}")
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(sync, range(devices)))
+    took = time.perf_counter() - t0
+    lat = sorted(latencies)
+
+    def pct(q):
+        return lat[min(len(lat) - 1, int(round(q * (len(lat) - 1))))] * 1000
+
+    return {"p50": pct(0.50), "p95": pct(0.95), "p99": pct(0.99), "max": lat[-1] * 1000,
+            "requests": len(lat), "errors": len(errors), "first_error": errors[:1],
+            "seconds": took, "mean": statistics.mean(lat) * 1000}
+
+
+def baseline(records: list[dict], batch: int, tmp: Path) -> tuple[float, float, float]:
+    """In-process stdlib sqlite3: write (dumps + insert) and read (select, + loads)."""
+    path = tmp / "baseline.db"
+    conn = sqlite3.connect(str(path), isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE records (id TEXT PRIMARY KEY, type TEXT, data TEXT)")
+    t0 = time.perf_counter()
+    for start in range(0, len(records), batch):
+        conn.execute("BEGIN")
+        conn.executemany("INSERT INTO records VALUES (?, ?, ?)",
+                         [(d["id"], "incident", json.dumps(d)) for d in
+                          records[start:start + batch]])
+        conn.execute("COMMIT")
+    write = len(records) / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    rows = conn.execute("SELECT id, type, data FROM records ORDER BY rowid").fetchall()
+    read = len(rows) / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for _, _, d in conn.execute("SELECT id, type, data FROM records ORDER BY rowid"):
+        json.loads(d)
+    read_decoded = len(records) / (time.perf_counter() - t0)
+    conn.close()
+    return write, read, read_decoded
+
+
+# ---- main --------------------------------------------------------------------------------------
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    ap.add_argument("--records", type=int, default=20_000)
+    ap.add_argument("--batch", type=int, default=2000)
+    ap.add_argument("--push-clients", type=int, default=2)
+    ap.add_argument("--devices", type=int, default=500)
+    ap.add_argument("--concurrency", type=int, default=50)
+    ap.add_argument("--per-device", type=int, default=10, help="records each crowd device pushes")
+    ap.add_argument("--workers", type=int, default=1, help="server processes")
+    ap.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    args = ap.parse_args(argv)
+
+    records = [make_incident(i) for i in range(args.records)]
+    size = sum(len(json.dumps(r)) for r in records[:100]) / 100
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="stroll-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        base_w, base_r, base_rd = baseline(records, args.batch, tmp)
+        for backend in backends:
+            schema = None
+            if backend == "sqlite":
+                url = f"sqlite:///{tmp / 'server.db'}"
+            else:
+                import psycopg
+                schema = "bench_" + uuid.uuid4().hex[:10]
+                with psycopg.connect(args.pg_url, autocommit=True) as c:
+                    c.execute(f"CREATE SCHEMA {schema}")
+                sep = "&" if "?" in args.pg_url else "?"
+                url = f"{args.pg_url}{sep}options=-csearch_path%3D{schema}"
+            server = Server(url, args.workers, tmp / f"{backend}.log")
+            try:
+                print(f"[{backend}] push {args.records} records ...", file=sys.stderr, flush=True)
+                push = bench_push(server.base, records, args.batch, args.push_clients)
+                print(f"[{backend}] pull ...", file=sys.stderr, flush=True)
+                pull_raw, pull_dec = bench_pull(server.base, args.records)
+                print(f"[{backend}] {args.devices} devices ...", file=sys.stderr, flush=True)
+                crowd = bench_crowd(server.base, args.devices, args.concurrency,
+                                    args.per_device)
+            finally:
+                server.stop()
+                if schema:
+                    import psycopg
+                    with psycopg.connect(args.pg_url, autocommit=True) as c:
+                        c.execute(f"DROP SCHEMA {schema} CASCADE")
+            results[backend] = (push, pull_raw, pull_dec, crowd)
+
+    print()
+    print(f"stroll-server over loopback: {args.records} incident records (~{size:.0f} B of "
+          f"JSON each), batches of {args.batch}, {args.push_clients} pushing devices, "
+          f"{args.workers} server process(es); crowd: {args.devices} devices x "
+          f"(push {args.per_device} + pull), {args.concurrency} at once; {os.cpu_count()} CPUs")
+    head = (f"{'':28}{'push rec/s':>12}{'pull rec/s':>12}{'+decode':>10}"
+            f"{'crowd p50':>11}{'p95':>8}{'p99':>8}{'max':>8}{'errors':>8}")
+    print(head)
+    print("-" * len(head))
+    ok = True
+    for backend, (push, pull_raw, pull_dec, c) in results.items():
+        print(f"{'server, ' + backend:28}{push:>12,.0f}{pull_raw:>12,.0f}{pull_dec:>10,.0f}"
+              f"{c['p50']:>9.0f}ms{c['p95']:>6.0f}ms{c['p99']:>6.0f}ms{c['max']:>6.0f}ms"
+              f"{c['errors']:>8}")
+        ok &= push >= TARGET_PUSH and pull_raw >= TARGET_PULL and c["p99"] < TARGET_P99_MS \
+            and c["errors"] == 0
+        if c["errors"]:
+            print(f"   first error: {c['first_error']}")
+    print(f"{'baseline, in-process sqlite3':28}{base_w:>12,.0f}{base_r:>12,.0f}{base_rd:>10,.0f}")
+    print(f"{'target':28}{'>= ' + format(TARGET_PUSH, ','):>12}"
+          f"{'>= ' + format(TARGET_PULL, ','):>12}{'':>10}{'':>11}{'':>8}"
+          f"{'< ' + str(TARGET_P99_MS) + 'ms':>8}{'':>8}{'0':>8}")
+    print("targets met" if ok else "a target was missed")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

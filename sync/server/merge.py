@@ -80,6 +80,7 @@ class RecordWrite:
     device_time: str | None
     cursor: int = 0            # assigned by the backend, in write order
     exists: bool = False       # the database already has a row for it (else: a new row)
+    device_id: str | None = None  # the device whose push wrote it last
 
 
 @dataclass
@@ -142,12 +143,13 @@ class BatchMerger:
     load_signups: Callable[[str], list[SignupRow]]        # active sign-ups of a shift
     now: datetime
     position: int                                         # the cursor before the batch
-    prepared: dict[int, Prepared] = field(default_factory=dict)
+    device_id: str | None = None                          # the device being applied
     writes: dict[Key, RecordWrite] = field(default_factory=dict)
     signup_writes: dict[str, SignupRow] = field(default_factory=dict)
     _signups: dict[str, dict[str, SignupRow]] = field(default_factory=dict)
     _arrivals: int = 0
     _in_db: set = field(default_factory=set)
+    _pre: Prepared | None = None
 
     def __post_init__(self):
         self._in_db = {k for k, v in self.records.items() if v is not None}
@@ -176,7 +178,7 @@ class BatchMerger:
             full, public = encoded or encode_record(rtype, data)
         self.writes.pop(key, None)  # re-insert: the write order is the order of last change
         self.writes[key] = RecordWrite(rtype, rid, full, public, data is None, device_time,
-                                       exists=key in self._in_db)
+                                       exists=key in self._in_db, device_id=self.device_id)
 
     def _shift_signups(self, shift_id: str) -> dict[str, SignupRow]:
         if shift_id not in self._signups:
@@ -186,7 +188,9 @@ class BatchMerger:
 
     # ---- entries ---------------------------------------------------------------------
 
-    def apply(self, entry: PushEntry) -> PushResult:
+    def apply(self, entry: PushEntry, prepared: Prepared | None = None) -> PushResult:
+        """The result of one entry. ``prepared``: its upsert validated beforehand."""
+        self._pre = prepared
         try:
             status, decision = self._apply(entry)
         except Rejected as r:
@@ -260,7 +264,7 @@ class BatchMerger:
         return "applied", decision
 
     def _prepared(self, e: PushEntry) -> Prepared:
-        pre = self.prepared.pop(e.seq, None)  # used once: later entries see merged state
+        pre, self._pre = self._pre, None
         if pre is None:
             pre = prepare([e]).get(e.seq)
         if pre.error is not None:

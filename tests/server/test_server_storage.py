@@ -512,3 +512,42 @@ def test_shift_and_signups_in_one_batch_are_decided_in_order(storage):
     out = dev.push(("signup", "upsert", signup(sh["id"])), ("shift", "upsert", sh),
                    ("signup", "upsert", signup(sh["id"])), ("signup", "upsert", signup(sh["id"])))
     assert decisions(out) == ["refused", None, "confirmed", "waitlisted"]
+
+
+def test_concurrent_pushes_in_one_process_each_get_their_own_outcome(storage):
+    """Pushes that arrive together are committed as a group; a gap or a bad entry in
+    one of them changes nothing for the others."""
+    devs = [Dev(storage) for _ in range(12)]
+    gap_dev = devs[0]
+    barrier = threading.Barrier(len(devs))
+    outcomes: dict[str, object] = {}
+
+    def run(dev):
+        if dev is gap_dev:
+            dev.seq = 3  # its first push starts at seq 4: a gap
+        recs = [("incident", "upsert", incident()) for _ in range(4)]
+        recs.append(("incident", "upsert", incident(harm_types=["bogus"])))
+        entries = dev.entries(*recs)
+        barrier.wait()
+        try:
+            outcomes[dev.id] = storage.push(dev.id, entries)
+        except SequenceGap as e:
+            outcomes[dev.id] = e
+
+    threads = [threading.Thread(target=run, args=(d,)) for d in devs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert isinstance(outcomes[gap_dev.id], SequenceGap)
+    assert outcomes[gap_dev.id].expected == 1
+    for dev in devs[1:]:
+        out = outcomes[dev.id]
+        assert statuses(out) == ["applied"] * 4 + ["rejected"]
+        assert out.acked_through == 5
+        assert storage.device_last_seq(dev.id) == 5
+        assert [a.seq for a in storage.applied_log(dev.id)] == [1, 2, 3, 4, 5]
+    assert storage.device_last_seq(gap_dev.id) == 0
+    assert storage.count_records() == 4 * (len(devs) - 1)
+    rows, _ = storage.pull(0, 1000, full=False)
+    assert [r.cursor for r in rows] == list(range(1, len(rows) + 1))

@@ -114,7 +114,7 @@ class _Tx(WriteTx):
             "SELECT id, shift_id, member_id, status, position FROM signups "
             "WHERE shift_id = %s AND status IN ('confirmed', 'waitlisted')", (shift_id,))]
 
-    def write(self, *, device_id, records, signups, applied, last_seq, cursor, received_at):
+    def write(self, *, records, signups, applied, last_seqs, cursor, received_at):
         # New rows go in with COPY (one stream, no per-row round trip, no Python-side
         # array escaping); rows that exist are updated with one pipelined executemany.
         c = self.c
@@ -126,13 +126,13 @@ class _Tx(WriteTx):
                               "device_id, device_time, received_at) FROM STDIN") as cp:
                     for w in new:
                         cp.write_row((w.type, w.id, w.data, w.data_public, w.deleted, w.cursor,
-                                      device_id, w.device_time, received_at))
+                                      w.device_id, w.device_time, received_at))
             if old:
                 cur.executemany(
                     "UPDATE records SET data = %s, data_public = %s, deleted = %s, cursor = %s, "
                     "device_id = %s, device_time = %s, received_at = %s "
                     "WHERE id = %s AND type = %s",
-                    [(w.data, w.data_public, w.deleted, w.cursor, device_id, w.device_time,
+                    [(w.data, w.data_public, w.deleted, w.cursor, w.device_id, w.device_time,
                       received_at, w.id, w.type) for w in old])
             if signups:
                 cur.executemany(
@@ -142,9 +142,10 @@ class _Tx(WriteTx):
                     [(s.id, s.shift_id, s.member_id, s.status, s.position) for s in signups])
             if applied:
                 with cur.copy("COPY applied (device_id, seq, status, result) FROM STDIN") as cp:
-                    for a in applied:
+                    for device_id, a in applied:
                         cp.write_row((device_id, a.seq, a.status, a.result))
-            cur.execute("UPDATE devices SET last_seq = %s WHERE id = %s", (last_seq, device_id))
+            cur.executemany("UPDATE devices SET last_seq = %s WHERE id = %s",
+                            [(seq, d) for d, seq in last_seqs.items()])
             cur.execute("UPDATE sync_state SET cursor = %s WHERE id = 1", (cursor,))
 
 

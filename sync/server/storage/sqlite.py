@@ -118,7 +118,7 @@ class _Tx(WriteTx):
             "SELECT id, shift_id, member_id, status, position FROM signups "
             "WHERE shift_id = ? AND status IN ('confirmed', 'waitlisted')", (shift_id,))]
 
-    def write(self, *, device_id, records, signups, applied, last_seq, cursor, received_at):
+    def write(self, *, records, signups, applied, last_seqs, cursor, received_at):
         c = self.c
         c.executemany(
             "INSERT INTO records (type, id, data, data_public, deleted, cursor, device_id, "
@@ -127,7 +127,7 @@ class _Tx(WriteTx):
             "data_public = excluded.data_public, deleted = excluded.deleted, "
             "cursor = excluded.cursor, device_id = excluded.device_id, "
             "device_time = excluded.device_time, received_at = excluded.received_at",
-            [(w.type, w.id, w.data, w.data_public, int(w.deleted), w.cursor, device_id,
+            [(w.type, w.id, w.data, w.data_public, int(w.deleted), w.cursor, w.device_id,
               w.device_time, received_at) for w in records])
         if signups:
             c.executemany(
@@ -136,8 +136,9 @@ class _Tx(WriteTx):
                 "status = excluded.status, member_id = excluded.member_id",
                 [(s.id, s.shift_id, s.member_id, s.status, s.position) for s in signups])
         c.executemany("INSERT INTO applied (device_id, seq, status, result) VALUES (?, ?, ?, ?)",
-                      [(device_id, a.seq, a.status, a.result) for a in applied])
-        c.execute("UPDATE devices SET last_seq = ? WHERE id = ?", (last_seq, device_id))
+                      [(d, a.seq, a.status, a.result) for d, a in applied])
+        c.executemany("UPDATE devices SET last_seq = ? WHERE id = ?",
+                      [(seq, d) for d, seq in last_seqs.items()])
         c.execute("UPDATE sync_state SET cursor = ? WHERE id = 1", (cursor,))
 
 

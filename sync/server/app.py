@@ -177,7 +177,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
             raise Forbidden(f"device_id {req.device_id} is not the device this token belongs "
                             f"to ({device.id})", device_id=req.device_id)
         now = datetime.now(timezone.utc)
-        out = store.push(device.id, req.entries, now)
+        out = store.push(device.id, req.entries, now, last_seq_hint=device.last_seq)
         resp = p.PushResponse(out.acked_through, out.results,
                               now.isoformat(timespec="milliseconds"))
         return _json(resp.to_dict())

@@ -282,14 +282,17 @@ class Storage(ABC):
         """Like ``pull``, but each change already as its JSON text (built by the
         database), the cursor to continue from, and whether more wait."""
 
-    def push(self, device_id: str, entries: list[PushEntry],
-             now: datetime | None = None) -> PushOutcome:
+    def push(self, device_id: str, entries: list[PushEntry], now: datetime | None = None,
+             *, last_seq_hint: int | None = None) -> PushOutcome:
         """Apply one push batch in one transaction (docs/SYNC.md, Push).
 
         Raises SequenceGap (nothing applied) when the first new entry is not the
-        device's last applied seq + 1, DeviceNotFound for an unknown device."""
+        device's last applied seq + 1, DeviceNotFound for an unknown device.
+        ``last_seq_hint``: the device's last seq as read a moment ago (by the auth
+        lookup), saving a query; it can only be behind, and is checked again under
+        the lock."""
         now = now or utcnow()
-        last = self.device_last_seq(device_id)
+        last = last_seq_hint if last_seq_hint is not None else self.device_last_seq(device_id)
         if last is None:
             raise DeviceNotFound(device_id)
         if not entries:

@@ -82,9 +82,15 @@ async def read_json(request: Request, limit: int) -> Any:
     if not raw.strip():
         raise p.MalformedJSON("the request body is empty; it must be a JSON object")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_no_constant)
+    except RecursionError:
+        raise p.MalformedJSON("the request body is nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as e:
         raise p.MalformedJSON(f"the request body is not valid JSON: {e}") from None
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _json(obj: Any, status: int = 200) -> Response:

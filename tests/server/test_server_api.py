@@ -191,6 +191,10 @@ def test_every_error_has_the_one_shape(api, client, monkeypatch):
     assert_error(client.post("/v1/sync/push", content=b"", headers=h), 400, "malformed_json")
     assert_error(client.post("/v1/sync/push", content=b"\xff\xfe", headers=h), 400,
                  "malformed_json")
+    assert_error(client.post("/v1/sync/push", content=b'{"entries": [NaN]}', headers=h), 400,
+                 "malformed_json", "NaN")
+    assert_error(client.post("/v1/sync/push", content=b"[" * 100_000, headers=h), 400,
+                 "malformed_json")
     assert_error(client.get("/v1/sync/pull", headers={**h, p.HEADER_PROTOCOL: "2"}), 426,
                  "unsupported_protocol", "Update the app")
     no_proto = {k: v for k, v in h.items() if k != p.HEADER_PROTOCOL}

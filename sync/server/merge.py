@@ -22,9 +22,9 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
-from stroll.domain import RECORD_TYPES, StrollError, ValidationError, from_dict
+from stroll.domain import RECORD_TYPES, StrollError, ValidationError
 from stroll.domain.ids import is_uuid
 from stroll.domain.records import parse_time
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from conftest import APP_VERSION, COORDINATOR_KEY, Api, entry
+from conftest import APP_VERSION, Api, entry
 from server_records import incident, shift, signup
-from stroll.domain import Incident, new_id
+from stroll.domain import Incident
 from sync import protocol as p
 
 ERROR_KEYS = {"code", "message", "details"}

@@ -7,15 +7,13 @@ if the process is killed mid-batch, SQLite's journal rolls the batch back.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ..merge import AppliedRow, Key, RecordWrite, SignupRow, StoredRecord
+from ..merge import AppliedRow, Key, SignupRow, StoredRecord
 from .base import (Device, Pool, PullRow, Storage, StorageError, StorageUnavailable,
                    WriteTx)
 

@@ -196,11 +196,25 @@ def filter_jitter(fixes: Iterable[Fix], *, max_accuracy_m: float = 35.0,
     return kept
 
 
-def simplify(points: Sequence[LatLon], tolerance_m: float = 3.0) -> list[LatLon]:
+def simplify(points: Sequence[LatLon], tolerance_m: float = 3.0,
+             block: int | None = 256) -> list[LatLon]:
     """Douglas-Peucker simplification for display (iterative, projected metres).
 
     Keeps the first and last point; every dropped point lies within
-    ``tolerance_m`` of the simplified line."""
+    ``tolerance_m`` of the simplified line. A long track is simplified in
+    blocks of ``block`` segments (sharing their end points): the cost stays
+    linear in the length, for a few per cent more points (None: one block)."""
+    n = len(points)
+    if block and n > 2 * block:
+        out: list[LatLon] = []
+        for i in range(0, n - 1, block):
+            out.extend(_douglas_peucker(points[i:i + block + 1], tolerance_m)[:-1])
+        out.append(points[-1])
+        return out
+    return _douglas_peucker(points, tolerance_m)
+
+
+def _douglas_peucker(points: Sequence[LatLon], tolerance_m: float) -> list[LatLon]:
     n = len(points)
     if n < 3:
         return list(points)

@@ -316,11 +316,10 @@ class PatrolService:
             else:
                 rest = kept
             self.store.gps_buffer_add(conn, stroll_id, rest)
-            tail = kept[-1]
-            anchor = odo.anchor
+            tail, anchor = kept[-1], odo.anchor
             st.update(distance_m=odo.metres, points=st["points"] + len(kept),
-                      anchor_lat=anchor[0], anchor_lon=anchor[1], last_lat=tail.lat, last_lon=tail.lon, last_t=tail.t,
-                      last_accuracy=tail.accuracy)
+                      anchor_lat=anchor[0], anchor_lon=anchor[1], last_lat=tail.lat,
+                      last_lon=tail.lon, last_t=tail.t, last_accuracy=tail.accuracy)
             self.store.put_patrol_state(conn, st)
             buffered = len(rest) if sealed else buffered + len(kept)
         return IngestResult(len(fixes), len(kept), sealed, buffered, odo.total_m, "active")

@@ -117,7 +117,8 @@ def assert_intact(db: Path, stroll_id: str, fixes: list, reported_kept: list[int
 
     chunks = store.list("track_chunk", "stroll_id = ?", [stroll_id], order_by="seq")
     state = store.patrol_state(stroll_id)
-    assert [c["seq"] for c in chunks] == list(range(len(chunks))) and state["next_seq"] == len(chunks)
+    assert [c["seq"] for c in chunks] == list(range(len(chunks)))
+    assert state["next_seq"] == len(chunks)
     assert len(store.gps_buffer(stroll_id)) < CHUNK
     assert sum(c["point_count"] for c in chunks) + len(store.gps_buffer(stroll_id)) \
         == state["points"] == len(track)

@@ -506,7 +506,9 @@ class SyncEngine:
                      "op": e["op"], "data": e["payload"], "device_time": e["device_time"]}
                     for e in entries]
             seqs = [e["seq"] for e in entries]
-            self.store.note_attempt(seqs)
+            # one transaction: Store.note_attempt alone commits (and fsyncs) per row
+            with self.store.transaction():
+                self.store.note_attempt(seqs)
             try:
                 answer = self.client.push(wire)
             except SequenceGap as gap:

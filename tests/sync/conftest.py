@@ -177,9 +177,18 @@ def server(backend, tmp_path_factory):
     db = Database(backend, tmp)
     srv = ServerProcess(db.url, tmp / "server.log").start()
     srv.db = db
+    srv.storage = _inspector(db.url)
     yield srv
+    srv.storage.close()
     srv.stop()
     db.drop()
+
+
+def _inspector(url: str):
+    """The server's own storage module, opened beside the running server, to look at
+    what it holds (records rows, device_time, received_at)."""
+    from sync.server.storage import open_storage
+    return open_storage(url, pool_size=2)
 
 
 @pytest.fixture
@@ -188,7 +197,9 @@ def fresh_server(backend, tmp_path):
     db = Database(backend, tmp_path)
     srv = ServerProcess(db.url, tmp_path / "server.log").start()
     srv.db = db
+    srv.storage = _inspector(db.url)
     yield srv
+    srv.storage.close()
     srv.stop()
     db.drop()
 
@@ -196,5 +207,6 @@ def fresh_server(backend, tmp_path):
 @pytest.fixture
 def proxy(server):
     p = FaultProxy(server.port, on_kill=server.kill)
+    p.storage = server.storage
     yield p
     p.close()

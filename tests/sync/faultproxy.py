@@ -131,6 +131,15 @@ def _recv_until_from(sock: socket.socket, buf: bytearray, pos: int) -> int:
         buf += chunk
 
 
+def _abort(sock: socket.socket) -> None:
+    """Wake the thread that owns ``sock`` and fail its I/O; that thread closes it."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
 def _reset(sock: socket.socket | None) -> None:
     """Close with RST (like a dropped network path), not a polite FIN."""
     if sock is None:
@@ -190,10 +199,13 @@ class FaultProxy:
             self.drop_all()
 
     def drop_all(self) -> None:
+        """Cut every open connection. Only ``shutdown`` here: closing a socket another
+        thread is blocked on would free its fd number for reuse while that thread's
+        recv still reads from it (and steals a new connection's bytes)."""
         with self._lock:
             conns = list(self._conns)
         for c in conns:
-            _reset(c)
+            _abort(c)
 
     def count(self, prefix: str) -> int:
         return sum(1 for line, _ in list(self.log) if line.startswith(prefix))

@@ -76,7 +76,7 @@ def full_pull(url: str, token: str) -> list[dict]:
 
 def assert_invariants(devices: list[Device], url: str, tmp: Path, *,
                       created: set[tuple[str, str]] | None = None,
-                      deleted: set[tuple[str, str]] | None = None) -> dict:
+                      deleted: set[tuple[str, str]] | None = None, storage=None) -> dict:
     """Final sync round for every device, then: nothing lost, nothing duplicated, every
     store the same, outboxes empty except rejected entries. Returns the auditor's view."""
     for d in devices:
@@ -120,6 +120,17 @@ def assert_invariants(devices: list[Device], url: str, tmp: Path, *,
         differ = [k for k in server if mine[k] != server[k] and k not in refused]
         assert not differ, (f"{d.name} differs on {len(differ)} records, e.g. {differ[0]}: "
                             f"{mine[differ[0]]} != {server[differ[0]]}")
+
+    if storage is not None:
+        # the server's own tables: one row per record (tombstones included), the same
+        # set it serves
+        assert storage.count_records() == len(counts)
+        for key in server:
+            row = storage.get_record(*key)
+            assert row is not None and not row["deleted"], f"{key} not stored as live"
+        for key in deleted or ():
+            row = storage.get_record(*key)
+            assert row is None or row["deleted"], f"deleted {key} is live on the server"
 
     if created is not None:
         gone = (created - (deleted or set())) - set(server)

@@ -14,7 +14,7 @@ import pytest
 
 from stroll.domain import CheckIn, FollowUp, Incident, Stroll, TrackChunk, now_iso
 from stroll.domain.geo import Fix, encode_track
-from sync.client import SyncClient, TransientError
+from sync.client import TransientError
 from faultproxy import FaultProxy
 from syncharness import Device, assert_invariants, make_devices
 
@@ -81,7 +81,7 @@ def test_connection_dropped_mid_push_loses_nothing(devices, proxy, server, tmp_p
         a.engine.sync_once()
     a.engine.sync_once()
     assert a.store.pending_count() == 0
-    assert_invariants([a, b], proxy.url, tmp_path, created=ids(recs))
+    assert_invariants([a, b], proxy.url, tmp_path, created=ids(recs), storage=proxy.storage)
 
 
 @pytest.mark.parametrize("fault", ["drop_response", "cut_response"])
@@ -101,7 +101,8 @@ def test_answer_lost_after_the_server_committed_is_applied_once(devices, proxy, 
     a.engine.sync_once()
     statuses = [r["status"] for ans in answers for r in ans["results"]]
     assert statuses == ["duplicate"] * 26  # the resend is acknowledged, not applied again
-    assert_invariants([a, b], proxy.url, tmp_path, created=ids(recs) | ids([inc]))
+    assert_invariants([a, b], proxy.url, tmp_path, created=ids(recs) | ids([inc]),
+                      storage=proxy.storage)
 
 
 def test_lost_pull_answer_does_not_move_the_cursor(devices, proxy, tmp_path):
@@ -121,7 +122,7 @@ def test_lost_pull_answer_does_not_move_the_cursor(devices, proxy, tmp_path):
             b.engine.sync_once()
     b.sync_until_done()
     assert ids(recs) <= set(b.records())
-    assert_invariants([a, b], proxy.url, tmp_path, created=ids(recs))
+    assert_invariants([a, b], proxy.url, tmp_path, created=ids(recs), storage=proxy.storage)
 
 
 # ---- duplicated and reordered requests ---------------------------------------------------------
@@ -154,7 +155,8 @@ def test_duplicated_and_reordered_requests_apply_once(devices, proxy, tmp_path):
         if line.startswith(PUSH) or line.startswith(PULL):
             proxy.replay(raw)
     created |= ids(c.store.save_many(checkins(3, "dupC")))
-    assert_invariants([a, b, c], proxy.url, tmp_path, created=created)
+    assert_invariants([a, b, c], proxy.url, tmp_path, created=created,
+                      storage=proxy.storage)
 
 
 def test_out_of_order_push_is_refused_and_the_engine_resends_from_the_gap(devices, proxy,
@@ -172,7 +174,7 @@ def test_out_of_order_push_is_refused_and_the_engine_resends_from_the_gap(device
     assert ei.value.expected == 1
     a.sync_until_done()
     assert a.store.pending_count() == 0
-    assert_invariants([a], proxy.url, tmp_path, created=ids(recs))
+    assert_invariants([a], proxy.url, tmp_path, created=ids(recs), storage=proxy.storage)
 
 
 # ---- the server dies mid-batch ------------------------------------------------------------------
@@ -201,7 +203,7 @@ def test_server_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(
             srv.restart()
             b.sync()  # another phone syncs between the crashes
         a.sync_until_done()
-        assert_invariants(devs, proxy.url, tmp_path, created=created)
+        assert_invariants(devs, proxy.url, tmp_path, created=created, storage=srv.storage)
     finally:
         for d in devs:
             d.close()
@@ -244,7 +246,8 @@ def test_a_device_offline_for_seven_days_catches_up(devices, proxy, tmp_path, mo
     progress = [s.progress for s in seen if s.progress]
     assert progress[-1][0] == progress[-1][1] > 2000
     assert elapsed < 30
-    server = assert_invariants([field, office, other], proxy.url, tmp_path, created=created)
+    server = assert_invariants([field, office, other], proxy.url, tmp_path, created=created,
+                               storage=proxy.storage)
     assert server[("stroll", strolls[0].id)]["status"] == "ended"
 
 
@@ -275,9 +278,15 @@ def test_skewed_device_clocks_order_by_server_cursor(devices, proxy, tmp_path, m
     assert entry_time.startswith((now - timedelta(days=1)).date().isoformat())
     behind.sync_until_done()
     monkeypatch.undo()
-    server = assert_invariants([ahead, behind], proxy.url, tmp_path, created=ids([inc]))
+    server = assert_invariants([ahead, behind], proxy.url, tmp_path, created=ids([inc]),
+                               storage=proxy.storage)
     # the last write the server received wins, whatever the device clocks said
     assert server[("incident", inc.id)]["cross_streets"] == "Stockton & Clay (behind)"
+    # the device's clock is kept as data beside the server's own receive time
+    row = proxy.storage.get_record("incident", inc.id)
+    assert row["device_time"] == entry_time
+    received = datetime.fromisoformat(row["received_at"])
+    assert abs((received - datetime.now().astimezone()).total_seconds()) < 600
     for d in (ahead, behind):
         assert d.store.get("incident", inc.id)["cross_streets"] == "Stockton & Clay (behind)"
 
@@ -305,7 +314,8 @@ def test_rejected_record_keeps_the_queue_moving_and_stays_visible(devices, proxy
     # the queue moved on: later entries reached the server and the other phone
     b.sync_until_done()
     assert ids(after) | ids([fu]) <= set(b.records())
-    assert_invariants([a, b], proxy.url, tmp_path, created=ids(before + after) | ids([fu]))
+    assert_invariants([a, b], proxy.url, tmp_path, created=ids(before + after) | ids([fu]),
+                      storage=proxy.storage)
 
 
 # ---- auth and version ------------------------------------------------------------------------------
@@ -333,7 +343,7 @@ def test_auth_failure_stops_retries_and_asks_to_sign_in_again(devices, proxy, tm
     while time.monotonic() < deadline and a.store.pending_count():
         time.sleep(0.02)
     a.engine.stop()
-    assert_invariants([a], proxy.url, tmp_path, created=ids(recs))
+    assert_invariants([a], proxy.url, tmp_path, created=ids(recs), storage=proxy.storage)
 
 
 def test_unsupported_protocol_version_shows_the_servers_message(devices, proxy, server):
@@ -383,4 +393,4 @@ def test_engine_syncs_on_its_own_within_seconds_when_connectivity_returns(device
     took = time.monotonic() - back
     assert a.store.pending_count() == 0 and took < 3, f"took {took:.1f}s"
     a.engine.stop()
-    assert_invariants([a, b], proxy.url, tmp_path, created=ids(recs))
+    assert_invariants([a, b], proxy.url, tmp_path, created=ids(recs), storage=proxy.storage)

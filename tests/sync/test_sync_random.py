@@ -112,7 +112,8 @@ def test_random_schedules_of_writes_syncs_and_faults_keep_the_invariants(server,
                 if captured:
                     proxy.replay(captured[step[1] % len(captured)][1])
         proxy.clear()
-        assert_invariants(devs, proxy.url, tmp, created=created, deleted=deleted)
+        assert_invariants(devs, proxy.url, tmp, created=created, deleted=deleted,
+                          storage=server.storage)
     finally:
         for d in devs:
             d.close()

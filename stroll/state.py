@@ -234,7 +234,11 @@ class AppState:
         return TABS.index(self.tab)
 
     def load(self) -> None:
-        """Read everything the tabs show from the store."""
+        """Read everything the tabs show, and the outbox counts, from the store."""
+        self._load_lists()
+        self.refresh_sync()
+
+    def _load_lists(self) -> None:
         try:
             self.neighborhoods = self._store.neighborhoods()
             self.strolls = self._store.recent_strolls(limit=10)
@@ -245,7 +249,6 @@ class AppState:
             self.load_error = None
         except StrollError as e:
             self.load_error = str(e)
-        self.refresh_sync()
 
     def _load_map(self) -> None:
         nid = self.map_neighborhood_id
@@ -390,7 +393,7 @@ class AppState:
                              rejected=getattr(status, "rejected", 0),
                              last_synced_at=status.last_synced_at, last_error=status.last_error)
         if connection == ONLINE and self.tab in ("patrol", "shifts", "map"):
-            self.load()  # a round may have pulled new records
+            self._load_lists()  # a round may have pulled new records
 
     def sync_now(self) -> None:
         if self._sync is not None:

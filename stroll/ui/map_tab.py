@@ -4,6 +4,8 @@ Offline the tiles stay grey, but routes and merchant markers are drawn from the
 device's own data. The tile address is a setting (More tab)."""
 from __future__ import annotations
 
+import math
+
 import flet as ft
 import flet_map as fm
 
@@ -11,6 +13,32 @@ from stroll.state import AppState
 from stroll.ui.theme import MIN_TOUCH
 
 ROUTE_COLORS = ("#C62828", "#1565C0", "#6A1B9A", "#EF6C00", "#2E7D32", "#00838F")
+
+
+# The map area on a phone in portrait, in logical pixels, less a margin: the camera is
+# fitted to it here rather than by flet-map's CameraFit, which fitted to whatever size
+# the map had while it was first laid out (sometimes zoomed in far too much).
+FIT_WIDTH, FIT_HEIGHT, MAX_FIT_ZOOM = 320, 380, 17.0
+
+
+def _mercator_y(lat: float) -> float:
+    s = math.sin(math.radians(max(-85.0, min(85.0, lat))))
+    return 0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)
+
+
+def fit_camera(points: list[tuple[float, float]], width: float = FIT_WIDTH,
+               height: float = FIT_HEIGHT) -> tuple[tuple[float, float], float]:
+    """Center and zoom (web mercator, 256 px tiles) that show every point."""
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    center = ((min(lats) + max(lats)) / 2, (min(lons) + max(lons)) / 2)
+    dx = (max(lons) - min(lons)) / 360
+    dy = abs(_mercator_y(min(lats)) - _mercator_y(max(lats)))
+    zooms = [MAX_FIT_ZOOM]
+    if dx > 0:
+        zooms.append(math.log2(width / (256 * dx)))
+    if dy > 0:
+        zooms.append(math.log2(height / (256 * dy)))
+    return center, math.floor(min(zooms) * 4) / 4
 
 
 def route_color(i: int) -> str:
@@ -24,12 +52,11 @@ def neighborhood_chips(state: AppState) -> ft.Control:
             show_checkmark=False, height=MIN_TOUCH - 8,
             on_select=lambda _, nid=n["id"]: state.select_map_neighborhood(nid)))
         for n in state.neighborhoods]
-    return ft.Row(chips, scroll=ft.ScrollMode.AUTO, spacing=8)
+    return ft.Row(chips, wrap=True, spacing=8, run_spacing=0)
 
 
 def route_map(state: AppState) -> ft.Control:
     hood = state.neighborhood(state.map_neighborhood_id)
-    center = fm.MapLatitudeLongitude(hood["center_lat"], hood["center_lon"])
     layers: list = []
     if state.tile_url:
         layers.append(fm.TileLayer(url_template=state.tile_url, user_agent_package_name="stroll",
@@ -46,9 +73,14 @@ def route_map(state: AppState) -> ft.Control:
                                        border=ft.Border.all(2, ft.Colors.WHITE),
                                        alignment=ft.Alignment.CENTER))
         for m in state.merchants]))
+    points = [(lat, lon) for r in state.routes for lat, lon in r["path"]]
+    points += [(m["lat"], m["lon"]) for m in state.merchants]
+    (lat, lon), zoom = fit_camera(points) if points else (
+        (hood["center_lat"], hood["center_lon"]), 16)
     return fm.Map(
         key=f"map-{hood['id']}",  # a new camera for each neighborhood
-        layers=layers, initial_center=center, initial_zoom=16, min_zoom=12, max_zoom=19,
+        layers=layers, initial_center=fm.MapLatitudeLongitude(lat, lon), initial_zoom=zoom,
+        min_zoom=12, max_zoom=19,
         bgcolor=ft.Colors.GREY_200, expand=True,
     )
 
@@ -72,10 +104,11 @@ def legend(state: AppState) -> ft.Control:
 def MapTab(state: AppState):
     tr = state.tr
     if not state.neighborhoods:
-        return ft.Container(ft.Text(tr.t("map.no_neighborhoods")), padding=16)
-    return ft.Column([
+        return ft.Semantics(identifier="map-tab", container=True, content=ft.Container(
+            ft.Text(tr.t("map.no_neighborhoods")), padding=16))
+    return ft.Semantics(identifier="map-tab", container=True, expand=True, content=ft.Column([
         ft.Container(neighborhood_chips(state), padding=ft.Padding.only(left=16, right=16, top=8)),
-        ft.Semantics(identifier="map-view", container=True,
-                     content=ft.Container(route_map(state), expand=True)),
+        ft.Semantics(identifier="map-view", container=True, expand=True,
+                     content=route_map(state)),
         legend(state),
-    ], expand=True, spacing=0)
+    ], expand=True, spacing=0))

@@ -75,7 +75,7 @@ def sync_dialog(state: AppState) -> ft.AlertDialog:
     if s.connection == NO_SERVER:
         lines.append(ft.Text(tr.t("sync.set_server")))
     else:
-        lines.append(ft.Text(tr.t("sync.server", url=state.server_url), selectable=True))
+        lines.append(ft.Text(tr.t("sync.server", url=state.server_url)))
     lines.append(ft.Text(tr.t("sync.pending", count=s.pending) if s.pending else tr.t("sync.all_sent")))
     if s.rejected:
         lines.append(ft.Text(tr.t("sync.rejected", count=s.rejected)))
@@ -106,7 +106,11 @@ def TabBody(state: AppState):
 
 def main_view(state: AppState) -> ft.View:
     tr = state.tr
+    # Keys carry the language: a new language builds new widgets. Widgets kept across a
+    # theme font change kept text sizes measured in the old font (Korean overlapped).
+    lang = state.language
     nav = ft.NavigationBar(
+        key=f"nav-{lang}",
         selected_index=state.tab_index,
         on_change=lambda e: state.select_tab_index(e.control.selected_index),
         destinations=[ft.NavigationBarDestination(
@@ -117,6 +121,7 @@ def main_view(state: AppState) -> ft.View:
     return ft.View(
         route="/",
         appbar=ft.AppBar(
+            key=f"appbar-{lang}",
             title=ft.Semantics(identifier="screen-title", header=True,
                                content=ft.Text(tr.t(f"tab.{state.tab}"))),
             actions=[SyncBadge(state)],
@@ -124,7 +129,7 @@ def main_view(state: AppState) -> ft.View:
         ),
         navigation_bar=nav,
         padding=0,
-        controls=[TabBody(state)],
+        controls=[TabBody(state, key=f"{state.tab}-{lang}")],
     )
 
 

@@ -24,7 +24,10 @@ def build_theme(lang: str) -> ft.Theme:
     """Material 3 theme in the language's font. Every text style lists the other
     shipped fonts as fallbacks: served with no_cdn, Flutter can fetch no font of its
     own, so a glyph missing from the first face would otherwise be an empty box."""
-    style = ft.TextStyle(font_family_fallback=font_fallbacks(lang))
+    # Flet applies text_theme after font_family, and a text style without a family of
+    # its own then renders in the first fallback: name the family in every style too.
+    own = font_family(lang)
+    style = ft.TextStyle(font_family=own, font_family_fallback=[own, *font_fallbacks(lang)])
     return ft.Theme(
         color_scheme_seed=SEED,
         font_family=font_family(lang),

@@ -25,5 +25,5 @@ def note(text: str) -> ft.Control:
 
 
 def tab_list(controls: list[ft.Control], identifier: str) -> ft.Control:
-    return ft.Semantics(identifier=identifier, container=True, content=ft.ListView(
+    return ft.Semantics(identifier=identifier, container=True, expand=True, content=ft.ListView(
         controls, expand=True, spacing=8, padding=ft.Padding.symmetric(horizontal=16, vertical=8)))

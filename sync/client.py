@@ -307,7 +307,7 @@ class SyncStatus:
         if self.last_error:
             return self.last_error
         if self.pending:
-            return f"{_changes(self.pending)} wait on this phone"
+            return f"{_changes(self.pending)} {_wait_verb(self.pending)} on this phone"
         if self.rejected:
             return f"{_changes(self.rejected)} refused by the server — open them to fix"
         return "All changes sent" if self.last_synced_at else "Not synced yet"
@@ -315,6 +315,10 @@ class SyncStatus:
 
 def _changes(n: int) -> str:
     return f"{n} change{'' if n == 1 else 's'}"
+
+
+def _wait_verb(n: int) -> str:
+    return "waits" if n == 1 else "wait"
 
 
 # ---- backoff ---------------------------------------------------------------------------
@@ -355,7 +359,8 @@ class SyncEngine:
 
     def __init__(self, store, client: SyncClient, *, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], Any] | None = None, device_name: str = "stroll device",
-                 member_id: str | None = None, push_batch: int = 500,
+                 member_id: str | None = None, role: str | None = None,
+                 enroll_key: str | None = None, push_batch: int = 500,
                  push_batch_bytes: int = 1_000_000, pull_limit: int = 1000,
                  idle_interval: float = 30.0, probe_interval: float = 2.0,
                  backoff: Backoff | None = None):
@@ -365,6 +370,8 @@ class SyncEngine:
         self._sleep = sleep
         self.device_name = device_name
         self.member_id = member_id
+        self.role = role
+        self.enroll_key = enroll_key
         self.push_batch = push_batch
         self.push_batch_bytes = push_batch_bytes
         self.pull_limit = pull_limit
@@ -436,11 +443,13 @@ class SyncEngine:
             self.client.token = token
             self.client.device_id = self.store.get_setting("sync.device_id")
             return
-        device_id, token = self.client.enroll(self.device_name, self.member_id)
-        self.store.set_setting("sync.device_id", device_id)
-        self.store.set_setting("sync.token", token)
-        # the new device id's sequence starts at 1 with this phone's next pending entry
-        self.store.set_setting("sync.seq_offset", None)
+        device_id, token = self.client.enroll(self.device_name, self.member_id, role=self.role,
+                                              enroll_key=self.enroll_key)
+        with self.store.transaction():
+            self.store.set_setting("sync.device_id", device_id)
+            self.store.set_setting("sync.token", token)
+            # the new device id's sequence starts at 1 with this phone's next pending entry
+            self.store.set_setting("sync.seq_offset", None)
 
     def sync_once(self) -> dict:
         """Push every pending entry, then pull until caught up. Raises a SyncError
@@ -460,14 +469,33 @@ class SyncEngine:
                 if push_error is not None:
                     raise push_error
             except SyncError as e:
-                self.store.set_setting("sync.last_error", self._words(e))
+                self._failed(e)
+                raise
+            except Exception as e:  # a bug or a disk error: plain words, keep the app up
+                log.exception("sync round failed")
+                self._publish(ERROR, error=f"Sync failed on this phone ({type(e).__name__}); "
+                              "changes are kept and will be sent later", progress=None)
                 raise
             now = _iso(self.clock())
             self.store.set_setting("sync.last_synced_at", now)
             self.store.set_setting("sync.last_error", None)
+            if self.store.get_setting("sync.auth_required"):
+                self.store.set_setting("sync.auth_required", None)
             self.rounds += 1
             self._publish(IDLE, error=None, progress=None)
             return {"pushed": pushed, "pulled": pulled, "synced_at": now}
+
+    def _failed(self, e: SyncError) -> None:
+        """Record and publish a failed round: offline (transient), auth_required, error."""
+        words = self._words(e)
+        state = (AUTH_REQUIRED if isinstance(e, AuthError)
+                 else OFFLINE if isinstance(e, TransientError) else ERROR)
+        try:
+            self.store.set_setting("sync.last_error", words)
+            if state == AUTH_REQUIRED:
+                self.store.set_setting("sync.auth_required", True)
+        finally:
+            self._publish(state, error=words, progress=None)
 
     # push ----------------------------------------------------------------------------
 
@@ -612,8 +640,8 @@ class SyncEngine:
 
     def _words(self, e: SyncError) -> str:
         pending = self.store.pending_count()
-        waiting = (f" — {_changes(pending)} wait on this phone and will be sent automatically"
-                   if pending else "")
+        waiting = (f" — {_changes(pending)} {_wait_verb(pending)} on this phone and will be "
+                   "sent automatically" if pending else "")
         if isinstance(e, AuthError):
             return _AUTH_WORDS
         if isinstance(e, UnsupportedVersion):
@@ -650,8 +678,10 @@ class SyncEngine:
     def sign_in_again(self, device_name: str | None = None) -> None:
         """Forget the refused sync key; the next round enrolls this phone again (pending
         entries are renumbered for the new device id) and the thread resumes."""
-        for key in ("sync.token", "sync.device_id", "sync.seq_offset", "sync.auth_required"):
-            self.store.set_setting(key, None)
+        with self.store.transaction():
+            for key in ("sync.token", "sync.device_id", "sync.seq_offset",
+                        "sync.auth_required"):
+                self.store.set_setting(key, None)
         self.client.token = self.client.device_id = None
         if device_name:
             self.device_name = device_name
@@ -675,8 +705,6 @@ class SyncEngine:
                 self.sync_once()
                 self.failures = 0
             except AuthError:
-                self.store.set_setting("sync.auth_required", True)
-                self._publish(AUTH_REQUIRED, error=_AUTH_WORDS, progress=None)
                 # no retries: wait for sign_in_again() / sync_now() / stop()
                 while not self._stopping.is_set() and not self._wait(3600):
                     pass
@@ -687,21 +715,12 @@ class SyncEngine:
                 if e.retry_after is not None:
                     delay = max(delay, min(e.retry_after, self.backoff.cap))
                 probe = not e.reachable
-                self._publish(OFFLINE, error=self._words(e), progress=None)
-            except UnsupportedVersion as e:
+            except UnsupportedVersion:
                 self.failures += 1
                 delay = self.backoff.cap * 10  # until the app is updated; sync_now retries
-                self._publish(ERROR, error=e.message, progress=None)
-            except SyncError as e:
+            except Exception:  # SyncError or a bug (already logged and published)
                 self.failures += 1
                 delay = self.backoff.delay(self.failures)
-                self._publish(ERROR, error=self._words(e), progress=None)
-            except Exception as e:  # a bug or a disk error: say so plainly, keep the app up
-                log.exception("sync round failed")
-                self.failures += 1
-                delay = self.backoff.delay(self.failures)
-                self._publish(ERROR, error=f"Sync failed on this phone ({type(e).__name__}); "
-                              "changes are kept and will be sent later", progress=None)
             if self._stopping.is_set():
                 break
             if probe:

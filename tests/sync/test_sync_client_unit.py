@@ -154,7 +154,7 @@ def test_backoff_has_full_jitter():
 def test_status_words_are_plain():
     assert SyncStatus(state="syncing", progress=(200, 1200)).message == \
         "Sending changes — 200 of 1200"
-    assert SyncStatus(pending=1).message == "1 change wait on this phone"
+    assert SyncStatus(pending=1).message == "1 change waits on this phone"
     assert SyncStatus(rejected=2).message.startswith("2 changes refused by the server")
     assert SyncStatus(last_synced_at="2026-01-01T00:00:00+00:00").message == "All changes sent"
 
@@ -349,3 +349,28 @@ def test_a_listener_that_raises_does_not_stop_sync(stub, device):
     engine.subscribe(lambda s: 1 / 0)
     engine.sync_once()
     assert device.pending_count() == 0
+
+
+def test_a_failed_round_says_what_happened_in_plain_words(device):
+    device.save_many([checkin(i) for i in range(3)])
+    engine = SyncEngine(device, SyncClient(f"http://127.0.0.1:{free_port()}", timeout=1))
+    with pytest.raises(TransientError):
+        engine.sync_once()
+    st = engine.status()
+    assert st.state == "offline" and st.progress is None
+    assert st.last_error == ("Server not reachable — 3 changes wait on this phone and will be "
+                             "sent automatically")
+    assert device.get_setting("sync.last_error") == st.last_error
+
+
+def test_a_401_round_is_remembered_across_restarts(stub, device):
+    MiniSync(stub)
+    stub.set("POST", "/v1/sync/push", error(401, "auth_required", "revoked"))
+    device.set_setting("sync.token", "old")
+    device.set_setting("sync.device_id", "dev-9")
+    device.save(checkin())
+    with pytest.raises(AuthError):
+        SyncEngine(device, SyncClient(stub.url)).sync_once()
+    again = SyncEngine(device, SyncClient(stub.url))  # the app restarted
+    assert again.status().state == "auth_required"
+    assert "Sign in again" in again.status().message

@@ -113,6 +113,24 @@ class Server:
                 time.sleep(0.1)
         raise SystemExit("stroll-server did not start")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server and its worker processes used so far."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        pids = [self.proc.pid]
+        try:
+            kids = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+            pids += [int(x) for x in kids.split()]
+        except OSError:
+            pass
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        return total
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -335,6 +353,8 @@ def main(argv=None) -> int:
     size = sum(len(json.dumps(r)) for r in records[:100]) / 100
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     results = {}
+    cpu_note: dict[str, float] = {}
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="stroll-bench-") as tmpdir:
         tmp = Path(tmpdir)
         base_w, base_r, base_rd = baseline(records, args.batch, tmp)
@@ -352,7 +372,9 @@ def main(argv=None) -> int:
             server = Server(url, args.workers, tmp / f"{backend}.log")
             try:
                 print(f"[{backend}] push {args.records} records ...", file=sys.stderr, flush=True)
+                cpu0 = server.cpu_seconds()
                 push = bench_push(server.base, records, args.batch, args.push_clients)
+                push_cpu = server.cpu_seconds() - cpu0
                 print(f"[{backend}] pull ...", file=sys.stderr, flush=True)
                 pull_raw, pull_dec = bench_pull(server.base, args.records)
                 print(f"[{backend}] {args.devices} devices ...", file=sys.stderr, flush=True)
@@ -365,6 +387,7 @@ def main(argv=None) -> int:
                     with psycopg.connect(args.pg_url, autocommit=True) as c:
                         c.execute(f"DROP SCHEMA {schema} CASCADE")
             results[backend] = (push, pull_raw, pull_dec, crowd)
+            cpu_note[backend] = args.records / push_cpu if push_cpu else 0
 
     print()
     print(f"stroll-server over loopback: {args.records} incident records (~{size:.0f} B of "
@@ -388,6 +411,11 @@ def main(argv=None) -> int:
     print(f"{'target':28}{'>= ' + format(TARGET_PUSH, ','):>12}"
           f"{'>= ' + format(TARGET_PULL, ','):>12}{'':>10}{'':>11}{'':>8}"
           f"{'< ' + str(TARGET_P99_MS) + 'ms':>8}{'':>8}{'0':>8}")
+    for backend, per_cpu in cpu_note.items():
+        print(f"push, {backend}: {per_cpu:,.0f} records per CPU-second of the server process(es) "
+              f"(excluding the database server)")
+    print(f"load average before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} "
+          f"(other work on this machine slows every figure)")
     print("targets met" if ok else "a target was missed")
     return 0 if ok else 1
 

@@ -121,7 +121,7 @@ def prepare(entries: Iterable[PushEntry]) -> dict[int, Prepared]:
         except (StrollError, TypeError, ValueError) as err:
             out[e.seq] = Prepared(error=err)
             continue
-        data = {name: getattr(rec, name) for name in _FIELDS[e.type]}
+        data = BatchMerger._as_dict(e.type, rec)
         out[e.seq] = Prepared(data, None if e.type == "signup" else encode_record(e.type, data))
     return out
 
@@ -273,8 +273,14 @@ class BatchMerger:
 
     @staticmethod
     def _as_dict(rtype: str, rec) -> dict:
-        # shallow (dataclasses.asdict deep-copies every list and costs more than validation)
-        return {name: getattr(rec, name) for name in _FIELDS[rtype]}
+        """The record's fields, shallow (dataclasses.asdict deep-copies every list and
+        costs more than validating). A dataclass keeps its fields in ``__dict__``, in
+        field order; anything else there means the shortcut does not hold."""
+        d = rec.__dict__.copy()
+        names = _FIELDS[rtype]
+        if len(d) != len(names):
+            d = {name: getattr(rec, name) for name in names}
+        return d
 
     # ---- sign-ups: commands the server decides ------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from datetime import datetime
 
@@ -551,3 +552,34 @@ def test_concurrent_pushes_in_one_process_each_get_their_own_outcome(storage):
     assert storage.count_records() == 4 * (len(devs) - 1)
     rows, _ = storage.pull(0, 1000, full=False)
     assert [r.cursor for r in rows] == list(range(1, len(rows) + 1))
+
+
+def test_big_and_small_pushes_arriving_together_all_get_applied(storage, monkeypatch):
+    """A group transaction holds a bounded number of entries; pushes that do not fit
+    are applied by the next group, never dropped."""
+    from sync.server.storage import base
+    monkeypatch.setattr(base, "_GROUP_ENTRIES", 6)
+    devs = [Dev(storage) for _ in range(8)]
+    sizes = [5, 5, 1, 5, 2, 5, 1, 3]
+    barrier = threading.Barrier(len(devs))
+    outcomes = {}
+
+    def run(dev, n):
+        entries = dev.entries(*[("check_in", "upsert", check_in()) for _ in range(n)])
+        barrier.wait()
+        outcomes[dev.id] = storage.push(dev.id, entries)
+
+    threads = [threading.Thread(target=run, args=(d, n)) for d, n in zip(devs, sizes)]
+    with storage._push_lock:  # let every push queue up; then any of them may lead
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 10
+        while len(storage._queue) < len(devs) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        storage._queue.reverse()  # the first to wake is not the queue's head
+    for t in threads:
+        t.join(30)
+    for dev, n in zip(devs, sizes):
+        assert outcomes[dev.id].acked_through == n
+        assert statuses(outcomes[dev.id]) == ["applied"] * n
+    assert storage.count_records() == sum(sizes)

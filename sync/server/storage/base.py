@@ -309,8 +309,10 @@ class Storage(ABC):
             self._queue.append(job)
         # Group commit: whoever holds the push lock applies every push waiting by then
         # in one transaction (one commit, one fsync), each with its own outcome.
-        with self._push_lock:
-            if not job.done:
+        while not job.done:  # (a group is capped: ours may wait for the next one)
+            with self._push_lock:
+                if job.done:
+                    break
                 with self._queue_lock:
                     group, size = [], 0
                     while self._queue and (not group or size + len(self._queue[0].entries)

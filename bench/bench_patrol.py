@@ -139,25 +139,29 @@ def bench_logging(folder: Path, sync: str, n: int) -> None:
 
 
 def bench_ingest(folder: Path, sync: str, points: int, batch: int) -> None:
+    """Service and raw baseline interleaved batch by batch (same disk, same moment)."""
     print(f"\n== 2. GPS ingest (synchronous={sync}) ==")
     fixes = city_walk(points)
+    rows = [("s", f.lat, f.lon, f.t, f.accuracy) for f in fixes]
+    insert = "INSERT INTO gps_buffer (stroll_id, lat, lon, t, accuracy) VALUES (?, ?, ?, ?, ?)"
     store = fresh(folder, f"gps-{sync}", sync)
     svc, _, _ = setup(store)
     sid = svc.active_stroll().id
-    t0 = time.perf_counter()
-    kept = sum(svc.add_fixes(sid, fixes[i:i + batch]).kept for i in range(0, points, batch))
-    el = time.perf_counter() - t0
+    conn = raw_conn(folder, f"gps-raw-{sync}", sync)
+    el = raw_el = 0.0
+    kept = 0
+    for i in range(0, points, batch):
+        t0 = time.perf_counter()
+        kept += svc.add_fixes(sid, fixes[i:i + batch]).kept
+        t1 = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(insert, rows[i:i + batch])
+        conn.execute("COMMIT")
+        t2 = time.perf_counter()
+        el += t1 - t0
+        raw_el += t2 - t1
     chunks = store.count("track_chunk")
     store.close()
-    conn = raw_conn(folder, f"gps-raw-{sync}", sync)
-    rows = [("s", f.lat, f.lon, f.t, f.accuracy) for f in fixes]
-    t0 = time.perf_counter()
-    for i in range(0, points, batch):
-        conn.execute("BEGIN IMMEDIATE")
-        conn.executemany("INSERT INTO gps_buffer (stroll_id, lat, lon, t, accuracy) "
-                         "VALUES (?, ?, ?, ?, ?)", rows[i:i + batch])
-        conn.execute("COMMIT")
-    raw_el = time.perf_counter() - t0
     conn.close()
     print(f"  add_fixes, batches of {batch}: {points / el:10,.0f} points/s  "
           f"({points:,} fixes, {kept:,} kept, {chunks} chunks sealed with outbox entries)")
@@ -169,21 +173,19 @@ def bench_ingest(folder: Path, sync: str, points: int, batch: int) -> None:
     store = fresh(folder, f"gps1-{sync}", sync)
     svc, _, _ = setup(store)
     sid = svc.active_stroll().id
-    one = []
-    for f in fixes[:1000]:
+    conn = raw_conn(folder, f"gps1-raw-{sync}", sync)
+    one, raw_one = [], []
+    for f, r in zip(fixes[:1000], rows):
         t0 = time.perf_counter()
         svc.add_fixes(sid, [f])
-        one.append(time.perf_counter() - t0)
-    store.close()
-    conn = raw_conn(folder, f"gps1-raw-{sync}", sync)
-    raw_one = []
-    for r in rows[:1000]:
-        t0 = time.perf_counter()
+        t1 = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO gps_buffer (stroll_id, lat, lon, t, accuracy) "
-                     "VALUES (?, ?, ?, ?, ?)", r)
+        conn.execute(insert, r)
         conn.execute("COMMIT")
-        raw_one.append(time.perf_counter() - t0)
+        t2 = time.perf_counter()
+        one.append(t1 - t0)
+        raw_one.append(t2 - t1)
+    store.close()
     conn.close()
     print(f"  add_fixes, one fix a call   {ms(one)}")
     print(f"    baseline raw sqlite3      {ms(raw_one)}")

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from stroll.demo import seed
 from stroll.domain import Merchant
-from stroll.state import (AUTH, CONNECTING, NO_SERVER, OFFLINE, ONLINE, SYNCING, TABS, AppState,
+from stroll.state import (AUTH, CONNECTING, NO_SERVER, OFFLINE, ONLINE, SYNCING, AppState,
                           SyncService)
-from stroll.store import Store
 
 NOW = datetime.now().astimezone()
 

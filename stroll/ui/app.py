@@ -20,7 +20,7 @@ from stroll.i18n import DEFAULT_LANGUAGE, Translator
 from stroll.state import AppState, SyncService, default_engine_factory
 from stroll.store import Store, StoreError
 from stroll.ui.shell import App
-from stroll.ui.theme import build_theme, fonts
+from stroll.ui.theme import build_theme, fonts, locale_configuration
 
 log = logging.getLogger("stroll.ui")
 
@@ -84,6 +84,7 @@ def build_main(settings, *, engine_factory: Callable[..., Any] = default_engine_
         )
         page.fonts = fonts()
         page.theme = build_theme(state.language)
+        page.locale_configuration = locale_configuration(state.language)
         page.title = state.tr.t("app.title")
         page.padding = 0
         page.on_view_pop = lambda _: state.close_screen()

@@ -49,7 +49,7 @@ def neighborhood_chips(state: AppState) -> ft.Control:
     chips = [
         ft.Semantics(identifier=f"map-hood-{n['id']}", content=ft.Chip(
             label=ft.Text(n["name"]), selected=n["id"] == state.map_neighborhood_id,
-            show_checkmark=False, height=MIN_TOUCH - 8,
+            show_checkmark=False, height=MIN_TOUCH,
             on_select=lambda _, nid=n["id"]: state.select_map_neighborhood(nid)))
         for n in state.neighborhoods]
     return ft.Row(chips, wrap=True, spacing=8, run_spacing=0)

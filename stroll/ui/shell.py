@@ -11,7 +11,7 @@ from stroll.ui.more_tab import MoreTab
 from stroll.ui.new_stroll import NewStrollView
 from stroll.ui.patrol_tab import PatrolTab
 from stroll.ui.shifts_tab import ShiftsTab
-from stroll.ui.theme import MIN_TOUCH, build_theme
+from stroll.ui.theme import MIN_TOUCH, build_theme, locale_configuration
 
 TAB_ICONS = {
     "patrol": (ft.Icons.DIRECTIONS_WALK_OUTLINED, ft.Icons.DIRECTIONS_WALK),
@@ -36,13 +36,15 @@ def _last_synced(state: AppState) -> str:
 
 
 def sync_detail(state: AppState) -> str:
-    """Second line of the badge: what waits, else when it last synced."""
+    """Second line of the badge: what waits, and when it last synced."""
     tr, s = state.tr, state.sync
     if s.pending:
-        return tr.t("sync.pending", count=s.pending)
-    if s.rejected:
-        return tr.t("sync.rejected", count=s.rejected)
-    return _last_synced(state)
+        waiting = tr.t("sync.pending", count=s.pending)
+    elif s.rejected:
+        waiting = tr.t("sync.rejected", count=s.rejected)
+    else:
+        return _last_synced(state)
+    return tr.t("sync.badge_detail", waiting=waiting, last=_last_synced(state))
 
 
 @ft.component
@@ -140,6 +142,7 @@ def App(state: AppState):
     def apply_language():
         page.title = state.tr.t("app.title")
         page.theme = build_theme(state.language)
+        page.locale_configuration = locale_configuration(state.language)
         page.update()
 
     ft.use_effect(apply_language, dependencies=[state.language])

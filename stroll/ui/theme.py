@@ -15,6 +15,21 @@ _TEXT_STYLES = ("display_large", "display_medium", "display_small", "headline_la
                 "label_medium", "label_small")
 
 
+# Flutter's own words (the back button's label, text selection menus) in the language.
+# Flutter knows Tagalog as Filipino ("fil").
+_FLUTTER_LOCALES = {
+    "en": ft.Locale("en"), "zh-Hant": ft.Locale("zh", script_code="Hant"),
+    "zh-Hans": ft.Locale("zh", script_code="Hans"), "vi": ft.Locale("vi"),
+    "es": ft.Locale("es"), "tl": ft.Locale("fil"), "ko": ft.Locale("ko"), "km": ft.Locale("km"),
+}
+
+
+def locale_configuration(lang: str) -> ft.LocaleConfiguration:
+    return ft.LocaleConfiguration(
+        supported_locales=[ft.Locale("zh"), *_FLUTTER_LOCALES.values()],
+        current_locale=_FLUTTER_LOCALES.get(lang, _FLUTTER_LOCALES["en"]))
+
+
 def fonts() -> dict[str, str]:
     """``page.fonts``: family name -> file under the assets folder."""
     return dict(FONT_FILES)

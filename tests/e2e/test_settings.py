@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import free_port
-from e2e_helpers import by_id, go_tab, screenshot, text_of, wait_for_text
+from e2e_helpers import by_id, free_port, go_tab, screenshot, text_of, wait_for_text
 from stroll.i18n import LANGUAGES, Translator
 
 pytestmark = pytest.mark.e2e

@@ -125,9 +125,26 @@ def test_sync_badge_shows_no_server_and_what_waits(app, store_view):
     details.wait_for(state="detached", timeout=10000)
 
 
-def test_touch_targets_are_at_least_48px(app):
+def assert_touch_size(page, identifier: str) -> None:
+    box = by_id(page, identifier).bounding_box()
+    assert box and box["height"] >= 48 and box["width"] >= 48, (identifier, box)
+
+
+def test_touch_targets_are_at_least_48px(app, store_view):
     go_tab(app, "patrol")
     for ident in ("tab-patrol", "tab-shifts", "tab-map", "tab-more", "sync-status",
                   "start-stroll"):
-        box = by_id(app, ident).bounding_box()
-        assert box and box["height"] >= 48 and box["width"] >= 48, (ident, box)
+        assert_touch_size(app, ident)
+    go_tab(app, "map")
+    for n in store_view.neighborhoods():
+        assert_touch_size(app, f"map-hood-{n['id']}")
+    go_tab(app, "more")
+    for code in ("en", "zh-Hant", "km"):
+        assert_touch_size(app, f"lang-{code}")
+    box = by_id(app, "more-tab").bounding_box()
+    app.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    app.mouse.wheel(0, 400)  # the Save button sits at the fold: bring it fully into view
+    app.wait_for_timeout(300)
+    assert_touch_size(app, "save-settings")
+    scroll_top(app, "more-tab")
+    go_tab(app, "patrol")

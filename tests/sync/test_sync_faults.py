@@ -200,6 +200,7 @@ def test_server_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(
             proxy.fault(PUSH, f"kill:{rng.choice([0.0, 0.005, 0.02, 0.05])}")
             with pytest.raises(TransientError):
                 a.engine.sync_once()
+            assert srv.proc.poll() is not None  # it died with the batch in flight
             srv.restart()
             b.sync()  # another phone syncs between the crashes
         a.sync_until_done()

@@ -277,8 +277,8 @@ def main(argv=None) -> int:
                     print(f"{backend}: skipped ({type(e).__name__}: {e})")
                     continue
                 raise
-            good = r["total_s"] < TARGET_S and max(r["push_bytes_per_point"],
-                                                   r["pull_bytes_per_point"]) <= TARGET_BYTES_PER_POINT
+            bpp = max(r["push_bytes_per_point"], r["pull_bytes_per_point"])
+            good = r["total_s"] < TARGET_S and bpp <= TARGET_BYTES_PER_POINT
             ok &= good
             print(f"{backend:>8}: caught up in {r['total_s']:.2f} s "
                   f"(push {r['sent_entries']} entries {r['push_s']:.2f} s, "

@@ -32,7 +32,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import requests
 
@@ -282,7 +282,8 @@ class SyncClient:
 
 # ---- status for the UI ---------------------------------------------------------------
 
-IDLE, SYNCING, OFFLINE, ERROR, AUTH_REQUIRED = "idle", "syncing", "offline", "error", "auth_required"
+IDLE, SYNCING, OFFLINE, ERROR = "idle", "syncing", "offline", "error"
+AUTH_REQUIRED = "auth_required"
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,7 @@ def test_lost_pull_answer_does_not_move_the_cursor(devices, proxy, tmp_path):
     assert_invariants([a, b], proxy.url, tmp_path, created=ids(recs), storage=proxy.storage)
 
 
-# ---- duplicated and reordered requests ---------------------------------------------------------
+# ---- duplicated and reordered requests -------------------------------------------------------
 
 
 def test_duplicated_and_reordered_requests_apply_once(devices, proxy, tmp_path):
@@ -177,7 +177,7 @@ def test_out_of_order_push_is_refused_and_the_engine_resends_from_the_gap(device
     assert_invariants([a], proxy.url, tmp_path, created=ids(recs), storage=proxy.storage)
 
 
-# ---- the server dies mid-batch ------------------------------------------------------------------
+# ---- the server dies mid-batch ---------------------------------------------------------------
 
 
 def test_server_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(
@@ -211,7 +211,7 @@ def test_server_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(
         proxy.close()
 
 
-# ---- a long week offline ------------------------------------------------------------------------
+# ---- a long week offline ---------------------------------------------------------------------
 
 
 def test_a_device_offline_for_seven_days_catches_up(devices, proxy, tmp_path, monkeypatch):
@@ -252,7 +252,7 @@ def test_a_device_offline_for_seven_days_catches_up(devices, proxy, tmp_path, mo
     assert server[("stroll", strolls[0].id)]["status"] == "ended"
 
 
-# ---- clocks are data ------------------------------------------------------------------------------
+# ---- clocks are data -------------------------------------------------------------------------
 
 
 def test_skewed_device_clocks_order_by_server_cursor(devices, proxy, tmp_path, monkeypatch):
@@ -292,7 +292,7 @@ def test_skewed_device_clocks_order_by_server_cursor(devices, proxy, tmp_path, m
         assert d.store.get("incident", inc.id)["cross_streets"] == "Stockton & Clay (behind)"
 
 
-# ---- refused entries -----------------------------------------------------------------------------
+# ---- refused entries -------------------------------------------------------------------------
 
 
 def test_rejected_record_keeps_the_queue_moving_and_stays_visible(devices, proxy, tmp_path):
@@ -319,7 +319,7 @@ def test_rejected_record_keeps_the_queue_moving_and_stays_visible(devices, proxy
                       storage=proxy.storage)
 
 
-# ---- auth and version ------------------------------------------------------------------------------
+# ---- auth and version ------------------------------------------------------------------------
 
 
 def test_auth_failure_stops_retries_and_asks_to_sign_in_again(devices, proxy, tmp_path):
@@ -367,7 +367,7 @@ def test_unsupported_protocol_version_shows_the_servers_message(devices, proxy, 
     assert "Traceback" not in st.last_error
 
 
-# ---- connectivity comes back -------------------------------------------------------------------
+# ---- connectivity comes back -----------------------------------------------------------------
 
 
 def test_engine_syncs_on_its_own_within_seconds_when_connectivity_returns(devices, proxy,

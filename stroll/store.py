@@ -57,6 +57,16 @@ class DatabaseUnreadable(StoreError):
             "file and its folder exist and can be read and written by this user.")
 
 
+class StoreFailure(StoreError):
+    code = "store_failure"
+
+    def __init__(self, path: Path, error: Exception):
+        self.path = path
+        super().__init__(f"The stroll database at {path} could not be read or written "
+                         f"({error}). Nothing was changed by this action; try again, and "
+                         "if it repeats, free some space or restart the app.")
+
+
 class RecordNotFound(StoreError):
     code = "record_not_found"
 
@@ -218,14 +228,25 @@ class Store:
         self.close()
 
     @contextmanager
+    def _guarded(self) -> Iterator[None]:
+        """Hold the lock; turn a SQLite failure (disk full, closed file, I/O error)
+        into a StoreError that says what happened, never a raw traceback."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as e:
+                raise StoreFailure(self.path, e) from e
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One SQLite transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on error."""
-        with self._lock:
+        with self._guarded():
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
 
@@ -250,30 +271,17 @@ class Store:
         return self.save_many([record], outbox=outbox)[0]
 
     def save_many(self, records: Iterable[Record], *, outbox: bool = True) -> list[Record]:
-        records = [r.validate() for r in records]
+        records = list(records)
         with self.transaction() as conn:
             for rec in records:
-                data = rec.to_dict()
-                self._upsert_row(conn, type(rec), data)
-                if outbox:
-                    self._outbox(conn, rec.TYPE, rec.id, "upsert", data)
+                self.save_in(conn, rec, outbox=outbox)
         return records
 
     def update(self, record_type: str, record_id: str, **changes: Any) -> Record:
         """Change some fields of a record. The outbox carries only the changed fields,
         so the server can merge concurrent edits field by field."""
-        cls = record_class(record_type)
         with self.transaction() as conn:
-            current = self._get(conn, cls, record_id)
-            if current is None:
-                raise RecordNotFound(record_type, record_id)
-            rec = cls.from_dict({**current, **changes})
-            data = rec.to_dict()
-            changed = {k: data[k] for k in changes if current.get(k) != data[k]}
-            if changed:
-                self._upsert_row(conn, cls, data)
-                self._outbox(conn, record_type, record_id, "patch", changed)
-        return rec
+            return self.update_in(conn, record_type, record_id, **changes)
 
     def delete(self, record_type: str, record_id: str) -> None:
         cls = record_class(record_type)
@@ -291,7 +299,7 @@ class Store:
         return _from_row(cls, dict(zip([c[0] for c in cur.description], row)))
 
     def get(self, record_type: str, record_id: str) -> dict | None:
-        with self._lock:
+        with self._guarded():
             return self._get(self._conn, record_class(record_type), record_id)
 
     def load(self, record_type: str, record_id: str) -> Record:
@@ -303,38 +311,38 @@ class Store:
     def list(self, record_type: str, where: str | None = None, params: Any = None,
              order_by: str | None = None, limit: int | None = None) -> list[dict]:
         cls = record_class(record_type)
-        with self._lock:
+        with self._guarded():
             rows = self.db[cls.TYPE].rows_where(where, params or [], order_by=order_by,
                                                 limit=limit)
             return [_from_row(cls, r) for r in rows]
 
     def count(self, record_type: str, where: str | None = None, params: Any = None) -> int:
         cls = record_class(record_type)
-        with self._lock:
+        with self._guarded():
             sql = f"SELECT count(*) FROM [{cls.TYPE}]" + (f" WHERE {where}" if where else "")
             return self._conn.execute(sql, params or []).fetchone()[0]
 
     # ---- settings ----------------------------------------------------------------------
 
     def get_setting(self, key: str, default: Any = None) -> Any:
-        with self._lock:
+        with self._guarded():
             row = self._conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
         return json.loads(row[0]) if row else default
 
     def set_setting(self, key: str, value: Any) -> None:
-        with self._lock:
+        with self._guarded():
             self._conn.execute("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
                                (key, json.dumps(value, ensure_ascii=False)))
 
     # ---- outbox and sync bookkeeping ---------------------------------------------------
 
     def pending_count(self) -> int:
-        with self._lock:
+        with self._guarded():
             return self._conn.execute(
                 "SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
 
     def outbox_entries(self, limit: int = 500, state: str = "pending") -> list[dict]:
-        with self._lock:
+        with self._guarded():
             cur = self._conn.execute(
                 "SELECT seq, record_type, record_id, op, payload, device_time, attempts, error "
                 "FROM outbox WHERE state = ? ORDER BY seq LIMIT ?", (state, limit))
@@ -355,12 +363,12 @@ class Store:
                              (reason, seq))
 
     def note_attempt(self, seqs: Iterable[int]) -> None:
-        with self._lock:
+        with self.transaction():
             self._conn.executemany("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?",
                                    [(s,) for s in seqs])
 
     def sync_status(self) -> dict:
-        with self._lock:
+        with self._guarded():
             pending, rejected = self._conn.execute(
                 "SELECT sum(state = 'pending'), sum(state = 'rejected') FROM outbox").fetchone()
         return {"pending": pending or 0, "rejected": rejected or 0,
@@ -370,25 +378,32 @@ class Store:
     def apply_remote(self, changes: list[dict], cursor: Any) -> int:
         """Apply one pulled page and move the cursor, in one transaction.
 
-        Each change is ``{"type", "id", "op": "upsert"|"delete", "data"}``. A record
-        with local edits still in the outbox keeps those edited fields on top of the
-        server's version until they are pushed (the server merges them then)."""
+        Each change is ``{"type", "id", "op": "upsert"|"delete", "data"}``.
+        - A record with local edits still in the outbox keeps those edited fields on
+          top of the server's version until they are pushed (the server merges them).
+        - A record deleted here with the delete not yet pushed stays deleted.
+        - A field absent from the server's data was not sent to this device (its scope
+          may not see sensitive fields): the device keeps what it already had.
+        """
         applied = 0
         with self.transaction() as conn:
             for ch in changes:
                 cls = record_class(ch["type"])
                 rid = ch["id"]
+                pending = [(op, json.loads(payload)) for op, payload in conn.execute(
+                    "SELECT op, payload FROM outbox WHERE record_type = ? AND record_id = ? "
+                    "AND state = 'pending' ORDER BY seq", (cls.TYPE, rid))]
                 if ch.get("op") == "delete":
                     conn.execute(f"DELETE FROM [{cls.TYPE}] WHERE id = ?", (rid,))
                     applied += 1
                     continue
-                data = dict(ch["data"])
-                for (payload,) in conn.execute(
-                        "SELECT payload FROM outbox WHERE record_type = ? AND record_id = ? "
-                        "AND state = 'pending' ORDER BY seq", (cls.TYPE, rid)):
-                    data.update(json.loads(payload))
-                known = {f.name for f in dataclasses.fields(cls)}
-                self._upsert_row(conn, cls, {k: v for k, v in data.items() if k in known})
+                if pending and pending[-1][0] == "delete":
+                    continue
+                data = self._get(conn, cls, rid) or {}
+                data.update(ch.get("data") or {})
+                for _op, payload in pending:
+                    data.update(payload)
+                self._upsert_row(conn, cls, data)
                 applied += 1
             conn.execute("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
                          ("sync.cursor", json.dumps(cursor)))
@@ -422,7 +437,7 @@ class Store:
         horizon = now + timedelta(days=days)
         shifts = [s for s in self.list("shift", order_by="starts_at")
                   if parse_time(s["ends_at"]) > now and parse_time(s["starts_at"]) < horizon]
-        with self._lock:
+        with self._guarded():
             counts = dict(self._conn.execute(
                 "SELECT shift_id, count(*) FROM signup WHERE status = 'confirmed' "
                 "GROUP BY shift_id").fetchall())
@@ -509,7 +524,7 @@ class Store:
         return changed
 
     def patrol_state(self, stroll_id: str) -> dict | None:
-        with self._lock:
+        with self._guarded():
             row = self._conn.execute(
                 f"SELECT {', '.join(self._PATROL_STATE_COLS)} FROM patrol_state "
                 "WHERE stroll_id = ?", (stroll_id,)).fetchone()
@@ -527,7 +542,7 @@ class Store:
         ``statuses``, newest first. Strolls of other devices pulled by sync are not
         among them."""
         cls = record_class("stroll")
-        with self._lock:
+        with self._guarded():
             cur = self._conn.execute(
                 "SELECT s.* FROM stroll s JOIN patrol_state p ON p.stroll_id = s.id "
                 f"WHERE s.status IN ({', '.join('?' for _ in statuses)}) "
@@ -536,13 +551,13 @@ class Store:
             return [_from_row(cls, dict(zip(cols, r))) for r in cur.fetchall()]
 
     def gps_buffer(self, stroll_id: str) -> list[Fix]:
-        with self._lock:
+        with self._guarded():
             return [Fix(*r) for r in self._conn.execute(
                 "SELECT lat, lon, t, accuracy FROM gps_buffer WHERE stroll_id = ? ORDER BY id",
                 (stroll_id,))]
 
     def gps_buffer_count(self, stroll_id: str) -> int:
-        with self._lock:
+        with self._guarded():
             return self._conn.execute("SELECT count(*) FROM gps_buffer WHERE stroll_id = ?",
                                       (stroll_id,)).fetchone()[0]
 
@@ -560,7 +575,7 @@ class Store:
     def track_parts(self, stroll_id: str) -> tuple[list[dict], list[Fix]]:
         """A stroll's sealed track chunks (by seq) and its buffered fixes, read
         together so a chunk sealed meanwhile is neither missed nor counted twice."""
-        with self._lock:
+        with self._guarded():
             chunks = self.list("track_chunk", "stroll_id = ?", [stroll_id], order_by="seq")
             return chunks, self.gps_buffer(stroll_id)
 
@@ -576,5 +591,6 @@ def default_db_path() -> Path:
     return Path(base) / "stroll" / "stroll.db"
 
 
-__all__ = ["Store", "StoreError", "DatabaseCorrupt", "DatabaseUnreadable", "RecordNotFound",
+__all__ = ["Store", "StoreError", "StoreFailure", "DatabaseCorrupt", "DatabaseUnreadable",
+           "RecordNotFound",
            "migrations", "open_store", "default_db_path", "from_dict"]

@@ -167,3 +167,34 @@ def test_recent_strolls_and_upcoming_shifts_for_the_screens(tmp_path):
         shifts = s.upcoming_shifts(datetime.now().astimezone() - timedelta(hours=1))
         assert shifts and all(0 <= x["spots_left"] <= x["capacity"] for x in shifts)
         assert any(x["confirmed"] > 0 for x in shifts)
+
+
+def test_fields_the_server_did_not_send_keep_their_local_values(store):
+    inc = store.save(Incident(occurred_at=now_iso(), harm_types=["verbal_harassment"],
+                              narrative="She was followed from the bus stop"))
+    store.acknowledge([e["seq"] for e in store.outbox_entries()])
+    stripped = {k: v for k, v in inc.to_dict().items() if k not in Incident.sensitive_fields()}
+    store.apply_remote([{"type": "incident", "id": inc.id, "op": "upsert",
+                         "data": {**stripped, "police_involved": "no"}}], cursor=5)
+    got = store.get("incident", inc.id)
+    assert got["narrative"] == "She was followed from the bus stop"
+    assert got["police_involved"] == "no"
+
+
+def test_a_record_deleted_here_stays_deleted_until_the_delete_is_sent(store):
+    m = store.save(merchant(), outbox=False)
+    store.delete("merchant", m.id)
+    store.apply_remote([{"type": "merchant", "id": m.id, "op": "upsert", "data": m.to_dict()}],
+                       cursor=9)
+    assert store.get("merchant", m.id) is None
+    assert store.get_setting("sync.cursor") == 9
+
+
+def test_a_database_failure_is_a_store_error_not_a_raw_sqlite_error(db_path):
+    from stroll.store import StoreFailure
+    s = Store(db_path)
+    s.close()
+    with pytest.raises(StoreFailure, match="could not be read or written"):
+        s.list("merchant")
+    with pytest.raises(StoreFailure):
+        s.save(merchant())

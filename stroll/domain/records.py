@@ -50,16 +50,15 @@ class Record:
 
     # ---- generic behaviour -------------------------------------------------
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        return {name: _copy(getattr(self, name)) for name, *_ in _spec(type(self))}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Record":
         if not isinstance(data, dict):
             raise ValidationError(cls.TYPE, "*", "record must be an object")
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - names)
+        unknown = data.keys() - _names(cls)
         if unknown:
-            raise ValidationError(cls.TYPE, unknown[0], "unknown field", data.get("id"))
+            raise ValidationError(cls.TYPE, min(unknown), "unknown field", data.get("id"))
         rec = cls(**data)
         rec.validate()
         return rec
@@ -74,46 +73,110 @@ class Record:
     def validate(self) -> "Record":
         if not isinstance(self.id, str) or not is_uuid(self.id):
             self.fail("id", f"must be a UUID, got {self.id!r}")
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            meta = f.metadata
-            if meta.get("required") and value in (None, "", [], {}):
-                self.fail(f.name, "is required")
+        for name, required, container, kind, choices in _spec(type(self)):
+            value = getattr(self, name)
             if value is None:
+                if required:
+                    self.fail(name, "is required")
                 continue
-            if f.type in ("list", "dict") and not isinstance(value, list if f.type == "list" else dict):
-                self.fail(f.name, f"must be a {'list' if f.type == 'list' else 'mapping'}, got {type(value).__name__}")
-            kind = meta.get("kind")
-            if kind == "lat" and not _in_range(value, -90, 90):
-                self.fail(f.name, f"latitude out of range (-90..90): {value!r}")
-            if kind == "lon" and not _in_range(value, -180, 180):
-                self.fail(f.name, f"longitude out of range (-180..180): {value!r}")
-            if kind == "time":
-                if not isinstance(value, str):
-                    self.fail(f.name, f"must be an ISO 8601 time, got {value!r}")
-                try:
-                    parse_time(value)
-                except ValueError:
-                    self.fail(f.name, f"not an ISO 8601 time: {value!r}")
-            if kind == "count" and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-                self.fail(f.name, f"must be a whole number >= 0, got {value!r}")
-            if kind == "bool" and not isinstance(value, bool):
-                self.fail(f.name, f"must be true or false, got {value!r}")
-            if kind == "text" and not isinstance(value, str):
-                self.fail(f.name, f"must be text, got {type(value).__name__}")
-            choices = meta.get("choices")
+            vtype = value.__class__
+            if required and not value and vtype in (str, list, dict):
+                self.fail(name, "is required")
+            if container is not None and vtype is not container \
+                    and not isinstance(value, container):
+                self.fail(name, f"must be a {'list' if container is list else 'mapping'}, "
+                                f"got {type(value).__name__}")
+            if kind is not None:
+                if kind == "text":
+                    if vtype is not str and not isinstance(value, str):
+                        self.fail(name, f"must be text, got {type(value).__name__}")
+                elif kind == "bool":
+                    if vtype is not bool:
+                        self.fail(name, f"must be true or false, got {value!r}")
+                else:
+                    _check_kind(self, name, kind, value)
             if choices is not None:
-                items = value if isinstance(value, list) else [value]
-                if isinstance(value, list) and len(set(value)) != len(value):
-                    self.fail(f.name, "lists a value twice")
+                if container is list:
+                    if not value:
+                        continue
+                    if len(set(map(_hashable, value))) != len(value):
+                        self.fail(name, "lists a value twice")
+                    items = value
+                else:
+                    items = (value,)
                 for item in items:
-                    if item not in choices:
-                        self.fail(f.name, f"unknown value {item!r} (allowed: {', '.join(choices)})")
+                    if item.__class__ is not str or item not in choices:
+                        allowed = next(f.metadata["choices"] for f in dataclasses.fields(self)
+                                       if f.name == name)
+                        self.fail(name, f"unknown value {item!r} "
+                                        f"(allowed: {', '.join(allowed)})")
         self.check()
         return self
 
     def check(self) -> None:
         """Rules across fields; subclasses override."""
+
+
+_SPECS: dict[type, tuple] = {}
+_NAMES: dict[type, frozenset] = {}
+
+
+def _spec(cls: type) -> tuple:
+    """Per-class validation plan, built once: (name, required, container, kind, choices)."""
+    spec = _SPECS.get(cls)
+    if spec is None:
+        spec = tuple(
+            (f.name, bool(f.metadata.get("required")),
+             list if f.type == "list" else dict if f.type == "dict" else None,
+             f.metadata.get("kind"),
+             frozenset(f.metadata["choices"]) if f.metadata.get("choices") else None)
+            for f in dataclasses.fields(cls))
+        _SPECS[cls] = spec
+    return spec
+
+
+def _names(cls: type) -> frozenset:
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = frozenset(name for name, *_ in _spec(cls))
+    return names
+
+
+def _copy(value):
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    return value
+
+
+def _hashable(value):
+    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+
+
+def _check_kind(rec: "Record", name: str, kind: str, value) -> None:
+    if kind == "text":
+        if not isinstance(value, str):
+            rec.fail(name, f"must be text, got {type(value).__name__}")
+    elif kind == "time":
+        if not isinstance(value, str):
+            rec.fail(name, f"must be an ISO 8601 time, got {value!r}")
+        try:
+            parse_time(value)
+        except ValueError:
+            rec.fail(name, f"not an ISO 8601 time: {value!r}")
+    elif kind == "lat":
+        if not _in_range(value, -90, 90):
+            rec.fail(name, f"latitude out of range (-90..90): {value!r}")
+    elif kind == "lon":
+        if not _in_range(value, -180, 180):
+            rec.fail(name, f"longitude out of range (-180..180): {value!r}")
+    elif kind == "count":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            rec.fail(name, f"must be a whole number >= 0, got {value!r}")
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            rec.fail(name, f"must be true or false, got {value!r}")
 
 
 def _in_range(value, lo, hi) -> bool:

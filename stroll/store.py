@@ -239,8 +239,12 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One SQLite transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on error."""
+        """One SQLite transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on error.
+        Called inside another one (same thread), it joins the outer transaction."""
         with self._guarded():
+            if self._conn.in_transaction:
+                yield self._conn
+                return
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn

@@ -297,6 +297,10 @@ class SyncStatus:
     last_synced_at: str | None = None
     last_error: str | None = None
     progress: tuple[int, int] | None = None
+    # what went wrong, as a code a UI translates (``sync.error.<code>`` in the catalogs):
+    # server_unreachable, server_busy, auth_required, unsupported_version, rejected,
+    # device_failure; ``last_error`` keeps the words (the server's own, where it gave some)
+    error_code: str | None = None
 
     @property
     def message(self) -> str:
@@ -320,6 +324,16 @@ def _changes(n: int) -> str:
 
 def _wait_verb(n: int) -> str:
     return "waits" if n == 1 else "wait"
+
+
+def _error_code(e: SyncError) -> str:
+    if isinstance(e, AuthError):
+        return "auth_required"
+    if isinstance(e, UnsupportedVersion):
+        return "unsupported_version"
+    if isinstance(e, TransientError):
+        return "server_busy" if e.reachable else "server_unreachable"
+    return "rejected"
 
 
 # ---- backoff ---------------------------------------------------------------------------
@@ -382,6 +396,7 @@ class SyncEngine:
         self._listeners: list[Callable[[SyncStatus], Any]] = []
         self._state = IDLE
         self._error: str | None = None
+        self._error_code: str | None = None
         self._progress: tuple[int, int] | None = None
         self._round_lock = threading.Lock()  # one sync round at a time
         self._wake = threading.Event()
@@ -395,7 +410,7 @@ class SyncEngine:
             client.device_id = store.get_setting("sync.device_id")
         if store.get_setting("sync.auth_required"):
             self._state = AUTH_REQUIRED
-            self._error = _AUTH_WORDS
+            self._error, self._error_code = _AUTH_WORDS, "auth_required"
 
     # ---- status ----------------------------------------------------------------------
 
@@ -414,7 +429,8 @@ class SyncEngine:
         s = self.store.sync_status()
         return SyncStatus(state=self._state, pending=s["pending"], rejected=s["rejected"],
                           last_synced_at=s["last_synced_at"], last_error=self._error,
-                          progress=self._progress)
+                          progress=self._progress,
+                          error_code=self._error_code if self._error else None)
 
     def _call(self, callback, status) -> None:
         try:
@@ -423,11 +439,12 @@ class SyncEngine:
             log.exception("sync status listener failed")
 
     def _publish(self, state: str | None = None, *, error: str | None | bool = False,
-                 progress: tuple[int, int] | None | bool = False) -> None:
+                 code: str | None = None, progress: tuple[int, int] | None | bool = False) -> None:
         if state is not None:
             self._state = state
         if error is not False:
             self._error = error
+            self._error_code = code if error else None
         if progress is not False:
             self._progress = progress
         status = self.status()
@@ -475,7 +492,8 @@ class SyncEngine:
             except Exception as e:  # a bug or a disk error: plain words, keep the app up
                 log.exception("sync round failed")
                 self._publish(ERROR, error=f"Sync failed on this phone ({type(e).__name__}); "
-                              "changes are kept and will be sent later", progress=None)
+                              "changes are kept and will be sent later",
+                              code="device_failure", progress=None)
                 raise
             now = _iso(self.clock())
             self.store.set_setting("sync.last_synced_at", now)
@@ -496,7 +514,7 @@ class SyncEngine:
             if state == AUTH_REQUIRED:
                 self.store.set_setting("sync.auth_required", True)
         finally:
-            self._publish(state, error=words, progress=None)
+            self._publish(state, error=words, code=_error_code(e), progress=None)
 
     # push ----------------------------------------------------------------------------
 
@@ -535,9 +553,7 @@ class SyncEngine:
                      "op": e["op"], "data": e["payload"], "device_time": e["device_time"]}
                     for e in entries]
             seqs = [e["seq"] for e in entries]
-            # one transaction: Store.note_attempt alone commits (and fsyncs) per row
-            with self.store.transaction():
-                self.store.note_attempt(seqs)
+            self.store.note_attempt(seqs)
             try:
                 answer = self.client.push(wire)
             except SequenceGap as gap:

@@ -198,6 +198,7 @@ def test_engine_pushes_in_batches_in_seq_order_and_reports_progress(stub, device
     progress = [s.progress for s in seen if s.progress]
     assert progress[0] == (0, 23) and (23, 23) in progress
     assert seen[-1].state == "idle" and seen[-1].last_synced_at and not seen[-1].last_error
+    assert seen[-1].error_code is None
     assert len(mini.records) == 23
 
 
@@ -269,6 +270,7 @@ def test_engine_thread_goes_offline_probes_health_and_resyncs_when_back(stub, de
         assert wait_for(lambda: engine.status().state == "offline")
         assert engine.status().last_error == ("Server not reachable — 12 changes wait on this "
                                               "phone and will be sent automatically")
+        assert engine.status().error_code == "server_unreachable"
         t_back = time.monotonic()
         stub.set("GET", "/health", health)
         up.set()
@@ -297,6 +299,7 @@ def test_engine_thread_stops_retrying_on_auth_failure(stub, device):
         time.sleep(0.5)
         assert stub.count("POST", "/v1/sync/push") == n == 1
         assert "Sign in again" in engine.status().last_error
+        assert engine.status().error_code == "auth_required"
         assert device.pending_count() == 1
         # signing in again enrolls anew, renumbers and sends
         stub.set("POST", "/v1/sync/push", MiniSync(stub)._push)
@@ -324,6 +327,7 @@ def test_engine_thread_backs_off_on_server_errors_with_jitter(stub, device):
     ceilings = [Backoff(base=1, cap=8).ceiling(n) for n in range(1, 9)]
     assert all(0 <= d <= c for d, c in zip(delays, ceilings))
     assert engine.status().state == "offline" and "Server busy" in engine.status().last_error
+    assert engine.status().error_code == "server_busy"
 
 
 def test_sync_now_never_blocks_the_caller(stub, device):

@@ -114,8 +114,9 @@ class Prepared:
 def prepare(entries: Iterable[PushEntry]) -> dict[int, Prepared]:
     out: dict[int, Prepared] = {}
     for e in entries:
-        if e.op != "upsert" or not isinstance(e.data, dict) or e.data.get("id", e.id) != e.id:
-            continue
+        if e.op != "upsert" or not isinstance(e.data, dict) or e.data.get("id", e.id) != e.id \
+                or e.type not in RECORD_TYPES:
+            continue  # left to the merge under the lock, which answers each case
         try:
             rec = RECORD_TYPES[e.type].from_dict({**e.data, "id": e.id})
         except (StrollError, TypeError, ValueError) as err:

@@ -376,12 +376,17 @@ class PatrolService:
     def merchants_nearby(self, position: Any = None,
                          neighborhood_id: str | None = None) -> list[dict]:
         """The neighborhood's merchants nearest first (``distance_m``); by name when
-        there is no position (location off)."""
+        there is no position (location off). Each carries ``last_visit_at`` (None: never
+        checked in with)."""
         if neighborhood_id is None:
             running = self.active_stroll()
             neighborhood_id = running.neighborhood_id if running else None
         place = rules.as_latlon(position, "check_in", "position")
-        return rules.merchants_by_distance(self.store.merchants(neighborhood_id), place)
+        merchants = self.store.merchants(neighborhood_id)
+        last = self.store.last_visits(m["id"] for m in merchants)
+        for m in merchants:
+            m["last_visit_at"] = last.get(m["id"])
+        return rules.merchants_by_distance(merchants, place)
 
     def check_in(self, merchant_id: str, status: str = "all_good", note: str = "",
                  language: str | None = None, position: Any = None) -> CheckIn:

@@ -28,11 +28,20 @@ import flet as ft
 from stroll.domain.errors import StrollError
 from stroll.domain.records import parse_time
 from stroll.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
+from stroll.patrol import PatrolService
+from stroll.patrol_state import PatrolState
 
 log = logging.getLogger("stroll.state")
 
 TABS = ("patrol", "shifts", "map", "more")
-SCREENS = ("new_stroll",)
+# Screens pushed above the tabs, bottom first. The patrol screens' data and actions
+# live in ``AppState.patrol`` (stroll/patrol_state.py); which screen shows is here.
+SCREENS = ("new_stroll", "live", "check_in", "merchant", "add_merchant", "incident",
+           "incident_form", "summary")
+
+# Why a sync round failed (sync.client error codes); each has ``sync.failed.<code>``.
+SYNC_ERROR_CODES = ("server_unreachable", "server_busy", "auth_required",
+                    "unsupported_version", "rejected", "device_failure")
 
 # Keys in the store's settings table owned by the UI.
 SETTING_LANGUAGE = "ui.language"
@@ -53,7 +62,8 @@ class SyncView:
     pending: int = 0
     rejected: int = 0
     last_synced_at: Optional[str] = None
-    last_error: Optional[str] = None
+    last_error: Optional[str] = None       # the engine's (or server's) own words
+    error_code: Optional[str] = None       # what the UI says: ``sync.failed.<code>``
 
     @property
     def is_online(self) -> bool:
@@ -182,14 +192,15 @@ class AppState:
                  tile_url: str = "", device_name: str = "",
                  sync: Optional[SyncService] = None,
                  now: Callable[[], datetime] = lambda: datetime.now().astimezone(),
-                 version: str = "0.1.0"):
+                 version: str = "0.1.0", patrol: Optional[PatrolService] = None):
         self._store = store
         self._sync = sync
         self._now = now
         self._translators: dict[str, Translator] = {}
         self.version = version
         self.tab = "patrol"
-        self.screen: Optional[str] = None
+        self.screens: tuple[str, ...] = ()
+        self.patrol = PatrolState(patrol or PatrolService(store, clock=now), now=now)
         stored_lang = store.get_setting(SETTING_LANGUAGE)
         self.language = stored_lang if stored_lang in LANGUAGES else (
             language if language in LANGUAGES else DEFAULT_LANGUAGE)
@@ -228,6 +239,11 @@ class AppState:
 
     def now(self) -> datetime:
         return self._now()
+
+    @property
+    def screen(self) -> Optional[str]:
+        """The screen on top (None: the tabs show)."""
+        return self.screens[-1] if self.screens else None
 
     @property
     def tab_index(self) -> int:
@@ -282,7 +298,7 @@ class AppState:
     def select_tab(self, tab: str) -> None:
         if tab not in TABS:
             raise ValueError(f"unknown tab {tab!r} (tabs: {', '.join(TABS)})")
-        self.screen = None
+        self.screens = ()
         self.tab = tab
         if tab in ("patrol", "shifts", "map"):
             self.load()
@@ -293,18 +309,91 @@ class AppState:
         self.select_tab(TABS[int(index)])
 
     def open_new_stroll(self) -> None:
+        """The start form; with a stroll already running, its live screen."""
+        if self.patrol.stroll is not None:
+            self.open_live()
+            return
         if self.new_stroll_neighborhood_id is None and self.neighborhoods:
             self.new_stroll_neighborhood_id = (self.map_neighborhood_id
                                                or self.neighborhoods[0]["id"])
-        self.screen = "new_stroll"
+        self.patrol.open_start(self.new_stroll_neighborhood_id)
+        self.screens = ("new_stroll",)
 
     def close_screen(self) -> None:
-        self.screen = None
+        """Back: leave the screen on top (the summary closes for good)."""
+        if self.screen == "summary":
+            self.close_summary()
+            return
+        self.screens = self.screens[:-1]
+        if not self.screens:
+            self.load()
+
+    def _push(self, screen: str) -> None:
+        self.screens = (*[s for s in self.screens if s != screen], screen)
 
     def choose_new_stroll_neighborhood(self, neighborhood_id: str) -> None:
         if self.neighborhood(neighborhood_id) is None:
             raise ValueError(f"unknown neighborhood {neighborhood_id!r}")
         self.new_stroll_neighborhood_id = neighborhood_id
+        self.patrol.choose_neighborhood(neighborhood_id)
+
+    # ---- the patrol screens (data and rules: self.patrol) --------------------------------
+
+    def begin_stroll(self) -> None:
+        if self.patrol.begin():
+            self.screens = ("live",)
+
+    def open_live(self) -> None:
+        if self.patrol.stroll is None and not self.patrol.restore():
+            return
+        self.screens = ("live",)
+
+    def open_check_in(self) -> None:
+        self.patrol.open_check_in()
+        self.screens = ("live", "check_in")
+
+    def pick_merchant(self, merchant_id: str) -> None:
+        self.patrol.pick_merchant(merchant_id)
+        self._push("merchant")
+
+    def check_in(self, status: str) -> None:
+        if self.patrol.check_in(status):
+            self.screens = ("live",)
+
+    def open_add_merchant(self) -> None:
+        self.patrol.open_add_merchant()
+        self._push("add_merchant")
+
+    def save_merchant(self) -> None:
+        if self.patrol.save_merchant():
+            self.screens = ("live", "check_in", "merchant")
+
+    def open_incident(self) -> None:
+        self.patrol.open_quick_incident()
+        self.screens = ("live", "incident")
+
+    def save_quick_incident(self) -> None:
+        if self.patrol.save_quick_incident():
+            self.screens = ("live",)
+
+    def complete_incident(self, incident_id: str) -> None:
+        if self.patrol.open_incident(incident_id):
+            self._push("incident_form")
+
+    def save_incident_form(self) -> None:
+        if self.patrol.save_incident():
+            self.screens = self.screens[:-1]
+
+    def end_stroll(self) -> None:
+        if self.patrol.end():
+            self.screens = ("summary",)
+            self.refresh_sync()
+
+    def close_summary(self) -> None:
+        self.patrol.close_summary()
+        self.screens = ()
+        self.tab = "patrol"
+        self.load()
 
     def select_map_neighborhood(self, neighborhood_id: str) -> None:
         if self.neighborhood(neighborhood_id) is None:
@@ -356,8 +445,11 @@ class AppState:
     # ---- sync --------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Load the tabs and make sure sync runs for the configured server."""
+        """Load the tabs and make sure sync runs for the configured server. A stroll
+        still running on this device (the app was closed or killed) opens at once."""
         self.load()
+        if self.patrol.restore():
+            self.screens = ("live",)
         if self._sync is not None and self.server_url and self._sync.server_url != self.server_url:
             self._sync.configure(self.server_url, self.device_name)
         self.refresh_sync()
@@ -367,12 +459,16 @@ class AppState:
         try:
             s = self._store.sync_status()
         except StrollError as e:
-            self.sync = replace(self.sync, connection=ERROR, last_error=str(e))
+            self.sync = replace(self.sync, connection=ERROR, last_error=str(e),
+                                error_code="device_failure")
             return
         connection = self._connection()
         self.sync = replace(self.sync, connection=connection, pending=s["pending"],
                             rejected=s.get("rejected", 0), last_synced_at=s["last_synced_at"],
-                            last_error=s["last_error"] if connection != NO_SERVER else None)
+                            last_error=s["last_error"] if connection != NO_SERVER else None,
+                            error_code=(s.get("last_error_code") or ("rejected" if s["last_error"]
+                                                                     else None))
+                            if connection != NO_SERVER else None)
 
     def _connection(self) -> str:
         if not self.server_url:
@@ -391,7 +487,9 @@ class AppState:
             return
         self.sync = SyncView(connection=connection, pending=status.pending,
                              rejected=getattr(status, "rejected", 0),
-                             last_synced_at=status.last_synced_at, last_error=status.last_error)
+                             last_synced_at=status.last_synced_at, last_error=status.last_error,
+                             error_code=(getattr(status, "error_code", None)
+                                         or ("rejected" if status.last_error else None)))
         if connection == ONLINE and self.tab in ("patrol", "shifts", "map"):
             self._load_lists()  # a round may have pulled new records
 
@@ -399,6 +497,13 @@ class AppState:
         if self._sync is not None:
             self._sync.sync_now()
         self.refresh_sync()
+
+    def sync_error_text(self) -> Optional[str]:
+        """What went wrong with sync, in the person's language (None: nothing)."""
+        code = self.sync.error_code
+        if not code:
+            return None
+        return self.tr.t(f"sync.failed.{code if code in SYNC_ERROR_CODES else 'rejected'}")
 
     def open_sync_details(self) -> None:
         self.refresh_sync()

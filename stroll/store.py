@@ -377,7 +377,8 @@ class Store:
                 "SELECT sum(state = 'pending'), sum(state = 'rejected') FROM outbox").fetchone()
         return {"pending": pending or 0, "rejected": rejected or 0,
                 "last_synced_at": self.get_setting("sync.last_synced_at"),
-                "last_error": self.get_setting("sync.last_error")}
+                "last_error": self.get_setting("sync.last_error"),
+                "last_error_code": self.get_setting("sync.last_error_code")}
 
     def apply_remote(self, changes: list[dict], cursor: Any) -> int:
         """Apply one pulled page and move the cursor, in one transaction.
@@ -428,6 +429,17 @@ class Store:
             return self.list("merchant", "neighborhood_id = ?", [neighborhood_id],
                              order_by="name")
         return self.list("merchant", order_by="name")
+
+    def last_visits(self, merchant_ids: Iterable[str]) -> dict[str, str]:
+        """When each merchant was last checked in with: {merchant_id: at}."""
+        ids = list(merchant_ids)
+        if not ids:
+            return {}
+        with self._guarded():
+            rows = self._conn.execute(
+                f"SELECT merchant_id, max(\"at\") FROM check_in WHERE merchant_id IN "
+                f"({', '.join('?' * len(ids))}) GROUP BY merchant_id", ids).fetchall()
+        return {mid: at for mid, at in rows if at}
 
     def members(self, neighborhood_id: str | None = None) -> list[dict]:
         if neighborhood_id:

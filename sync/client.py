@@ -297,7 +297,7 @@ class SyncStatus:
     last_synced_at: str | None = None
     last_error: str | None = None
     progress: tuple[int, int] | None = None
-    # what went wrong, as a code a UI translates (``sync.error.<code>`` in the catalogs):
+    # what went wrong, as a code a UI translates (``sync.failed.<code>`` in the catalogs):
     # server_unreachable, server_busy, auth_required, unsupported_version, rejected,
     # device_failure; ``last_error`` keeps the words (the server's own, where it gave some)
     error_code: str | None = None
@@ -498,6 +498,7 @@ class SyncEngine:
             now = _iso(self.clock())
             self.store.set_setting("sync.last_synced_at", now)
             self.store.set_setting("sync.last_error", None)
+            self.store.set_setting("sync.last_error_code", None)
             if self.store.get_setting("sync.auth_required"):
                 self.store.set_setting("sync.auth_required", None)
             self.rounds += 1
@@ -506,15 +507,16 @@ class SyncEngine:
 
     def _failed(self, e: SyncError) -> None:
         """Record and publish a failed round: offline (transient), auth_required, error."""
-        words = self._words(e)
+        words, code = self._words(e), _error_code(e)
         state = (AUTH_REQUIRED if isinstance(e, AuthError)
                  else OFFLINE if isinstance(e, TransientError) else ERROR)
         try:
             self.store.set_setting("sync.last_error", words)
+            self.store.set_setting("sync.last_error_code", code)
             if state == AUTH_REQUIRED:
                 self.store.set_setting("sync.auth_required", True)
         finally:
-            self._publish(state, error=words, code=_error_code(e), progress=None)
+            self._publish(state, error=words, code=code, progress=None)
 
     # push ----------------------------------------------------------------------------
 

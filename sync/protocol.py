@@ -265,8 +265,31 @@ class PushEntry:
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "entry") -> "PushEntry":
+        e = cls._fast(data)
+        return e if e is not None else cls._checked(data, where)
+
+    @classmethod
+    def _fast(cls, d: Any) -> "PushEntry | None":
+        """The common, well-formed entry with a handful of type checks; None when
+        anything is off (``_checked`` then names the field)."""
+        if d.__class__ is not dict:
+            return None
+        seq, rtype, rid, op = d.get("seq"), d.get("type"), d.get("id"), d.get("op")
+        body, device_time = d.get("data"), d.get("device_time")
+        if (seq.__class__ is int and seq >= 1 and rtype.__class__ is str and rtype in RECORD_TYPES
+                and rid.__class__ is str and 0 < len(rid) <= 64
+                and (op == "upsert" or op == "patch" or op == "delete")
+                and body.__class__ is dict
+                and (device_time is None
+                     or (device_time.__class__ is str and len(device_time) <= 64))
+                and d.keys() <= _ENTRY_KEYS):
+            return cls(seq, rtype, rid, op, body, device_time)
+        return None
+
+    @classmethod
+    def _checked(cls, data: Any, where: str) -> "PushEntry":
         d = _obj(data, where)
-        _unknown_keys(d, {"seq", "type", "id", "op", "data", "device_time"}, where)
+        _unknown_keys(d, _ENTRY_KEYS, where)
         seq = _int(d, "seq", f"{where}.seq", minimum=1)
         rtype = _str(d, "type", f"{where}.type", max_len=64)
         if rtype not in RECORD_TYPES:
@@ -285,6 +308,9 @@ class PushEntry:
         device_time = _str(d, "device_time", f"{where}.device_time", required=False,
                            max_len=64)
         return cls(seq=seq, type=rtype, id=rid, op=op, data=body, device_time=device_time)
+
+
+_ENTRY_KEYS = frozenset({"seq", "type", "id", "op", "data", "device_time"})
 
 
 @dataclass
@@ -315,15 +341,16 @@ class PushRequest:
                 "send them in smaller batches",
                 field="entries", details={"max_entries": max_entries, "received": len(raw)})
         entries = []
-        prev: PushEntry | None = None
+        fast, checked = PushEntry._fast, PushEntry._checked
+        expected = None
         for i, item in enumerate(raw):
-            e = PushEntry.from_dict(item, f"entries[{i}]")
-            if prev is not None and e.seq != prev.seq + 1:
+            e = fast(item) or checked(item, f"entries[{i}]")
+            if e.seq != expected and expected is not None:
                 raise InvalidMessage(
-                    f"must be {prev.seq + 1} (one more than entries[{i - 1}].seq): seqs in a "
+                    f"must be {expected} (one more than entries[{i - 1}].seq): seqs in a "
                     f"push are consecutive, got {e.seq}", field=f"entries[{i}].seq")
             entries.append(e)
-            prev = e
+            expected = e.seq + 1
         return cls(device_id=device_id, entries=entries, app_version=app_version,
                    protocol=protocol)
 
@@ -438,6 +465,10 @@ class PullChange:
         d = _obj(data, where)
         cursor = _int(d, "cursor", f"{where}.cursor", minimum=1)
         rtype = _str(d, "type", f"{where}.type", max_len=64)
+        if rtype not in RECORD_TYPES:
+            raise UnknownRecordTypeError(
+                f"unknown record type {rtype!r} (known: {', '.join(sorted(RECORD_TYPES))})",
+                field=f"{where}.type")
         rid = _str(d, "id", f"{where}.id", max_len=64)
         op = _str(d, "op", f"{where}.op", choices=PULL_OPS)
         body = d.get("data")

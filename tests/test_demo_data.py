@@ -14,14 +14,13 @@ from pathlib import Path
 import pytest
 from geopy.distance import geodesic
 
+from stroll.domain.taxonomy import MERCHANT_CATEGORIES
+
 DEMO = Path(__file__).parents[1] / "assets" / "demo"
 FILES = ("neighborhoods", "routes", "merchants", "members", "shift_templates")
 
 LANGUAGES = {"en", "yue", "zh-Hant", "zh-Hans", "vi", "es", "tl", "ko", "km"}
-CATEGORIES = {
-    "restaurant", "bakery", "grocery", "pharmacy", "herbalist", "jewelry",
-    "salon", "gift shop", "bank", "community org", "other",
-}
+CATEGORIES = set(MERCHANT_CATEGORIES)
 ROLES = {"ambassador", "volunteer", "coordinator"}
 NEIGHBORHOOD_IDS = {"sf-chinatown", "oakland-chinatown", "seattle-little-saigon"}
 FIELDS = {

@@ -1,6 +1,8 @@
 """Domain records: validation names the field and the reason."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from stroll.domain import (RECORD_TYPES, Incident, Merchant, Route, Shift, Signup, Stroll,
@@ -123,3 +125,39 @@ def test_unknown_tally_and_negative_count_are_refused():
 def test_signup_status_comes_from_the_closed_list():
     with pytest.raises(ValidationError, match="status"):
         Signup(shift_id="s", member_id="m", requested_at=now_iso(), status="maybe").validate()
+
+
+@pytest.mark.parametrize("change, field, reason", [
+    ({"harm_types": ["shunning", "shunning"]}, "harm_types", "lists a value twice"),
+    ({"harm_types": ["shunning", 7]}, "harm_types", "unknown value 7"),
+    ({"site_type": "rooftop"}, "site_type", "unknown value 'rooftop' (allowed: street,"),
+    ({"site_type": ["street"]}, "site_type", "unknown value ['street']"),
+    ({"narrative": 42}, "narrative", "must be text, got int"),
+    ({"needs_interpreter": "yes"}, "needs_interpreter", "must be true or false, got 'yes'"),
+    ({"referral_needs": {"legal": True}}, "referral_needs", "must be a list, got dict"),
+    ({"occurred_at": "last Tuesday"}, "occurred_at", "not an ISO 8601 time: 'last Tuesday'"),
+    ({"occurred_at": None}, "occurred_at", "is required"),
+    ({"lon": "west"}, "lon", "longitude out of range (-180..180): 'west'"),
+])
+def test_each_field_rule_names_the_field_and_what_is_wrong(change, field, reason):
+    with pytest.raises(ValidationError) as e:
+        incident(**change).validate()
+    assert e.value.field == field and e.value.record_type == "incident"
+    assert reason in e.value.reason
+
+
+def test_an_incident_with_every_kind_of_field_filled_validates():
+    # the validator generated per class accepts what the classes themselves build
+    rec = incident(site_type="street", narrative="", needs_interpreter=False,
+                   referral_needs=["legal", "housing"], lat=37.79, lon=-122.41)
+    assert rec.validate() is rec
+
+
+def test_from_dict_builds_what_the_constructor_builds_with_fresh_defaults():
+    data = {"occurred_at": "2026-11-20T18:30:00-08:00", "harm_types": ["shunning"]}
+    a, b = Incident.from_dict(dict(data)), Incident.from_dict(dict(data))
+    assert a == Incident(id=a.id, **data)
+    assert list(a.__dict__) == [f.name for f in dataclasses.fields(Incident)]
+    assert a.id != b.id and is_uuid(a.id)                      # a new id each time
+    a.referral_needs.append("legal")
+    assert b.referral_needs == []                                # lists are not shared

@@ -337,6 +337,16 @@ def test_merchants_come_by_name_when_location_is_off(svc, stroll, shops):
     assert all(m["distance_m"] is None for m in rows)
 
 
+def test_the_merchant_list_says_when_each_was_last_visited(svc, stroll, shops, clock):
+    assert all(m["last_visit_at"] is None for m in svc.merchants_nearby(None))
+    first = svc.check_in(shops["Dragon Herbs"].id, "all_good")
+    clock.advance(3600)
+    later = svc.check_in(shops["Dragon Herbs"].id, "concern")
+    rows = {m["name"]: m for m in svc.merchants_nearby(None)}
+    assert rows["Dragon Herbs"]["last_visit_at"] == later.at != first.at
+    assert rows["Wing Sing Market"]["last_visit_at"] is None
+
+
 def test_check_in_records_the_visit_with_its_outbox_entry(svc, store, stroll, shops, clock):
     shop = shops["Wing Sing Market"]
     ci = svc.check_in(shop.id, "concern", "Owner reports a man shouting at customers", "yue",

@@ -117,10 +117,16 @@ def test_push_body_must_be_an_object():
 
 def test_unknown_record_type_is_its_own_error():
     with pytest.raises(p.UnknownRecordTypeError) as info:
-        p.PushRequest.from_dict(push([entry(1, type="spaceship")]))
+        p.PushRequest.from_dict(push([entry(1), entry(2, type="spaceship")]))
+    assert info.value.field == "entries[1].type"
+    assert info.value.code == "unknown_record_type" and info.value.status == 422
+    assert "spaceship" in str(info.value) and "incident" in str(info.value)
+
+
+def test_a_record_type_that_is_not_text_is_an_invalid_message_not_a_crash():
+    with pytest.raises(p.InvalidMessage) as info:
+        p.PushRequest.from_dict(push([entry(1, type=["incident"])]))
     assert info.value.field == "entries[0].type"
-    assert info.value.code == "unknown_record_type"
-    assert "spaceship" in str(info.value)
 
 
 def test_oversized_batch_is_refused_with_the_limit():

@@ -34,6 +34,7 @@ class Status:  # what sync.client.SyncEngine publishes (SyncStatus)
     rejected: int = 0
     last_synced_at: str | None = None
     last_error: str | None = None
+    error_code: str | None = None
 
 
 class FakeEngine:
@@ -335,3 +336,30 @@ def test_a_store_error_while_reading_is_reported_not_raised(demo_store):
     state = AppState(FailingStore(), now=lambda: NOW)
     state.load()
     assert "disk I/O error" in state.load_error
+
+
+def test_a_failed_sync_is_explained_in_the_persons_language(demo_store, sync, engines):
+    state = synced_state(demo_store, sync, server_url="http://127.0.0.1:9")
+    assert state.sync_error_text() is None
+    engines[-1].publish(state="offline", pending=3, last_error="Server not reachable",
+                        error_code="server_unreachable")
+    assert "cannot be reached" in state.sync_error_text()
+    english = state.sync_error_text()
+    state.set_language("zh-Hant")
+    zh = state.sync_error_text()
+    assert zh and zh != english
+    engines[-1].publish(state="error", last_error="a reason only the server gives",
+                        error_code="no_such_code")  # a newer engine's code: still said
+    state.set_language("en")
+    assert state.sync_error_text() == state.tr.t("sync.failed.rejected")
+
+
+def test_the_real_engine_records_why_sync_failed_for_the_next_start(demo_store):
+    from sync.client import SyncClient, SyncEngine, TransientError
+    engine = SyncEngine(demo_store, SyncClient("http://127.0.0.1:9", timeout=2))
+    with pytest.raises(TransientError):
+        engine.sync_once()  # nothing listens on port 9
+    state = AppState(demo_store, now=lambda: NOW, server_url="http://127.0.0.1:9")
+    state.refresh_sync()
+    assert state.sync.error_code == "server_unreachable"
+    assert state.sync_error_text() == state.tr.t("sync.failed.server_unreachable")

@@ -59,6 +59,12 @@ FOLLOW_UP_STATUS = ("new", "contacted", "referred", "closed")
 
 CHECK_IN_STATUS = ("all_good", "concern", "needs_follow_up")
 
+# Kinds of business a patrol checks in with (free text is kept as typed, but these read
+# in every language: ``merchant_category.<code>``).
+MERCHANT_CATEGORIES = ("restaurant", "bakery", "grocery", "pharmacy", "herbalist", "jewelry",
+                       "salon", "gift_shop", "bank", "retail", "services", "community",
+                       "other")
+
 MEMBER_ROLES = ("ambassador", "volunteer", "coordinator")
 
 STROLL_STATUS = ("active", "paused", "ended")

@@ -19,6 +19,7 @@ import flet as ft
 from stroll.i18n import DEFAULT_LANGUAGE, Translator
 from stroll.state import AppState, SyncService, default_engine_factory
 from stroll.store import Store, StoreError
+from stroll.ui.live import LiveSensors
 from stroll.ui.shell import App
 from stroll.ui.theme import build_theme, fonts, locale_configuration
 
@@ -91,9 +92,15 @@ def build_main(settings, *, engine_factory: Callable[..., Any] = default_engine_
         # The engine reports from its own thread: hand each status to this page's loop.
         unsubscribe = sync.subscribe(
             lambda connection, status: page.run_thread(state.apply_sync_status, connection, status))
-        page.on_close = lambda _: unsubscribe()
-        state.start()
+        state.start()  # a stroll still running on this device reopens its live screen
         page.render_views(App, state)
+        # GPS stream and clock while a stroll runs (also the one just reopened)
+        sensors = LiveSensors(page, state.patrol)
+
+        def closed(_):
+            unsubscribe()
+            sensors.close()
+        page.on_close = closed
 
     return main
 

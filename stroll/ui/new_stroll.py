@@ -1,17 +1,25 @@
-"""New stroll screen: pick the neighborhood. Tracking the walk is a later issue, and
-the screen says so rather than pretending."""
+"""The start form: where, which route and shift, who walks, who leads; then Begin.
+
+Everything it shows and every rule (the buddy rule, the lead warnings) comes from
+``state.patrol`` (PatrolState); the form only renders it and calls one action per tap.
+Warnings (no trained lead) are shown but never block the start; the buddy rule's
+message comes back from Begin as ``patrol.start_error``.
+"""
 from __future__ import annotations
 
 import flet as ft
 
+from stroll.domain.records import parse_time
+from stroll.patrol_state import PatrolState
 from stroll.state import AppState
-from stroll.ui.theme import MIN_TOUCH
-from stroll.ui.widgets import note, section_title
+from stroll.ui.theme import GAP, MIN_TOUCH
+from stroll.ui.widgets import big_button, chip, chips, error_text, note, screen, section_title
+
+TRAINED = ft.Colors.GREEN_800
 
 
-def NewStrollView(state: AppState) -> ft.View:
-    tr = state.tr
-    choices = ft.RadioGroup(
+def _neighborhoods(state: AppState) -> ft.Control:
+    return ft.RadioGroup(
         value=state.new_stroll_neighborhood_id,
         on_change=lambda e: state.choose_new_stroll_neighborhood(e.control.value),
         content=ft.Column([
@@ -19,19 +27,144 @@ def NewStrollView(state: AppState) -> ft.View:
                 ft.Radio(value=n["id"], label=n["name"]), height=MIN_TOUCH,
                 alignment=ft.Alignment.CENTER_LEFT))
             for n in state.neighborhoods], spacing=0))
-    return ft.View(
-        route="/new-stroll",
-        appbar=ft.AppBar(title=ft.Semantics(identifier="screen-title", header=True,
-                                            content=ft.Text(tr.t("new_stroll.title")))),
-        padding=ft.Padding.symmetric(horizontal=16, vertical=8),
-        controls=[
-            ft.Semantics(identifier="new-stroll", container=True, content=ft.Column([
-                section_title(tr.t("new_stroll.pick")),
-                choices,
-                ft.Semantics(identifier="begin-stroll", content=ft.FilledButton(
-                    tr.t("new_stroll.begin"), icon=ft.Icons.PLAY_ARROW, height=56,
-                    width=float("inf"), disabled=True)),
-                note(tr.t("new_stroll.not_yet")),
-            ], spacing=12)),
-        ],
-    )
+
+
+def _shift_label(state: AppState, shift: dict) -> str:
+    tz = state.now().tzinfo
+    start = parse_time(shift["starts_at"]).astimezone(tz)
+    end = parse_time(shift["ends_at"]).astimezone(tz)
+    return state.tr.t("new_stroll.shift_label", time=state.tr.time_range(start, end),
+                      title=shift["title"])
+
+
+def trained_badge(state: AppState) -> ft.Control:
+    return ft.Container(
+        ft.Row([ft.Icon(ft.Icons.VERIFIED_OUTLINED, size=14, color=TRAINED),
+                ft.Text(state.tr.t("new_stroll.trained"), size=12, color=TRAINED,
+                        weight=ft.FontWeight.W_600)], spacing=4, tight=True),
+        padding=ft.Padding.symmetric(horizontal=8, vertical=2), border_radius=12,
+        border=ft.Border.all(1, TRAINED))
+
+
+def _member_row(state: AppState, patrol: PatrolState, m: dict) -> ft.Control:
+    """A whole-row toggle (48 px tall): box, name, and the trained-lead badge."""
+    on = m["id"] in patrol.team_ids
+    row: list[ft.Control] = [
+        ft.Icon(ft.Icons.CHECK_BOX if on else ft.Icons.CHECK_BOX_OUTLINE_BLANK,
+                color=ft.Colors.PRIMARY if on else ft.Colors.ON_SURFACE_VARIANT),
+        ft.Text(m["name"], expand=True, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS)]
+    if m.get("trained_lead"):
+        row.append(trained_badge(state))
+    return ft.Semantics(
+        identifier=f"new-stroll-member-{m['id']}", key=f"member-{m['id']}", checked=on,
+        content=ft.Container(
+            ft.Row(row, spacing=12, vertical_alignment=ft.CrossAxisAlignment.CENTER),
+            height=MIN_TOUCH, border_radius=8, ink=True,
+            padding=ft.Padding.symmetric(horizontal=8),
+            on_click=lambda _, mid=m["id"]: patrol.toggle_member(mid)))
+
+
+def _guest_row(state: AppState, patrol: PatrolState, i: int, name: str) -> ft.Control:
+    tr = state.tr
+    return ft.Semantics(identifier=f"new-stroll-guest-{i}", container=True, content=ft.Row([
+        ft.Icon(ft.Icons.PERSON_OUTLINE, color=ft.Colors.ON_SURFACE_VARIANT),
+        ft.Text(name, expand=True),
+        ft.Text(tr.t("new_stroll.guest"), size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+        ft.Semantics(identifier=f"new-stroll-remove-guest-{i}", button=True,
+                     content=ft.IconButton(ft.Icons.CLOSE, tooltip=tr.t(
+                         "new_stroll.remove_guest", name=name),
+                         on_click=lambda _, g=name: patrol.remove_guest(g))),
+    ], vertical_alignment=ft.CrossAxisAlignment.CENTER))
+
+
+def _guest_field(state: AppState, patrol: PatrolState) -> ft.Control:
+    tr = state.tr
+    return ft.Row([
+        ft.Semantics(identifier="new-stroll-guest-name", expand=True, content=ft.TextField(
+            key=f"guest-{patrol.guest_field}", label=tr.t("new_stroll.guest_name"),
+            hint_text=tr.t("new_stroll.guest_hint"), value=patrol.guest_name,
+            capitalization=ft.TextCapitalization.WORDS,
+            on_change=lambda e: patrol.edit_guest_name(e.control.value),
+            on_submit=lambda _: patrol.add_guest())),
+        ft.Semantics(identifier="new-stroll-add-guest", button=True, content=ft.FilledTonalButton(
+            tr.t("new_stroll.add_guest"), icon=ft.Icons.PERSON_ADD_ALT_1_OUTLINED,
+            height=MIN_TOUCH, on_click=lambda _: patrol.add_guest())),
+    ], vertical_alignment=ft.CrossAxisAlignment.CENTER)
+
+
+def keyed(name: str, items: list[dict], controls: list[ft.Control]) -> ft.Control:
+    """Chips for ``items``, rebuilt when the items change: Flutter keeps a reused
+    node's old semantics identifier, so a chip must not be reused for another item."""
+    ids = "|".join(str(i.get("id") or i.get("member_id") or i.get("name")) for i in items)
+    return ft.Container(chips(controls), key=f"{name}-{ids}")
+
+
+def _lead_key(person: dict) -> str:
+    return person["member_id"] or f"guest:{person['name']}"
+
+
+def warnings_box(state: AppState, patrol: PatrolState) -> ft.Control:
+    return ft.Semantics(identifier="new-stroll-warning", live_region=True, content=ft.Container(
+        ft.Row([ft.Icon(ft.Icons.WARNING_AMBER_ROUNDED, color=ft.Colors.AMBER_900),
+                ft.Column([ft.Text(state.tr.t(w, **patrol.warning_params.get(w, {})))
+                           for w in patrol.warnings],
+                          spacing=4, expand=True)],
+               vertical_alignment=ft.CrossAxisAlignment.START),
+        bgcolor=ft.Colors.AMBER_50, border=ft.Border.all(1, ft.Colors.AMBER_700),
+        border_radius=8, padding=10))
+
+
+@ft.component
+def StartForm(state: AppState, patrol: PatrolState):
+    tr = state.tr
+    form: list[ft.Control] = [section_title(tr.t("new_stroll.pick")), _neighborhoods(state)]
+    if patrol.routes:
+        form += [section_title(tr.t("new_stroll.route")), keyed("routes", patrol.routes, [
+            chip(f"new-stroll-route-{r['id']}", r["name"], r["id"] == patrol.route_id,
+                 lambda rid=r["id"]: patrol.choose_route(rid)) for r in patrol.routes])]
+    if patrol.shifts:
+        form += [section_title(tr.t("new_stroll.shift")), keyed("shifts", patrol.shifts, [
+            chip(f"new-stroll-shift-{s['id']}", _shift_label(state, s), s["id"] == patrol.shift_id,
+                 lambda sid=s["id"]: patrol.choose_shift(sid)) for s in patrol.shifts])]
+    form.append(section_title(tr.t("new_stroll.team")))
+    form.append(note(tr.t("new_stroll.buddy")))
+    if patrol.members:
+        form += [_member_row(state, patrol, m) for m in patrol.members]
+    else:
+        form.append(note(tr.t("new_stroll.no_members")))
+    form.append(_guest_field(state, patrol))
+    form += [_guest_row(state, patrol, i, g) for i, g in enumerate(patrol.guests)]
+    team = patrol.team()
+    if team:
+        form += [section_title(tr.t("new_stroll.lead")), keyed("lead", team, [
+            chip(f"new-stroll-lead-{_lead_key(p)}", p["name"], p["lead"],
+                 lambda k=_lead_key(p): patrol.set_lead(k)) for p in team])]
+
+    footer: list[ft.Control] = [ft.Semantics(
+        identifier="new-stroll-team-size", content=ft.Text(
+            tr.t("patrol.team", count=patrol.team_size()), weight=ft.FontWeight.W_600))]
+    if patrol.warnings:
+        footer.append(warnings_box(state, patrol))
+    if patrol.start_error:
+        footer.append(error_text(tr.t(patrol.start_error), "new-stroll-error"))
+    elif patrol.error:
+        key, params = patrol.error
+        footer.append(error_text(tr.t(key, **params), "new-stroll-error"))
+    footer.append(big_button("begin-stroll", tr.t("new_stroll.begin"), ft.Icons.PLAY_ARROW,
+                             state.begin_stroll))
+    return ft.Column([
+        ft.Semantics(identifier="new-stroll-form", container=True, expand=True,
+                     content=ft.ListView(form, expand=True, spacing=4, padding=ft.Padding.only(
+                         left=16, right=16, top=8, bottom=GAP))),
+        ft.Container(ft.Column(footer, spacing=8, tight=True),
+                     padding=ft.Padding.only(left=16, right=16, top=8, bottom=16),
+                     border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT))),
+    ], expand=True, spacing=0)
+
+
+def NewStrollView(state: AppState) -> ft.View:
+    return screen("/new-stroll", state.tr.t("new_stroll.title"), "new-stroll",
+                  StartForm(state, state.patrol))
+
+
+__all__ = ["NewStrollView", "trained_badge"]

@@ -6,12 +6,23 @@ from datetime import datetime
 import flet as ft
 
 from stroll.state import AUTH, CONNECTING, ERROR, NO_SERVER, OFFLINE, ONLINE, SYNCING, AppState
+from stroll.ui.check_in import AddMerchantView, CheckInView, MerchantView
+from stroll.ui.incident import IncidentFormView, QuickIncidentView
+from stroll.ui.live import LiveView
 from stroll.ui.map_tab import MapTab
 from stroll.ui.more_tab import MoreTab
 from stroll.ui.new_stroll import NewStrollView
 from stroll.ui.patrol_tab import PatrolTab
 from stroll.ui.shifts_tab import ShiftsTab
+from stroll.ui.summary import SummaryView
 from stroll.ui.theme import MIN_TOUCH, build_theme, locale_configuration
+
+# The screens pushed above the tabs (state.SCREENS), each a function state -> ft.View.
+SCREEN_VIEWS = {
+    "new_stroll": NewStrollView, "live": LiveView, "check_in": CheckInView,
+    "merchant": MerchantView, "add_merchant": AddMerchantView, "incident": QuickIncidentView,
+    "incident_form": IncidentFormView, "summary": SummaryView,
+}
 
 TAB_ICONS = {
     "patrol": (ft.Icons.DIRECTIONS_WALK_OUTLINED, ft.Icons.DIRECTIONS_WALK),
@@ -82,9 +93,14 @@ def sync_dialog(state: AppState) -> ft.AlertDialog:
     if s.rejected:
         lines.append(ft.Text(tr.t("sync.rejected", count=s.rejected)))
     lines.append(ft.Text(_last_synced(state)))
-    if s.last_error:
-        lines.append(ft.Text(s.last_error, color=ft.Colors.ERROR))  # the engine's own words
-    if s.pending:
+    problem = state.sync_error_text()
+    if problem:
+        lines.append(ft.Semantics(identifier="sync-problem", content=ft.Text(
+            problem, color=ft.Colors.ERROR)))
+    if s.last_error and s.error_code == "rejected":  # the server's reason, as it gave it
+        lines.append(ft.Text(s.last_error, size=12, color=ft.Colors.ON_SURFACE_VARIANT,
+                             selectable=True))
+    if s.pending and not problem:  # every problem text already says they are kept
         lines.append(ft.Text(tr.t("sync.kept"), size=12, color=ft.Colors.ON_SURFACE_VARIANT))
     actions = [ft.TextButton(tr.t("sync.close"), on_click=lambda _: state.close_sync_details())]
     if s.connection != NO_SERVER:
@@ -148,7 +164,5 @@ def App(state: AppState):
     ft.use_effect(apply_language, dependencies=[state.language])
     ft.use_dialog(sync_dialog(state) if state.sync_details_open else None)
 
-    views = [main_view(state)]
-    if state.screen == "new_stroll":
-        views.append(NewStrollView(state))
-    return views
+    # the tabs at the bottom, each pushed screen above; Back pops the top one
+    return [main_view(state), *(SCREEN_VIEWS[name](state) for name in state.screens)]

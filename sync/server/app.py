@@ -15,11 +15,11 @@ import secrets
 import uuid
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any
 
-from fastapi import Depends, FastAPI, Header, Query, Request
+import orjson
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
@@ -58,35 +58,69 @@ def _install_openapi(app: FastAPI) -> None:
                 for name, sub in s.pop("$defs", {}).items():
                     schemas.setdefault(name, sub)
                 schemas[cls.__name__] = s
+            doc["components"].setdefault("securitySchemes", {})["HTTPBearer"] = {
+                "type": "http", "scheme": "bearer",
+                "description": "the token from POST /v1/devices"}
             app.openapi_schema = doc
         return app.openapi_schema
 
     app.openapi = openapi
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The request body as JSON: 413 past ``limit`` bytes, 400 when not JSON."""
+class _Body:
+    """A request body as read: the bytes, or why they were not taken (raised only
+    after the request's headers and token were checked, in the order FastAPI's
+    dependencies used to check them)."""
+    __slots__ = ("raw", "error")
+
+    def __init__(self, raw: bytes = b"", error: Exception | None = None):
+        self.raw = raw
+        self.error = error
+
+
+async def read_body(request: Request, limit: int) -> _Body:
+    """The raw request body, or BodyTooLarge past ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise p.BodyTooLarge(f"the request body is {int(declared)} bytes; the most this server "
-                             f"takes is {limit}: send smaller batches",
-                             details={"max_bytes": limit})
+        return _Body(error=p.BodyTooLarge(
+            f"the request body is {int(declared)} bytes; the most this server takes is "
+            f"{limit}: send smaller batches", details={"max_bytes": limit}))
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise p.BodyTooLarge(f"the request body is over {limit} bytes: send smaller batches",
-                                 details={"max_bytes": limit})
+            return _Body(error=p.BodyTooLarge(
+                f"the request body is over {limit} bytes: send smaller batches",
+                details={"max_bytes": limit}))
         chunks.append(chunk)
-    raw = b"".join(chunks)
+    return _Body(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+
+
+def parse_json(raw: bytes) -> Any:
+    """A request body as JSON (parsed once, by orjson): MalformedJSON (400) when it is
+    not JSON, including NaN/Infinity and nesting past 1,024 levels."""
     if not raw.strip():
         raise p.MalformedJSON("the request body is empty; it must be a JSON object")
     try:
-        return json.loads(raw, parse_constant=_no_constant)
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as e:
+        first = e
+    # Refused: the standard library's words for what is wrong, when it agrees.
+    try:
+        json.loads(raw, parse_constant=_no_constant)
     except RecursionError:
         raise p.MalformedJSON("the request body is nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as e:
         raise p.MalformedJSON(f"the request body is not valid JSON: {e}") from None
+    raise p.MalformedJSON(f"the request body is not valid JSON: {first}") from None
+
+
+async def read_json(request: Request, limit: int) -> Any:
+    """The request body as JSON: 413 past ``limit`` bytes, 400 when not JSON."""
+    body = await read_body(request, limit)
+    if body.error is not None:
+        raise body.error
+    return parse_json(body.raw)
 
 
 def _no_constant(name: str):
@@ -94,8 +128,44 @@ def _no_constant(name: str):
 
 
 def _json(obj: Any, status: int = 200) -> Response:
-    return Response(json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-                    status_code=status, media_type="application/json")
+    return Response(orjson.dumps(obj), status_code=status, media_type="application/json")
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of ``Authorization: Bearer <token>``, or None."""
+    auth = request.headers.get("authorization")
+    if not auth:
+        return None
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+def _params(*names: str) -> list[dict]:
+    """OpenAPI parameters of the hand-read headers and query (the handlers read them
+    themselves: one thread hop a request, no per-request dependency solving)."""
+    known = {
+        "protocol": {"name": p.HEADER_PROTOCOL, "in": "header", "required": True,
+                     "description": "protocol version", "schema": {"type": "string"}},
+        "app": {"name": p.HEADER_APP, "in": "header", "required": False,
+                "description": "app version", "schema": {"type": "string"}},
+        "enroll_key": {"name": p.HEADER_ENROLL_KEY, "in": "header", "required": False,
+                       "description": "the server's SYNC_COORDINATOR_KEY, to enroll a "
+                                      "coordinator device", "schema": {"type": "string"}},
+        "after": {"name": "after", "in": "query", "required": False,
+                  "description": "cursor of the last change the device applied "
+                                 "(0: from the start)",
+                  "schema": {"type": "integer", "minimum": 0, "default": 0}},
+        "limit": {"name": "limit", "in": "query", "required": False,
+                  "description": "most changes in this page",
+                  "schema": {"type": "integer", "minimum": 1, "maximum": p.MAX_PULL_LIMIT,
+                             "default": p.DEFAULT_PULL_LIMIT}},
+    }
+    return [known[n] for n in names]
+
+
+_SECURITY = [{"HTTPBearer": []}]
 
 
 def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
@@ -119,21 +189,20 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.storage = store
     install_error_handlers(app)
     _install_openapi(app)
-    bearer = HTTPBearer(auto_error=False, description="the token from POST /v1/devices")
     error_responses = {s: {"model": p.ErrorBody, "description": d} for s, d in (
         (400, "malformed JSON or header"), (401, "auth_required"), (413, "too large"),
-        (422, "invalid_message / unknown_record_type"), (426, "unsupported_protocol"))}
+        (422, "invalid_message"), (426, "unsupported_protocol"))}
 
-    async def protocol_header(
-            x_stroll_protocol: Optional[str] = Header(None, description="protocol version"),
-            x_stroll_app: Optional[str] = Header(None, description="app version")) -> int:
-        return p.check_protocol(x_stroll_protocol)
+    def check_headers(request: Request) -> str | None:
+        """The protocol header (400/426), then the bearer token (None: none given)."""
+        p.check_protocol(request.headers.get(p.HEADER_PROTOCOL))
+        return bearer_token(request)
 
-    def current_device(creds: Optional[HTTPAuthorizationCredentials] = Depends(bearer)) -> Device:
-        if creds is None or not creds.credentials:
+    def authenticate(token: str | None) -> Device:
+        if not token:
             raise AuthRequired("this request needs a device token (Authorization: Bearer "
                                "<token>): enroll the device with POST /v1/devices")
-        device = store.device_by_token_hash(hash_token(creds.credentials))
+        device = store.device_by_token_hash(hash_token(token))
         if device is None:
             raise AuthRequired("the device token is wrong or was revoked: sign in again to "
                                "enroll this device")
@@ -147,8 +216,10 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
 
     @app.post("/v1/devices", tags=["sync"], status_code=201, summary="Enroll a device",
               response_model=p.EnrollResponse, responses={**error_responses},
-              openapi_extra=_body_doc(p.EnrollRequest))
-    async def enroll(request: Request, _: int = Depends(protocol_header)):
+              openapi_extra={**_body_doc(p.EnrollRequest),
+                             "parameters": _params("protocol", "app", "enroll_key")})
+    async def enroll(request: Request):
+        p.check_protocol(request.headers.get(p.HEADER_PROTOCOL))
         req = p.EnrollRequest.from_dict(await read_json(request, 64 * 1024))
         if req.role == "coordinator":
             key = settings.coordinator_key.get_secret_value() if settings.coordinator_key else ""
@@ -171,14 +242,19 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
               response_model=p.PushResponse,
               responses={**error_responses, 409: {"model": p.ErrorBody,
                                                   "description": "sequence_gap"}},
-              openapi_extra=_body_doc(p.PushRequest))
-    async def push(request: Request, _: int = Depends(protocol_header),
-                   device: Device = Depends(current_device)):
-        body = await read_json(request, settings.max_body_bytes)
-        return await run_in_threadpool(_push, body, device)
+              openapi_extra={**_body_doc(p.PushRequest), "security": _SECURITY,
+                             "parameters": _params("protocol", "app")})
+    async def push(request: Request):
+        token = check_headers(request)
+        body = await read_body(request, settings.max_body_bytes)
+        return await run_in_threadpool(_push, token, body)
 
-    def _push(body: Any, device: Device) -> Response:
-        req = p.PushRequest.from_dict(body, max_entries=settings.max_batch)
+    def _push(token: str | None, body: _Body) -> Response:
+        # One thread hop does it all: token, body, database, answer.
+        device = authenticate(token)
+        if body.error is not None:
+            raise body.error
+        req = p.PushRequest.from_dict(parse_json(body.raw), max_entries=settings.max_batch)
         if req.device_id != device.id:
             raise Forbidden(f"device_id {req.device_id} is not the device this token belongs "
                             f"to ({device.id})", device_id=req.device_id)
@@ -189,18 +265,22 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         return _json(resp.to_dict())
 
     @app.get("/v1/sync/pull", tags=["sync"], summary="Pull changes after a cursor",
-             response_model=p.PullResponse, responses={**error_responses})
-    def pull(after: int = Query(0, ge=0, description="cursor of the last change the device "
-                                                     "applied (0: from the start)"),
-             limit: int = Query(p.DEFAULT_PULL_LIMIT, ge=1, le=p.MAX_PULL_LIMIT,
-                                description="most changes in this page"),
-             _: int = Depends(protocol_header),
-             device: Device = Depends(current_device)) -> Response:
-        lines, next_cursor, more = store.pull_json(after, limit,
-                                                   full=device.role == "coordinator")
-        # Each change comes from the database as JSON text: no decode/encode per record.
-        body = ('{"changes":[' + ",".join(lines) + '],"next_cursor":%d,"has_more":%s}'
-                % (next_cursor, "true" if more else "false"))
-        return Response(body.encode("utf-8"), media_type="application/json")
+             response_model=p.PullResponse, responses={**error_responses},
+             openapi_extra={"security": _SECURITY,
+                            "parameters": _params("protocol", "app", "after", "limit")})
+    async def pull(request: Request) -> Response:
+        token = check_headers(request)
+        q = request.query_params
+        return await run_in_threadpool(_pull, token, q.get("after"), q.get("limit"))
+
+    def _pull(token: str | None, after: str | None, limit: str | None) -> Response:
+        device = authenticate(token)
+        try:
+            after_n, limit_n = p.parse_pull_query(after, limit)
+        except p.ProtocolError as e:  # named as FastAPI names query parameters
+            raise p.InvalidMessage(e.reason, field=f"query.{e.field}") from None
+        # The page comes from the database as JSON bytes: no decode/encode per record.
+        page = store.pull_page(after_n, limit_n, full=device.role == "coordinator")
+        return Response(page, media_type="application/json")
 
     return app

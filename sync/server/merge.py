@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable
 
+import orjson
+
 from stroll.domain import RECORD_TYPES, StrollError, ValidationError
 from stroll.domain.ids import is_uuid
 from stroll.domain.records import parse_time
@@ -37,7 +39,21 @@ _SENSITIVE = {t: frozenset(c.sensitive_fields()) for t, c in RECORD_TYPES.items(
 _ACTIVE = ("confirmed", "waitlisted")
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_std_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def dumps(obj) -> str:
+    """Compact JSON text (orjson; the standard library for what orjson refuses:
+    integers past 64 bits, nesting past 254 levels)."""
+    try:
+        return orjson.dumps(obj).decode()
+    except TypeError:
+        return _std_dumps(obj)
+
+
+def loads(text: str | bytes):
+    """JSON text the server wrote itself (stored records, applied results)."""
+    return orjson.loads(text)
 
 
 def encode_record(rtype: str, data: dict) -> tuple[str, str | None]:
@@ -49,13 +65,13 @@ def encode_record(rtype: str, data: dict) -> tuple[str, str | None]:
     text with the sensitive fields spliced onto its end."""
     sensitive = _SENSITIVE[rtype]
     if not sensitive:
-        return _dumps(data), None
+        return dumps(data), None
     pub = {k: v for k, v in data.items() if k not in sensitive}
     sens = {k: v for k, v in data.items() if k in sensitive}
-    public = _dumps(pub)
+    public = dumps(pub)
     if not sens:
         return public, public
-    tail = _dumps(sens)
+    tail = dumps(sens)
     full = public[:-1] + ("," if pub else "") + tail[1:]
     return full, public
 
@@ -114,16 +130,19 @@ class Prepared:
 def prepare(entries: Iterable[PushEntry]) -> dict[int, Prepared]:
     out: dict[int, Prepared] = {}
     for e in entries:
-        if e.op != "upsert" or not isinstance(e.data, dict) or e.data.get("id", e.id) != e.id \
-                or e.type not in RECORD_TYPES:
-            continue  # left to the merge under the lock, which answers each case
-        try:
-            rec = RECORD_TYPES[e.type].from_dict({**e.data, "id": e.id})
-        except (StrollError, TypeError, ValueError) as err:
-            out[e.seq] = Prepared(error=err)
+        cls = RECORD_TYPES.get(e.type)
+        if cls is None or e.op != "upsert" or not isinstance(e.data, dict) \
+                or e.data.get("id", e.id) != e.id:
             continue
-        data = BatchMerger._as_dict(e.type, rec)
-        out[e.seq] = Prepared(data, None if e.type == "signup" else encode_record(e.type, data))
+        d = dict(e.data)
+        d["id"] = e.id
+        try:
+            rec = cls.from_dict(d)
+            data = BatchMerger._as_dict(e.type, rec)
+            out[e.seq] = Prepared(data, None if e.type == "signup"
+                                  else encode_record(e.type, data))
+        except (StrollError, TypeError, ValueError, RecursionError) as err:
+            out[e.seq] = Prepared(error=err)
     return out
 
 
@@ -201,24 +220,27 @@ class BatchMerger:
                               error=ErrorBody(e.code, str(e), e.as_dict()))
         except StrollError as e:  # any other rule of the domain
             return PushResult(entry.seq, "rejected", error=ErrorBody(e.code, str(e), {}))
-        except (TypeError, ValueError) as e:  # a value the domain's checks did not expect
+        except (TypeError, ValueError, RecursionError) as e:  # what the domain's checks
+            # did not expect (RecursionError: data nested too deeply to encode)
             return PushResult(entry.seq, "rejected", error=ErrorBody(
                 "invalid_record", f"{entry.type} {entry.id}: {e}",
                 {"record_type": entry.type, "record_id": entry.id}))
         return PushResult(entry.seq, status, decision=decision)
 
     def _apply(self, e: PushEntry) -> tuple[str, Decision | None]:
-        cls = RECORD_TYPES[e.type]
-        if not is_uuid(e.id):
-            raise _reject("invalid_record", f"{e.type}.id: must be a UUID, got {e.id!r}",
-                          record_type=e.type, field="id", record_id=e.id)
-        if e.data is None:
-            e.data = {}
-        given_id = e.data.get("id", e.id)
-        if given_id != e.id:
-            raise _reject("invalid_record",
-                          f"{e.type}.id (id {e.id}): data.id {given_id!r} is not the entry's id",
-                          record_type=e.type, field="id", record_id=e.id)
+        cls = RECORD_TYPES[e.type]  # the protocol refused a push with an unknown type
+        pre = self._pre
+        if pre is None or pre.error is not None:  # (a prepared record passed both checks)
+            if not is_uuid(e.id):
+                raise _reject("invalid_record", f"{e.type}.id: must be a UUID, got {e.id!r}",
+                              record_type=e.type, field="id", record_id=e.id)
+            if e.data is None:
+                e.data = {}
+            given_id = e.data.get("id", e.id)
+            if given_id != e.id:
+                raise _reject("invalid_record",
+                              f"{e.type}.id (id {e.id}): data.id {given_id!r} is not the "
+                              "entry's id", record_type=e.type, field="id", record_id=e.id)
         key = (e.type, e.id)
         cur = self._get(key)
         live = cur is not None and not cur.deleted
@@ -382,7 +404,7 @@ def result_json(result: PushResult) -> str | None:
         out["error"] = result.error.to_dict()["error"]
     if result.decision is not None:
         out["decision"] = result.decision.to_dict()
-    return _dumps(out) if out else None
+    return dumps(out) if out else None
 
 
 def duplicate_result(seq: int, stored: str | None) -> PushResult:
@@ -390,7 +412,7 @@ def duplicate_result(seq: int, stored: str | None) -> PushResult:
     error or decision."""
     res = PushResult(seq, "duplicate")
     if stored:
-        d = json.loads(stored)
+        d = loads(stored)
         if d.get("error"):
             res.error = ErrorBody.from_dict({"error": d["error"]})
         if d.get("decision"):

@@ -11,77 +11,15 @@ Screenshots go to test-output/screenshots/ (git-ignored).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from e2e_helpers import PHONE, by_id, free_port
+from e2e_helpers import AppServer, free_port, open_app
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-
-
-def _app_env() -> dict:
-    env = dict(os.environ, FLET_WEB_NO_CDN="1", PYTHONUNBUFFERED="1")
-    env.pop("DISPLAY", None)  # headless: flet serves instead of opening a window
-    for key in [k for k in env if k.startswith("STROLL_")]:
-        env.pop(key)
-    return env
-
-
-class AppServer:
-    def __init__(self, db_path: Path, port: int, log_path: Path):
-        self.db_path, self.port, self.log_path = db_path, port, log_path
-        self.url = f"http://127.0.0.1:{port}/"
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> "AppServer":
-        env = _app_env()
-        seeded = subprocess.run([sys.executable, "-m", "stroll", "seed-demo", "--db",
-                                 str(self.db_path)], cwd=ROOT, env=env, capture_output=True,
-                                text=True, timeout=60)
-        if seeded.returncode:
-            pytest.fail(f"seeding the demo data failed:\n{seeded.stdout}{seeded.stderr}")
-        self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "stroll", "serve", "--db", str(self.db_path),
-             "--port", str(self.port), "--no-browser"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(f"the app exited ({self.proc.returncode}):\n{self.log()}")
-            try:
-                urllib.request.urlopen(self.url, timeout=1).read(64)
-                return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        pytest.fail(f"the app did not answer on {self.url} within 30 s:\n{self.log()}")
-
-    def log(self) -> str:
-        try:
-            return self.log_path.read_text()[-4000:]
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        if getattr(self, "_log", None):
-            self._log.close()
 
 
 @pytest.fixture(scope="session")
@@ -112,17 +50,6 @@ def store_view(app_server):
     s = Store(app_server.db_path)
     yield s
     s.close()
-
-
-def open_app(browser, url: str, **context_options):
-    ctx = browser.new_context(**{**PHONE, **context_options})
-    page = ctx.new_page()
-    page.goto(url)
-    ph = page.locator("flt-semantics-placeholder")
-    ph.wait_for(state="attached", timeout=30000)
-    ph.dispatch_event("click")
-    by_id(page, "sync-status").wait_for(state="attached", timeout=30000)
-    return ctx, page
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,15 @@
 save screenshots."""
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -78,3 +85,136 @@ def wait_for_text(page, identifier: str, text: str, timeout: int = 10000) -> Non
     """Wait until the control ``identifier`` shows ``text`` (see ``text_of``)."""
     page.wait_for_function(_TEXT_JS, arg=[f'[flt-semantics-identifier="{identifier}"]', text],
                            timeout=timeout)
+
+
+# Below the app bar, above a pinned save button: where a tap lands on what it aims at.
+TOP, BOTTOM = 64, 844 - 160
+
+
+def shown(page, identifier: str, timeout: int = 10000):
+    """The control, scrolled into the part of the screen between the app bar and the
+    pinned save button. Scrolled with the wheel, which moves the canvas first and the
+    DOM after it: a click at the DOM position then lands on the control itself
+    (``scroll_into_view`` moves the DOM first, and a click can hit what was there)."""
+    node = by_id(page, identifier).first
+    node.wait_for(state="attached", timeout=timeout)
+    if identifier.endswith("-save"):
+        return node  # pinned below the form, always in view
+    moved = False
+    for _ in range(40):
+        box = node.bounding_box()
+        if box and box["y"] >= TOP and box["y"] + box["height"] <= BOTTOM:
+            break
+        page.mouse.move(195, 400)
+        delta = (box["y"] + box["height"] / 2 - 400) if box else 400
+        page.mouse.wheel(0, max(-500, min(500, delta)))
+        page.wait_for_timeout(150)
+        moved = True
+    if moved:
+        page.wait_for_timeout(300)
+    return node
+
+
+def tap(page, identifier: str, timeout: int = 10000):
+    shown(page, identifier, timeout).click()
+
+
+def choose(page, identifier: str, timeout: int = 10000):
+    """Tap a chip or switch and wait until it shows as chosen (the app handles taps
+    concurrently: a save tapped right after could run first)."""
+    tap(page, identifier, timeout)
+    page.locator(f'[flt-semantics-identifier="{identifier}"] [aria-checked="true"], '
+                 f'[flt-semantics-identifier="{identifier}"][aria-checked="true"]'
+                 ).first.wait_for(state="attached", timeout=timeout)
+
+
+def wait_shown(page, identifier: str, timeout: int = 10000):
+    by_id(page, identifier).first.wait_for(state="attached", timeout=timeout)
+
+
+def type_into(page, identifier: str, text: str) -> None:
+    """Type into a text field: click it first (a fill on an unfocused field can lose
+    the text)."""
+    field = shown(page, identifier)
+    field.click()
+    inner = field.locator("input, textarea")
+    (inner.first if inner.count() else field).fill(text)
+
+
+def _app_env() -> dict:
+    env = dict(os.environ, FLET_WEB_NO_CDN="1", PYTHONUNBUFFERED="1")
+    env.pop("DISPLAY", None)  # headless: flet serves instead of opening a window
+    for key in [k for k in env if k.startswith("STROLL_")]:
+        env.pop(key)
+    return env
+
+
+class AppServer:
+    def __init__(self, db_path: Path, port: int, log_path: Path):
+        self.db_path, self.port, self.log_path = db_path, port, log_path
+        self.url = f"http://127.0.0.1:{port}/"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, *, seed: bool = True) -> "AppServer":
+        """Seed the demo data (unless ``seed`` is false: a restart on the same file),
+        then serve the app and wait until it answers."""
+        env = _app_env()
+        if seed:
+            seeded = subprocess.run([sys.executable, "-m", "stroll", "seed-demo", "--db",
+                                     str(self.db_path)], cwd=ROOT, env=env,
+                                    capture_output=True, text=True, timeout=60)
+            if seeded.returncode:
+                pytest.fail(f"seeding the demo data failed:\n{seeded.stdout}{seeded.stderr}")
+        self._log = open(self.log_path, "a")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "stroll", "serve", "--db", str(self.db_path),
+             "--port", str(self.port), "--no-browser"],
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"the app exited ({self.proc.returncode}):\n{self.log()}")
+            try:
+                urllib.request.urlopen(self.url, timeout=1).read(64)
+                return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        pytest.fail(f"the app did not answer on {self.url} within 30 s:\n{self.log()}")
+
+    def kill(self) -> None:
+        """SIGKILL the app process: no shutdown code runs (a phone killing the app)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        if getattr(self, "_log", None):
+            self._log.close()
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text()[-4000:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if getattr(self, "_log", None):
+            self._log.close()
+
+
+def open_app(browser, url: str, ready: str = "sync-status", **context_options):
+    """A phone page on ``url``, once the control ``ready`` is on screen."""
+    ctx = browser.new_context(**{**PHONE, **context_options})
+    page = ctx.new_page()
+    page.goto(url)
+    ph = page.locator("flt-semantics-placeholder")
+    ph.wait_for(state="attached", timeout=30000)
+    ph.dispatch_event("click")
+    by_id(page, ready).wait_for(state="attached", timeout=30000)
+    return ctx, page

@@ -80,5 +80,6 @@ def test_server_address_is_checked_saved_and_sync_reports_offline(app, store_vie
     details = by_id(app, "sync-details")
     details.wait_for(state="attached", timeout=10000)
     assert en.t("sync.server", url=nobody) in text_of(details)
+    wait_for_text(app, "sync-details", en.t("sync.failed.server_unreachable"))
     screenshot(app, "sync_details_offline")
     app.get_by_role("button", name=en.t("sync.close")).click()

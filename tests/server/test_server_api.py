@@ -207,7 +207,7 @@ def test_every_error_has_the_one_shape(api, client, monkeypatch):
 
     def boom(*a, **k):
         raise RuntimeError("secret internals /srv/db password=hunter2")
-    monkeypatch.setattr(client.app_storage, "pull_json", boom)
+    monkeypatch.setattr(client.app_storage, "pull_page", boom)
     err = assert_error(client.get("/v1/sync/pull", headers=h), 500, "internal_error")
     assert "hunter2" not in json.dumps(err) and "RuntimeError" not in json.dumps(err)
 
@@ -219,7 +219,7 @@ def test_an_unreachable_database_is_503_unavailable(api, client, monkeypatch):
     def down(*a, **k):
         raise StorageUnavailable("cannot connect to the database")
     monkeypatch.setattr(client.app_storage, "ping", down)
-    monkeypatch.setattr(client.app_storage, "pull_json", down)
+    monkeypatch.setattr(client.app_storage, "pull_page", down)
     assert_error(client.get("/health"), 503, "unavailable")
     assert_error(client.get("/v1/sync/pull", headers=dev.headers()), 503, "unavailable")
 

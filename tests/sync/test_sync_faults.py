@@ -14,7 +14,7 @@ import pytest
 
 from stroll.domain import CheckIn, FollowUp, Incident, Stroll, TrackChunk, now_iso
 from stroll.domain.geo import Fix, encode_track
-from sync.client import TransientError
+from sync.client import RejectedError, TransientError
 from faultproxy import FaultProxy
 from syncharness import Device, assert_invariants, make_devices
 
@@ -317,6 +317,29 @@ def test_rejected_record_keeps_the_queue_moving_and_stays_visible(devices, proxy
     assert ids(after) | ids([fu]) <= set(b.records())
     assert_invariants([a, b], proxy.url, tmp_path, created=ids(before + after) | ids([fu]),
                       storage=proxy.storage)
+
+
+def test_a_record_type_the_server_does_not_know_is_kept_and_said_not_dropped(devices, proxy,
+                                                                           tmp_path):
+    # an app newer than the server writes a type the server has never heard of: the
+    # server refuses that push whole (422 unknown_record_type, nothing applied); the
+    # phone keeps every entry, still receives what others sent, and says what is wrong
+    [a, b] = devices(2)
+    from_b = b.store.save_many(checkins(3, "uk-b"))
+    b.sync_until_done()
+    mine = a.store.save_many(checkins(2, "uk-a"))
+    with a.store.transaction() as conn:
+        a.store._outbox(conn, "lantern_festival", "0190a5c2-0000-7000-8000-000000000001",
+                        "upsert", {"id": "0190a5c2-0000-7000-8000-000000000001"})
+    with pytest.raises(RejectedError) as info:
+        a.engine.sync_once()
+    assert "lantern_festival" in str(info.value)
+    st = a.engine.status()
+    assert st.error_code == "rejected" and st.pending == 3
+    assert ids(from_b) <= set(a.records())                      # the pull still happened
+    assert all(proxy.storage.get_record(t, i) is None for t, i in ids(mine))  # none applied
+    assert [e["record_type"] for e in a.store.outbox_entries()] == \
+        ["check_in", "check_in", "lantern_festival"]
 
 
 # ---- auth and version ------------------------------------------------------------------------

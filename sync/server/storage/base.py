@@ -109,6 +109,14 @@ class PullRow:
     data: str | None  # JSON text, already scoped
 
 
+def page_json(changes: bytes | None, count: int, last: int | None, after: int,
+              more: bool) -> bytes:
+    """The pull answer around ``changes`` (the changes' JSON joined by commas)."""
+    return b"".join((b'{"changes":[', changes or b"", b'],"next_cursor":',
+                     str(last if count else after).encode(),
+                     b',"has_more":true}' if more else b',"has_more":false}'))
+
+
 # ---- a small connection pool -----------------------------------------------------------
 
 
@@ -278,9 +286,10 @@ class Storage(ABC):
         whether more wait. ``full``: with sensitive fields (coordinator scope)."""
 
     @abstractmethod
-    def pull_json(self, after: int, limit: int, *, full: bool) -> tuple[list[str], int, bool]:
-        """Like ``pull``, but each change already as its JSON text (built by the
-        database), the cursor to continue from, and whether more wait."""
+    def pull_page(self, after: int, limit: int, *, full: bool) -> bytes:
+        """Like ``pull``, but the whole answer of ``GET /v1/sync/pull`` as JSON bytes
+        (docs/SYNC.md, Pull): the changes are joined by the database (one value, not a
+        row a change), so the server neither decodes nor re-encodes a record."""
 
     def push(self, device_id: str, entries: list[PushEntry], now: datetime | None = None,
              *, last_seq_hint: int | None = None) -> PushOutcome:

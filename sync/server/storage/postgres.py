@@ -19,8 +19,8 @@ from typing import Iterator
 import psycopg
 from psycopg import pq
 
-from ..merge import AppliedRow, Key, SignupRow, StoredRecord
-from .base import Device, Pool, PullRow, Storage, StorageUnavailable, WriteTx
+from ..merge import AppliedRow, Key, SignupRow, StoredRecord, loads
+from .base import Device, Pool, PullRow, Storage, StorageUnavailable, WriteTx, page_json
 
 _MIGRATION_LOCK = 0x5354524F  # any constant; held while migrating ("STRO")
 
@@ -105,7 +105,7 @@ class _Tx(WriteTx):
                 "SELECT type, id, data, deleted FROM records WHERE id = ANY(%s::text[])",
                 (ids,)):
             if (rtype, rid) in wanted:
-                out[(rtype, rid)] = StoredRecord(rtype, rid, json.loads(data) if data else None,
+                out[(rtype, rid)] = StoredRecord(rtype, rid, loads(data) if data else None,
                                                  deleted)
         return out
 
@@ -267,15 +267,20 @@ class PostgresStorage(Storage):
         more = len(rows) > limit
         return [PullRow(*r) for r in rows[:limit]], more
 
-    def pull_json(self, after, limit, *, full):
+    def pull_page(self, after, limit, *, full):
         col = "data" if full else "coalesce(data_public, data)"
-        line = _PULL_LINE.format(col=col)
         with self._conn() as c:
-            rows = c.execute(f"SELECT cursor, {line} FROM records WHERE cursor > %s "
-                             "ORDER BY cursor LIMIT %s", (after, limit + 1)).fetchall()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return [r[1] for r in rows], (rows[-1][0] if rows else after), more
+            # binary: the page arrives as one bytea, bytes as they are (no text decode)
+            count, last, changes = c.execute(
+                f"SELECT count(*), max(cursor), "
+                f"convert_to(string_agg(line, ',' ORDER BY cursor), 'UTF8') FROM "
+                f"(SELECT cursor, {_PULL_LINE.format(col=col)} AS line FROM records "
+                "WHERE cursor > %s ORDER BY cursor LIMIT %s) AS page",
+                (after, limit), binary=True).fetchone()
+            more = count == limit and c.execute(
+                "SELECT EXISTS (SELECT 1 FROM records WHERE cursor > %s)", (last,)
+            ).fetchone()[0]
+        return page_json(changes, count, last, after, more)
 
     # ---- inspection -----------------------------------------------------------------------
     def get_record(self, rtype, rid):

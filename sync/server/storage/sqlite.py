@@ -13,9 +13,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ..merge import AppliedRow, Key, SignupRow, StoredRecord
+from ..merge import AppliedRow, Key, SignupRow, StoredRecord, loads
 from .base import (Device, Pool, PullRow, Storage, StorageError, StorageUnavailable,
-                   WriteTx)
+                   WriteTx, page_json)
 
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_devices_records_applied_signups", """
@@ -107,7 +107,7 @@ class _Tx(WriteTx):
                 "SELECT type, id, data, deleted FROM records "
                 "WHERE id IN (SELECT value FROM json_each(?))", (ids,)):
             if (rtype, rid) in wanted:
-                out[(rtype, rid)] = StoredRecord(rtype, rid, json.loads(data) if data else None,
+                out[(rtype, rid)] = StoredRecord(rtype, rid, loads(data) if data else None,
                                                  bool(deleted))
         return out
 
@@ -274,15 +274,19 @@ class SQLiteStorage(Storage):
         more = len(rows) > limit
         return [PullRow(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows[:limit]], more
 
-    def pull_json(self, after, limit, *, full):
+    def pull_page(self, after, limit, *, full):
         col = "data" if full else "coalesce(data_public, data)"
-        line = _PULL_LINE.format(col=col)
         with self._conn() as c:
-            rows = c.execute(f"SELECT cursor, {line} FROM records WHERE cursor > ? "
-                             "ORDER BY cursor LIMIT ?", (after, limit + 1)).fetchall()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return [r[1] for r in rows], (rows[-1][0] if rows else after), more
+            # The subquery hands its rows to group_concat in cursor order (pinned by
+            # test_pull_pages_in_cursor_order_without_gaps_or_repeats).
+            count, last, changes = c.execute(
+                f"SELECT count(*), max(cursor), CAST(group_concat(line, ',') AS BLOB) FROM "
+                f"(SELECT cursor, {_PULL_LINE.format(col=col)} AS line FROM records "
+                "WHERE cursor > ? ORDER BY cursor LIMIT ?)", (after, limit)).fetchone()
+            more = count == limit and c.execute(
+                "SELECT EXISTS (SELECT 1 FROM records WHERE cursor > ?)", (last,)
+            ).fetchone()[0] == 1
+        return page_json(changes, count, last, after, more)
 
     # ---- inspection -----------------------------------------------------------------------
     def get_record(self, rtype, rid):

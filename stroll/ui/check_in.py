@@ -1,0 +1,249 @@
+"""Merchant check-in screens: the nearby list, the two-tap check-in, adding a business.
+
+Tap 1 picks the business in the list (``state.pick_merchant``); tap 2 is one of the
+three big status buttons on its screen, which saves the visit (``state.check_in``).
+The optional note and language sit above the buttons, the visit history below.
+
+Each ``*View(state)`` returns an ``ft.View`` for the shell's screen stack. What they
+show comes from ``state.patrol`` (PatrolState, an observable of its own): the body is
+a component that receives it, so a change there re-renders the body.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import flet as ft
+
+from stroll.domain import taxonomy as tx
+from stroll.domain.records import parse_time
+from stroll.patrol_state import MERCHANT_CATEGORIES, PatrolState
+from stroll.state import AppState
+from stroll.ui.theme import GAP, MIN_TOUCH
+from stroll.ui.widgets import (big_button, chip, chips, error_text, field_label, icon_text,
+                               info_line, note, save_footer, screen, scroll_list,
+                               section_title)
+
+# The three answers of a check-in: colour and icon of each big button.
+_STATUS_LOOK = {
+    "all_good": (ft.Colors.GREEN_700, ft.Icons.CHECK_CIRCLE_OUTLINE),
+    "concern": (ft.Colors.AMBER_800, ft.Icons.REPORT_PROBLEM_OUTLINED),
+    "needs_follow_up": (ft.Colors.RED_700, ft.Icons.FLAG_OUTLINED),
+}
+
+
+# ---- small shared pieces (also used by stroll/ui/incident.py) ---------------------------
+
+
+def distance_text(state: AppState, metres: Optional[float]) -> str:
+    if metres is None:
+        return ""
+    if metres >= 1000:
+        return state.tr.km(metres)
+    step = 5 if metres < 100 else 10
+    return state.tr.t("check_in.metres", m=int(round(metres / step) * step))
+
+
+def _when(state: AppState, iso: Optional[str]) -> str:
+    if not iso:
+        return ""
+    try:
+        return state.tr.when(parse_time(iso), state.now())
+    except (TypeError, ValueError):
+        return ""
+
+
+def category_label(state: AppState, category: Optional[str]) -> str:
+    """The category in the person's language; a free-text category as it was typed."""
+    cat = category or "other"
+    key = f"merchant_category.{cat}"
+    return state.tr.t(key) if state.tr.has(key) else cat[:1].upper() + cat[1:]
+
+
+def language_order(first: list[str]) -> list[str]:
+    """The merchant's own languages first, then the other spoken languages."""
+    own = [c for c in first if c in tx.SPOKEN_LANGUAGES]
+    return own + [c for c in tx.SPOKEN_LANGUAGES if c not in own]
+
+
+# ---- 1. the list of nearby businesses ---------------------------------------------------
+
+
+def _merchant_row(state: AppState, m: dict) -> ft.Control:
+    tr = state.tr
+    facts: list[ft.Control] = [icon_text(ft.Icons.STOREFRONT_OUTLINED,
+                                         category_label(state, m.get("category")))]
+    dist = distance_text(state, m.get("distance_m"))
+    if dist:
+        facts.append(icon_text(ft.Icons.NEAR_ME_OUTLINED, dist))
+    last = _when(state, m.get("last_visit_at"))
+    lines: list[ft.Control] = [
+        ft.Text(m.get("name") or "", weight=ft.FontWeight.W_600, size=16),
+        ft.Row(facts, spacing=16, wrap=True, run_spacing=2),
+    ]
+    if last:
+        lines.append(icon_text(ft.Icons.HISTORY, tr.t("check_in.last_visit", when=last)))
+    if m.get("address"):
+        lines.append(ft.Text(m["address"], size=13, color=ft.Colors.ON_SURFACE_VARIANT,
+                             max_lines=1, overflow=ft.TextOverflow.ELLIPSIS))
+    return ft.Semantics(identifier=f"merchant-{m['id']}", button=True, content=ft.Card(
+        ft.Container(
+            ft.Row([ft.Column(lines, spacing=4, expand=True),
+                    ft.Icon(ft.Icons.CHEVRON_RIGHT, color=ft.Colors.ON_SURFACE_VARIANT)],
+                   vertical_alignment=ft.CrossAxisAlignment.CENTER),
+            padding=12, ink=True,
+            on_click=lambda _, mid=m["id"]: state.pick_merchant(mid)),
+        margin=0))
+
+
+@ft.component
+def CheckInBody(state: AppState, patrol: PatrolState):
+    tr = state.tr
+    controls: list[ft.Control] = []
+    if patrol.position_source() is None:
+        controls.append(info_line(ft.Icons.LOCATION_OFF_OUTLINED, tr.t("check_in.by_name"),
+                                  "check-in-by-name"))
+    else:
+        controls.append(note(tr.t("check_in.nearest")))
+    controls.append(ft.Semantics(identifier="add-merchant", button=True, content=ft.OutlinedButton(
+        tr.t("check_in.add"), icon=ft.Icons.ADD_BUSINESS_OUTLINED, height=MIN_TOUCH,
+        width=float("inf"), on_click=lambda _: state.open_add_merchant())))
+    if patrol.checkin_error:
+        controls.append(error_text(tr.t(patrol.checkin_error), "check-in-error"))
+    if patrol.merchants:
+        controls += [_merchant_row(state, m) for m in patrol.merchants]
+    else:
+        controls.append(note(tr.t("check_in.empty")))
+    return scroll_list(controls, "check-in-list")
+
+
+def CheckInView(state: AppState) -> ft.View:
+    return screen("/check-in", state.tr.t("check_in.title"), "check-in",
+                  CheckInBody(state, state.patrol))
+
+
+# ---- 2. one business: the check-in itself -------------------------------------------------
+
+
+def _history_row(state: AppState, v: dict) -> ft.Control:
+    tr = state.tr
+    color, icon = _STATUS_LOOK.get(v.get("status"), (ft.Colors.ON_SURFACE_VARIANT, ft.Icons.CIRCLE))
+    status = v.get("status") or ""
+    label = tr.t(f"check_in_status.{status}") if tr.has(f"check_in_status.{status}") else status
+    lines: list[ft.Control] = [ft.Row([
+        ft.Text(_when(state, v.get("at")), weight=ft.FontWeight.W_600),
+        ft.Text(label, color=color)], spacing=12, wrap=True)]
+    if v.get("language") and tr.has(f"spoken.{v['language']}"):
+        lines.append(ft.Text(tr.t(f"spoken.{v['language']}"), size=13,
+                             color=ft.Colors.ON_SURFACE_VARIANT))
+    if v.get("note"):
+        lines.append(ft.Text(v["note"], size=14))
+    return ft.Row([ft.Icon(icon, color=color, size=20), ft.Column(lines, spacing=2, expand=True)],
+                  spacing=10, vertical_alignment=ft.CrossAxisAlignment.START)
+
+
+@ft.component
+def MerchantBody(state: AppState, patrol: PatrolState):
+    tr = state.tr
+    m = patrol.merchant or {}
+    facts: list[ft.Control] = [icon_text(ft.Icons.STOREFRONT_OUTLINED,
+                                         category_label(state, m.get("category")))]
+    if m.get("address"):
+        facts.append(info_line(ft.Icons.PLACE_OUTLINED, m["address"]))
+    langs = language_order(list(m.get("languages") or []))
+    controls: list[ft.Control] = [
+        *facts,
+        ft.Semantics(identifier="check-in-note", content=ft.TextField(
+            key=f"check-in-note-{patrol.checkin_field}",
+            label=tr.t("check_in.note"), hint_text=tr.t("check_in.note_hint"),
+            value=patrol.checkin_note, multiline=True, min_lines=1, max_lines=4,
+            on_change=lambda e: patrol.edit_checkin_note(e.control.value))),
+        field_label(tr.t("check_in.language")),
+        chips([chip(f"check-in-lang-{code}", tr.t(f"spoken.{code}"),
+                    patrol.checkin_language == code,
+                    lambda code=code: patrol.choose_checkin_language(code))
+               for code in langs]),
+        ft.Container(height=4),
+        section_title(tr.t("check_in.how"), "check-in-how"),
+    ]
+    if patrol.checkin_error:
+        controls.append(error_text(tr.t(patrol.checkin_error), "check-in-error"))
+    for status in tx.CHECK_IN_STATUS:
+        color, icon = _STATUS_LOOK[status]
+        controls.append(big_button(f"check-in-{status}", tr.t(f"check_in_status.{status}"),
+                                   icon, lambda s=status: state.check_in(s), color=color))
+    controls.append(section_title(tr.t("check_in.history"), "merchant-history-title"))
+    history = [_history_row(state, v) for v in patrol.history]
+    controls.append(ft.Semantics(identifier="merchant-history", container=True, content=ft.Column(
+        history or [note(tr.t("check_in.no_history"))], spacing=GAP)))
+    return scroll_list(controls, "merchant-body")
+
+
+def MerchantView(state: AppState) -> ft.View:
+    m = state.patrol.merchant or {}
+    return screen("/merchant", m.get("name") or state.tr.t("check_in.title"), "merchant",
+                  MerchantBody(state, state.patrol))
+
+
+# ---- 3. add a business where the team stands ---------------------------------------------
+
+
+@ft.component
+def AddMerchantBody(state: AppState, patrol: PatrolState):
+    tr = state.tr
+    errs = patrol.merchant_errors or {}
+    draft = patrol.new_merchant
+    rev = patrol.checkin_field
+
+    def err(field: str) -> list[ft.Control]:
+        return [error_text(tr.t(errs[field]), f"new-merchant-error-{field}")] \
+            if errs.get(field) else []
+
+    src = patrol.position_source()
+    if src is None:
+        where = info_line(ft.Icons.LOCATION_OFF_OUTLINED, tr.t("error.no_position"),
+                          "new-merchant-where", color=ft.Colors.ERROR)
+    else:
+        where = info_line(ft.Icons.MY_LOCATION, tr.t("new_merchant.here" if src == "gps"
+                                                     else "new_merchant.here_manual"),
+                          "new-merchant-where")
+    controls: list[ft.Control] = [
+        where,
+        ft.Semantics(identifier="new-merchant-name", content=ft.TextField(
+            key=f"new-merchant-name-{rev}", label=tr.t("new_merchant.name"),
+            value=draft.get("name", ""), capitalization=ft.TextCapitalization.WORDS,
+            on_change=lambda e: patrol.edit_new_merchant("name", e.control.value))),
+        *err("name"),
+        ft.Semantics(identifier="new-merchant-address", content=ft.TextField(
+            key=f"new-merchant-address-{rev}", label=tr.t("new_merchant.address"),
+            value=draft.get("address", ""),
+            on_change=lambda e: patrol.edit_new_merchant("address", e.control.value))),
+        *err("address"),
+        field_label(tr.t("new_merchant.category")),
+        chips([chip(f"new-merchant-category-{c}", tr.t(f"merchant_category.{c}"),
+                    patrol.new_merchant_category == c,
+                    lambda c=c: patrol.choose_new_merchant_category(c))
+               for c in MERCHANT_CATEGORIES]),
+        *err("category"),
+        field_label(tr.t("new_merchant.languages")),
+        chips([chip(f"new-merchant-lang-{c}", tr.t(f"spoken.{c}"),
+                    c in patrol.new_merchant_languages,
+                    lambda c=c: patrol.toggle_new_merchant_language(c))
+               for c in tx.SPOKEN_LANGUAGES]),
+        *err("languages"),
+        *err("position"),
+        *[error_text(tr.t(v), f"new-merchant-error-{k}") for k, v in errs.items()
+          if k not in ("name", "address", "category", "languages", "position")],
+    ]
+    save = big_button("new-merchant-save", tr.t("new_merchant.save"), ft.Icons.SAVE_OUTLINED,
+                      state.save_merchant)
+    first = next(iter(errs.values()), None)
+    return scroll_list(controls, "add-merchant-body", footer=save_footer(
+        save, tr.t(first) if first else None, "new-merchant-error-summary"))
+
+
+def AddMerchantView(state: AppState) -> ft.View:
+    return screen("/add-merchant", state.tr.t("new_merchant.title"), "add-merchant-form",
+                  AddMerchantBody(state, state.patrol))
+
+
+__all__ = ["CheckInView", "MerchantView", "AddMerchantView"]

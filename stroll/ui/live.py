@@ -1,0 +1,450 @@
+"""The running stroll: distance, time, GPS status, the map, tallies, check-in, incident, end.
+
+``LiveView(state)`` returns the screen. What changes every second (distance, time, GPS
+status: ``patrol.live``) and with every fix (the map: ``patrol.track``) is rendered by
+components of their own, so a tick re-renders only the numbers.
+
+``LiveSensors`` runs the stroll's GPS stream (flet-geolocator) and its one-second
+clock while ``patrol.tracking`` is true, for the whole session: the stream keeps
+recording while the team looks at a tab or a check-in. It only hands positions,
+errors and ticks to ``PatrolState``; the rules are there.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Any, Optional
+
+import flet as ft
+import flet_geolocator as fg
+import flet_map as fm
+
+from stroll.domain import taxonomy as tx
+from stroll.domain.records import parse_time
+from stroll.patrol_state import (GPS_DENIED, GPS_LOST, GPS_OK, GPS_UNAVAILABLE, GPS_WAITING,
+                                 LiveView as LiveNumbers, PatrolState, TrackView)
+from stroll.state import AppState
+from stroll.ui.map_tab import fit_camera
+from stroll.ui.theme import GAP, MIN_TOUCH
+from stroll.ui.widgets import note, screen, section_title
+
+log = logging.getLogger("stroll.ui.live")
+
+TRACK_COLOR = "#1F6F5C"     # jade: the walked track
+ROUTE_COLOR = "#1565C0"     # blue, dashed: the planned route
+STREET_COLOR = "#B0BEC5"    # light grey: the neighborhood's other routes (real streets)
+PLACE_COLOR = "#546E7A"     # the businesses, as named dots
+MAP_HEIGHT = 250
+NOTICE_SHOWN_S = 8.0        # a notice hides itself after this; errors stay until dismissed
+
+
+def duration_text(seconds: float | int | None) -> str:
+    """h:mm:ss (digits read the same in every language the app speaks)."""
+    s = max(0, int(seconds or 0))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+# ---- GPS stream and clock -------------------------------------------------------------
+
+
+def _epoch(stamp: Any) -> Optional[float]:
+    """A geolocator timestamp (datetime, epoch ms or s, ISO text) as epoch seconds."""
+    if isinstance(stamp, datetime):
+        return stamp.timestamp()
+    if isinstance(stamp, (int, float)) and stamp > 0:
+        return stamp / 1000.0 if stamp > 1e11 else float(stamp)
+    if isinstance(stamp, str) and stamp:
+        try:
+            return parse_time(stamp).timestamp()
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+class LiveSensors:
+    """One session's GPS stream and one-second clock, on while ``patrol.tracking``."""
+
+    def __init__(self, page: ft.Page, patrol: PatrolState):
+        self.page = page
+        self.patrol = patrol
+        self._geo: Optional[fg.Geolocator] = None
+        self._tasks: list = []
+        # an observable keeps its listeners weakly: hold the bound method here
+        self._listener = self._changed
+        self._unsubscribe = patrol.subscribe(self._listener)
+        self._changed(patrol, "tracking")
+
+    @property
+    def running(self) -> bool:
+        return bool(self._tasks)
+
+    def _changed(self, _sender, field: Optional[str]) -> None:
+        if field not in ("tracking", None):
+            return
+        if self.patrol.tracking and not self._tasks:
+            self._tasks = [self.page.run_task(self._clock), self.page.run_task(self._gps)]
+        elif not self.patrol.tracking and self._tasks:
+            self._stop()
+
+    def _stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        self._tasks = []
+        self._detach()
+
+    def close(self) -> None:
+        """The session ends."""
+        self._unsubscribe()
+        for task in self._tasks:
+            task.cancel()
+        self._tasks = []
+
+    async def _clock(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                self.patrol.tick()
+            except Exception:  # the clock must keep going; the state reports its own errors
+                log.exception("stroll tick failed")
+
+    async def _gps(self) -> None:
+        if self._geo is None:
+            self._geo = fg.Geolocator(configuration=fg.GeolocatorConfiguration(
+                accuracy=fg.GeolocatorPositionAccuracy.BEST, distance_filter=0))
+        try:
+            status = await self._geo.request_permission()
+        except Exception as e:  # no answer or no location service: the stream says more
+            log.info("location permission request failed: %s", e)
+            status = None
+        if status in (fg.GeolocatorPermissionStatus.DENIED,
+                      fg.GeolocatorPermissionStatus.DENIED_FOREVER):
+            self.patrol.on_gps_denied()
+            return
+        if not self.patrol.tracking:
+            return
+        self._geo.on_position_change = self._on_position
+        self._geo.on_error = self._on_error
+        self._geo.update()
+
+    def _detach(self) -> None:
+        geo = self._geo
+        if geo is None or geo.on_position_change is None:
+            return
+        geo.on_position_change = None
+        geo.on_error = None
+        try:
+            geo.update()  # no handlers: the client stops the stream
+        except Exception as e:
+            log.info("could not stop the GPS stream: %s", e)
+
+    def _on_position(self, e: fg.GeolocatorPositionChangeEvent) -> None:
+        p = e.position
+        self.patrol.on_position(p.latitude, p.longitude, _epoch(p.timestamp), p.accuracy)
+
+    def _on_error(self, e: ft.ControlEvent) -> None:
+        self.patrol.on_gps_error(str(e.data or ""))
+
+
+# ---- the numbers -------------------------------------------------------------------------
+
+
+def _gps_line(state: AppState, live: LiveNumbers, track: TrackView) -> ft.Control:
+    tr = state.tr
+    gps = live.gps
+    if gps == GPS_OK:
+        icon, color = ft.Icons.GPS_FIXED, ft.Colors.GREEN_800
+        text = (tr.t("live.gps_ok", m=int(round(live.accuracy_m))) if live.accuracy_m
+                else tr.t("live.gps_ok_plain"))
+    elif gps == GPS_WAITING:
+        icon, color, text = ft.Icons.GPS_NOT_FIXED, ft.Colors.ON_SURFACE_VARIANT, \
+            tr.t("live.gps_waiting")
+    elif gps == GPS_LOST:
+        icon, color, text = ft.Icons.GPS_NOT_FIXED, ft.Colors.AMBER_900, tr.t("live.gps_lost")
+    elif gps in (GPS_DENIED, GPS_UNAVAILABLE):
+        icon, color = ft.Icons.LOCATION_OFF_OUTLINED, ft.Colors.RED_800
+        text = tr.t("live.gps_denied" if gps == GPS_DENIED else "live.gps_unavailable")
+    else:
+        icon, color, text = ft.Icons.GPS_OFF, ft.Colors.ON_SURFACE_VARIANT, tr.t("live.gps_off")
+    lines = [ft.Text(text, color=color, size=14)]
+    if track.manual and gps != GPS_OK:
+        lines.append(ft.Text(tr.t("live.manual"), size=13, color=ft.Colors.ON_SURFACE_VARIANT))
+    return ft.Semantics(identifier="live-gps", live_region=True, content=ft.Row(
+        [ft.Icon(icon, color=color, size=20), ft.Column(lines, spacing=2, expand=True)],
+        spacing=8, vertical_alignment=ft.CrossAxisAlignment.START))
+
+
+def figure(identifier: str, label: str, value: str) -> ft.Control:
+    return ft.Column([
+        ft.Text(label, size=12, color=ft.Colors.ON_SURFACE_VARIANT),
+        ft.Semantics(identifier=identifier, content=ft.Text(
+            value, size=28, weight=ft.FontWeight.W_700, max_lines=1)),
+    ], spacing=0, expand=True)
+
+
+@ft.component
+def LiveFigures(state: AppState, patrol: PatrolState, live: LiveNumbers, track: TrackView):
+    tr = state.tr
+    rows: list[ft.Control] = [
+        ft.Row([figure("live-distance", tr.t("live.distance"), tr.km(live.distance_m)),
+                figure("live-duration", tr.t("live.duration"), duration_text(live.duration_s))],
+               spacing=GAP),
+        _gps_line(state, live, track),
+    ]
+    if live.status == "paused":  # Resume right here, where the eye is
+        rows.append(ft.Semantics(identifier="live-paused", container=True, content=ft.Container(
+            ft.Row([ft.Icon(ft.Icons.PAUSE_CIRCLE_OUTLINE, color=ft.Colors.AMBER_900),
+                    ft.Text(tr.t("live.paused"), expand=True, weight=ft.FontWeight.W_600),
+                    ft.Semantics(identifier="live-resume", button=True, content=ft.FilledButton(
+                        tr.t("live.resume"), icon=ft.Icons.PLAY_ARROW, height=MIN_TOUCH,
+                        on_click=lambda _: patrol.resume()))],
+                   spacing=8),
+            bgcolor=ft.Colors.AMBER_50, border_radius=8,
+            padding=ft.Padding.only(left=8, right=8, top=4, bottom=4))))
+    return ft.Container(ft.Column(rows, spacing=6),
+                        padding=ft.Padding.only(left=16, right=16, top=8, bottom=8))
+
+
+# ---- the map -------------------------------------------------------------------------------
+
+
+def _latlon(p) -> fm.MapLatitudeLongitude:
+    return fm.MapLatitudeLongitude(p[0], p[1])
+
+
+@ft.component
+def LiveMap(state: AppState, patrol: PatrolState, track: TrackView):
+    map_ref = ft.use_ref(None)
+    stroll_id = patrol.stroll_id
+
+    def first_camera():
+        points = list(track.route) or ([track.center] if track.center else [])
+        if track.position:
+            points.append(track.position)
+        if not points:
+            return (37.7946, -122.4068), 16.0  # never shown: a stroll has a neighborhood
+        return fit_camera(points, width=340, height=MAP_HEIGHT - 40)
+
+    (lat, lon), zoom = ft.use_memo(first_camera, dependencies=[stroll_id])
+
+    layers: list = []
+    if state.tile_url:
+        layers.append(fm.TileLayer(url_template=state.tile_url, user_agent_package_name="stroll",
+                                   max_zoom=19))
+    lines = [fm.PolylineMarker(coordinates=[_latlon(p) for p in street], color=STREET_COLOR,
+                               stroke_width=3) for street in track.streets if len(street) > 1]
+    if len(track.route) > 1:
+        lines.append(fm.PolylineMarker(
+            coordinates=[_latlon(p) for p in track.route], color=ROUTE_COLOR, stroke_width=4,
+            stroke_pattern=fm.DashedStrokePattern(segments=[10, 6])))
+    if len(track.path) > 1:
+        lines.append(fm.PolylineMarker(
+            coordinates=[_latlon(p) for p in track.path], color=TRACK_COLOR, stroke_width=6,
+            border_color=ft.Colors.WHITE, border_stroke_width=1.5))
+    layers.append(fm.PolylineLayer(polylines=lines))
+    if track.places:  # the businesses, named: where "here" is when GPS cannot say
+        layers.append(fm.MarkerLayer(markers=[fm.Marker(
+            coordinates=fm.MapLatitudeLongitude(lat_, lon_), width=120, height=36,
+            content=ft.Column([  # the dot in the middle (on the place), the name below
+                ft.Container(height=13),
+                ft.Container(width=8, height=8, border_radius=4, bgcolor=PLACE_COLOR),
+                ft.Text(name, size=10, height=13, color=PLACE_COLOR, max_lines=1,
+                        overflow=ft.TextOverflow.ELLIPSIS, text_align=ft.TextAlign.CENTER),
+            ], spacing=1, horizontal_alignment=ft.CrossAxisAlignment.CENTER, tight=True))
+            for lat_, lon_, name in track.places]))
+    if track.position:
+        color = ft.Colors.ORANGE_800 if track.manual else ft.Colors.BLUE_700
+        layers.append(fm.MarkerLayer(markers=[fm.Marker(
+            coordinates=_latlon(track.position), width=26, height=26,
+            content=ft.Container(bgcolor=color, border_radius=13,
+                                 border=ft.Border.all(3, ft.Colors.WHITE)))]))
+
+    def tapped(e: fm.MapTapEvent):
+        c = e.coordinates
+        if c is not None:
+            patrol.set_position(c.latitude, c.longitude)
+
+    the_map = fm.Map(
+        key=f"live-map-{stroll_id}",
+        layers=layers, initial_center=fm.MapLatitudeLongitude(lat, lon), initial_zoom=zoom,
+        min_zoom=12, max_zoom=19, bgcolor=ft.Colors.GREY_200, on_tap=tapped, expand=True)
+    map_ref.current = the_map
+
+    async def center_on_team(_=None):
+        if track.position and map_ref.current is not None:
+            try:
+                await map_ref.current.center_on(_latlon(track.position), zoom=None)
+            except Exception as e:  # the map is not on screen (yet, or any more)
+                log.debug("could not move the map: %s", e)
+
+    async def follow():
+        if not track.manual:  # a place set by hand is where the person just tapped
+            await center_on_team()
+
+    ft.use_effect(follow, dependencies=[track.position], cleanup=lambda: None)
+
+    controls: list[ft.Control] = [the_map]
+    if track.position:
+        controls.append(ft.Container(
+            ft.Semantics(identifier="live-center", button=True, label=state.tr.t("live.center"),
+                         content=ft.IconButton(ft.Icons.MY_LOCATION, bgcolor=ft.Colors.SURFACE,
+                                               on_click=center_on_team)),
+            right=8, bottom=8))
+    return ft.Semantics(identifier="live-map", container=True, content=ft.Container(
+        ft.Stack(controls, expand=True), height=MAP_HEIGHT))
+
+
+# ---- actions, tallies, incidents ---------------------------------------------------------
+
+
+def _banner(identifier: str, text: str, *, error: bool, on_dismiss) -> ft.Control:
+    fg_color = ft.Colors.ON_ERROR_CONTAINER if error else ft.Colors.ON_SECONDARY_CONTAINER
+    box = ft.Container(
+        ft.Row([
+            ft.Icon(ft.Icons.ERROR_OUTLINE if error else ft.Icons.INFO_OUTLINE, color=fg_color),
+            ft.Text(text, color=fg_color, expand=True),
+            ft.Semantics(identifier=f"{identifier}-dismiss", button=True, content=ft.IconButton(
+                ft.Icons.CLOSE, icon_color=fg_color, on_click=lambda _: on_dismiss())),
+        ], spacing=8),
+        bgcolor=ft.Colors.ERROR_CONTAINER if error else ft.Colors.SECONDARY_CONTAINER,
+        padding=ft.Padding.only(left=12, right=4, top=2, bottom=2))
+    return ft.Semantics(identifier=identifier, live_region=True, container=True, content=box)
+
+
+def _tally(state: AppState, patrol: PatrolState, kind: str) -> ft.Control:
+    tr = state.tr
+    value = int(patrol.tallies.get(kind, 0))
+    return ft.Container(ft.Column([
+        ft.Text(tr.t(f"tally.{kind}"), size=13, max_lines=2, text_align=ft.TextAlign.CENTER),
+        ft.Row([
+            ft.Semantics(identifier=f"tally-{kind}-minus", button=True, label=tr.t("live.less"),
+                         content=ft.IconButton(ft.Icons.REMOVE, disabled=value <= 0,
+                on_click=lambda _: patrol.tally(kind, -1))),
+            ft.Semantics(identifier=f"tally-{kind}", content=ft.Text(
+                str(value), size=22, weight=ft.FontWeight.W_700, width=44,
+                text_align=ft.TextAlign.CENTER)),
+            ft.Semantics(identifier=f"tally-{kind}-plus", button=True, label=tr.t("live.more"),
+                         content=ft.IconButton(ft.Icons.ADD, style=ft.ButtonStyle(
+                    bgcolor=ft.Colors.PRIMARY_CONTAINER),
+                on_click=lambda _: patrol.tally(kind, 1))),
+        ], alignment=ft.MainAxisAlignment.CENTER, spacing=0),
+    ], spacing=2, horizontal_alignment=ft.CrossAxisAlignment.CENTER),
+        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT), border_radius=12, padding=6,
+        col={"xs": 6})
+
+
+def incident_line(state: AppState, i: dict) -> ft.Control:
+    """When an incident happened and what harm: one entry in a list."""
+    tr = state.tr
+    when = ""
+    if i.get("occurred_at"):
+        when = tr.time(parse_time(i["occurred_at"]).astimezone(state.now().tzinfo))
+    harms = ", ".join(tr.t(f"harm_types.{c}") if tr.has(f"harm_types.{c}") else c
+                      for c in i.get("harm_types") or [])
+    return ft.Column([ft.Text(when, weight=ft.FontWeight.W_600),
+                      ft.Text(harms, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS)],
+                     spacing=0, expand=True)
+
+
+def _incident_row(state: AppState, i: dict) -> ft.Control:
+    return ft.Container(ft.Row([
+        ft.Icon(ft.Icons.REPORT_OUTLINED, color=ft.Colors.RED_700),
+        incident_line(state, i),
+        ft.Semantics(identifier=f"live-incident-{i['id']}", button=True, content=ft.OutlinedButton(
+            state.tr.t("live.complete"), height=MIN_TOUCH,
+            on_click=lambda _, iid=i["id"]: state.complete_incident(iid))),
+    ], spacing=8), key=f"incident-{i['id']}", padding=ft.Padding.symmetric(vertical=4))
+
+
+def end_dialog(state: AppState, patrol: PatrolState) -> ft.AlertDialog:
+    tr = state.tr
+    return ft.AlertDialog(
+        modal=True,
+        title=ft.Text(tr.t("live.end_title")),
+        content=ft.Semantics(identifier="live-end-confirm", container=True,
+                             content=ft.Text(tr.t("live.end_body"))),
+        actions=[
+            ft.Semantics(identifier="live-end-cancel", button=True, content=ft.TextButton(
+                tr.t("live.end_no"), height=MIN_TOUCH, on_click=lambda _: patrol.cancel_end())),
+            ft.Semantics(identifier="live-end-yes", button=True, content=ft.FilledButton(
+                tr.t("live.end_yes"), height=MIN_TOUCH,
+                style=ft.ButtonStyle(bgcolor=ft.Colors.RED_700),
+                on_click=lambda _: state.end_stroll())),
+        ],
+        on_dismiss=lambda _: patrol.cancel_end(),
+    )
+
+
+def _action(identifier: str, text: str, icon, on_click, *, color=None,
+            outlined: bool = False) -> ft.Control:
+    style = ft.ButtonStyle(bgcolor=color) if color and not outlined else (
+        ft.ButtonStyle(color=color) if color else None)
+    kind = ft.OutlinedButton if outlined else ft.FilledButton
+    return ft.Semantics(identifier=identifier, button=True, expand=True, content=kind(
+        text, icon=icon, height=56, width=float("inf"), style=style,
+        on_click=lambda _: on_click()))
+
+
+@ft.component
+def LiveBody(state: AppState, patrol: PatrolState):
+    tr = state.tr
+    ft.use_dialog(end_dialog(state, patrol) if patrol.confirm_end else None)
+    notice = patrol.notice
+
+    async def hide_notice():
+        await asyncio.sleep(NOTICE_SHOWN_S)
+        if patrol.notice is notice and notice is not None:
+            patrol.notice = None
+
+    ft.use_effect(hide_notice, dependencies=[notice], cleanup=lambda: None)
+
+    top: list[ft.Control] = []
+    if patrol.error:
+        key, params = patrol.error
+        top.append(_banner("live-error", tr.t(key, **params), error=True,
+                           on_dismiss=patrol.dismiss))
+    elif notice:
+        key, params = notice
+        top.append(_banner("live-notice", tr.t(key, **params), error=False,
+                           on_dismiss=patrol.dismiss))
+    top += [LiveFigures(state, patrol, patrol.live, patrol.track),
+            LiveMap(state, patrol, patrol.track)]
+
+    paused = patrol.live.status == "paused"
+    rest: list[ft.Control] = [
+        ft.Row([
+            _action("live-check-in", tr.t("live.check_in"), ft.Icons.STOREFRONT_OUTLINED,
+                    state.open_check_in),
+            _action("live-incident", tr.t("live.incident"), ft.Icons.REPORT_OUTLINED,
+                    state.open_incident, color=ft.Colors.RED_700),
+        ], spacing=GAP),
+        section_title(tr.t("live.tallies")),
+        ft.ResponsiveRow([_tally(state, patrol, k) for k in tx.TALLIES], spacing=8,
+                         run_spacing=8),
+        section_title(tr.t("live.incidents")),
+        ft.Semantics(identifier="live-incidents", container=True, content=ft.Column(
+            [_incident_row(state, i) for i in patrol.incidents]
+            or [note(tr.t("live.no_incidents"))], spacing=0)),
+        ft.Container(height=4),
+        ft.Row([
+            *([] if paused else [_action("live-pause", tr.t("live.pause"), ft.Icons.PAUSE,
+                                         patrol.pause, outlined=True)]),
+            _action("live-end", tr.t("live.end"), ft.Icons.STOP_CIRCLE_OUTLINED,
+                    patrol.ask_end, color=ft.Colors.RED_700, outlined=True),
+        ], spacing=GAP),
+    ]
+    return ft.Column([
+        *top,
+        ft.Semantics(identifier="live-actions", container=True, expand=True, content=ft.ListView(
+            rest, expand=True, spacing=8,
+            padding=ft.Padding.only(left=16, right=16, top=8, bottom=24))),
+    ], expand=True, spacing=0)
+
+
+def LiveView(state: AppState) -> ft.View:
+    title = state.neighborhood_name((state.patrol.stroll or {}).get("neighborhood_id")) \
+        or state.tr.t("live.title")
+    return screen("/live", title, "live", LiveBody(state, state.patrol))
+
+
+__all__ = ["LiveView", "LiveSensors", "duration_text", "figure", "incident_line"]

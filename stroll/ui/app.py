@@ -19,6 +19,7 @@ import flet as ft
 from stroll.i18n import DEFAULT_LANGUAGE, Translator
 from stroll.state import AppState, SyncService, default_engine_factory
 from stroll.store import Store, StoreError
+from stroll.ui import flet_compat
 from stroll.ui.live import LiveSensors
 from stroll.ui.shell import App
 from stroll.ui.theme import build_theme, fonts, locale_configuration
@@ -67,6 +68,7 @@ def build_main(settings, *, engine_factory: Callable[..., Any] = default_engine_
     """The Flet ``main`` for ``settings`` (db_path, language, server_url, tile_url)."""
     device = _Device(settings, engine_factory)
     version = _version()
+    flet_compat.apply()
 
     def main(page: ft.Page) -> None:
         try:
@@ -89,17 +91,35 @@ def build_main(settings, *, engine_factory: Callable[..., Any] = default_engine_
         page.title = state.tr.t("app.title")
         page.padding = 0
         page.on_view_pop = lambda _: state.close_screen()
-        # The engine reports from its own thread: hand each status to this page's loop.
-        unsubscribe = sync.subscribe(
-            lambda connection, status: page.run_thread(state.apply_sync_status, connection, status))
+        # The engine reports from its own thread: hand each status to this page's loop
+        # while a browser is connected (a status missed meanwhile is re-read on connect).
+        def on_sync_status(connection, status) -> None:
+            if page.session.connection is not None:
+                page.run_thread(state.apply_sync_status, connection, status)
+
+        unsubscribe = sync.subscribe(on_sync_status)
         state.start()  # a stroll still running on this device reopens its live screen
         page.render_views(App, state)
         # GPS stream and clock while a stroll runs (also the one just reopened)
         sensors = LiveSensors(page, state.patrol)
 
+        # A reloaded or closed tab leaves its session waiting for a reconnect (an hour):
+        # its clock and GPS stream rest meanwhile, so two sessions never record at once.
+        def disconnected(_):
+            log.info("session %s: browser disconnected", page.session.id)
+            sensors.suspend()
+
+        def connected(_):
+            log.info("session %s: browser reconnected", page.session.id)
+            sensors.resume()
+            state.refresh_sync()
+
         def closed(_):
+            log.info("session %s: closed", page.session.id)
             unsubscribe()
             sensors.close()
+        page.on_disconnect = disconnected
+        page.on_connect = connected
         page.on_close = closed
 
     return main

@@ -70,6 +70,7 @@ class LiveSensors:
         self.patrol = patrol
         self._geo: Optional[fg.Geolocator] = None
         self._tasks: list = []
+        self._suspended = False
         # an observable keeps its listeners weakly: hold the bound method here
         self._listener = self._changed
         self._unsubscribe = patrol.subscribe(self._listener)
@@ -82,7 +83,7 @@ class LiveSensors:
     def _changed(self, _sender, field: Optional[str]) -> None:
         if field not in ("tracking", None):
             return
-        if self.patrol.tracking and not self._tasks:
+        if self.patrol.tracking and not self._tasks and not self._suspended:
             self._tasks = [self.page.run_task(self._clock), self.page.run_task(self._gps)]
         elif not self.patrol.tracking and self._tasks:
             self._stop()
@@ -92,6 +93,22 @@ class LiveSensors:
             task.cancel()
         self._tasks = []
         self._detach()
+
+    def suspend(self) -> None:
+        """The browser went away (the session waits for it): rest the clock and the GPS
+        stream. The stream's handlers go without a message: there is no one to send it to."""
+        self._suspended = True
+        for task in self._tasks:
+            task.cancel()
+        self._tasks = []
+        if self._geo is not None:
+            self._geo.on_position_change = None
+            self._geo.on_error = None
+
+    def resume(self) -> None:
+        """The browser is back: clock and GPS again if a stroll is being tracked."""
+        self._suspended = False
+        self._changed(self.patrol, "tracking")
 
     def close(self) -> None:
         """The session ends."""

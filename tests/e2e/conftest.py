@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from e2e_helpers import AppServer, free_port, open_app
+from e2e_helpers import AppServer, free_port, open_app, screenshot
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -58,3 +58,23 @@ def app(browser, app_server):
     ctx, page = open_app(browser, app_server.url)
     yield page
     ctx.close()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """A failed e2e test says what the phone showed and what the app printed: a
+    screenshot of every open page, the browser console and the tail of the app's log."""
+    report = yield
+    if report.when == "call" and report.failed:
+        server = item.funcargs.get("app_server")
+        for name, value in item.funcargs.items():
+            if hasattr(value, "screenshot") and hasattr(value, "console_lines"):
+                try:
+                    path = screenshot(value, f"FAILED_{item.name}_{name}")
+                    report.sections.append((f"phone ({name})", f"screenshot: {path}\n"
+                                            + "\n".join(value.console_lines[-30:])))
+                except Exception as e:  # the page may be gone: say so, keep the report
+                    report.sections.append((f"phone ({name})", f"no screenshot: {e}"))
+        if server is not None:
+            report.sections.append(("app log (tail)", server.log()))
+    return report

@@ -208,10 +208,22 @@ class AppServer:
             self._log.close()
 
 
+def new_page(ctx):
+    """A page that keeps what the browser console printed (shown when a test fails)."""
+    page = ctx.new_page()
+    page.console_lines = []
+    page.on("console", lambda m: page.console_lines.append(f"console {m.type}: {m.text}"))
+    page.on("websocket", lambda ws: (
+        page.console_lines.append(f"websocket opened {time.strftime('%H:%M:%S')}"),
+        ws.on("close", lambda _ws: page.console_lines.append(
+            f"websocket closed {time.strftime('%H:%M:%S')}"))))
+    return page
+
+
 def open_app(browser, url: str, ready: str = "sync-status", **context_options):
     """A phone page on ``url``, once the control ``ready`` is on screen."""
     ctx = browser.new_context(**{**PHONE, **context_options})
-    page = ctx.new_page()
+    page = new_page(ctx)
     page.goto(url)
     ph = page.locator("flt-semantics-placeholder")
     ph.wait_for(state="attached", timeout=30000)

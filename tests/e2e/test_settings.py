@@ -34,8 +34,8 @@ def test_switching_to_traditional_chinese_relabels_every_tab(app):
         go_tab(app, tab)
         screenshot(app, f"zh-Hant_{tab}")
     go_tab(app, "patrol")
-    assert "開始巡行" in text_of(by_id(app, "start-stroll"))
-    assert "最近巡行" in text_of(by_id(app, "recent-strolls"))
+    wait_for_text(app, "start-stroll", "開始巡行")
+    wait_for_text(app, "recent-strolls", "最近巡行")
     choose_language(app, "en")
     assert tab_labels(app) == ["Patrol", "Shifts", "Map", "More"]
 
@@ -45,7 +45,7 @@ def test_every_language_renders_its_own_texts(app, lang):
     tr = Translator(lang)
     choose_language(app, lang)
     assert tab_labels(app) == [tr.t(f"tab.{tab}") for tab in TABS]
-    assert tr.t("more.language") in text_of(by_id(app, "more-language"))
+    wait_for_text(app, "more-language", tr.t("more.language"))
     screenshot(app, f"lang_{lang}_more")
     go_tab(app, "shifts")
     screenshot(app, f"lang_{lang}_shifts")
@@ -74,7 +74,7 @@ def test_server_address_is_checked_saved_and_sync_reports_offline(app, store_vie
     wait_for_text(app, "more-tab", en.t("more.saved"))
     badge = by_id(app, "sync-status")
     wait_for_text(app, "sync-status", en.t("sync.offline"), timeout=15000)
-    assert en.t("sync.pending", count=store_view.pending_count()) in text_of(badge)
+    wait_for_text(app, "sync-status", en.t("sync.pending", count=store_view.pending_count()))
     screenshot(app, "more_saved_offline")
     badge.click()
     details = by_id(app, "sync-details")

@@ -188,6 +188,30 @@ def MerchantView(state: AppState) -> ft.View:
 
 
 @ft.component
+def MerchantTextField(patrol: PatrolState, field: str, label: str, value: str,
+                      error: Optional[str], attempt: object, rev: int,
+                      capitalization: Optional[ft.TextCapitalization] = None):
+    """A text field of the new business and what the last save said about it. The error
+    goes with the first keystroke after it (only this field redraws, not the form: a
+    chip tapped next lands where the person sees it). ``attempt``: the refused save the
+    error belongs to (a new refusal shows it again)."""
+    edited_after, set_edited_after = ft.use_state(None)
+    shown = error if error and edited_after is not attempt else None
+
+    def changed(e):
+        patrol.edit_new_merchant(field, e.control.value)
+        if shown:
+            set_edited_after(attempt)
+
+    return ft.Column([
+        ft.Semantics(identifier=f"new-merchant-{field}", content=ft.TextField(
+            key=f"new-merchant-{field}-{rev}", label=label, value=value,
+            capitalization=capitalization, on_change=changed)),
+        *([error_text(shown, f"new-merchant-error-{field}")] if shown else []),
+    ], spacing=4, tight=True)
+
+
+@ft.component
 def AddMerchantBody(state: AppState, patrol: PatrolState):
     tr = state.tr
     errs = patrol.merchant_errors or {}
@@ -208,16 +232,12 @@ def AddMerchantBody(state: AppState, patrol: PatrolState):
                           "new-merchant-where")
     controls: list[ft.Control] = [
         where,
-        ft.Semantics(identifier="new-merchant-name", content=ft.TextField(
-            key=f"new-merchant-name-{rev}", label=tr.t("new_merchant.name"),
-            value=draft.get("name", ""), capitalization=ft.TextCapitalization.WORDS,
-            on_change=lambda e: patrol.edit_new_merchant("name", e.control.value))),
-        *err("name"),
-        ft.Semantics(identifier="new-merchant-address", content=ft.TextField(
-            key=f"new-merchant-address-{rev}", label=tr.t("new_merchant.address"),
-            value=draft.get("address", ""),
-            on_change=lambda e: patrol.edit_new_merchant("address", e.control.value))),
-        *err("address"),
+        MerchantTextField(patrol, "name", tr.t("new_merchant.name"), draft.get("name", ""),
+                          tr.t(errs["name"]) if errs.get("name") else None, errs, rev,
+                          ft.TextCapitalization.WORDS),
+        MerchantTextField(patrol, "address", tr.t("new_merchant.address"),
+                          draft.get("address", ""),
+                          tr.t(errs["address"]) if errs.get("address") else None, errs, rev),
         field_label(tr.t("new_merchant.category")),
         chips([chip(f"new-merchant-category-{c}", tr.t(f"merchant_category.{c}"),
                     patrol.new_merchant_category == c,

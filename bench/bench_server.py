@@ -140,6 +140,27 @@ class Server:
         self._log.close()
 
 
+def database_cpu_seconds() -> float:
+    """CPU time used so far by this machine's PostgreSQL processes (0 when none)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, rest = text.split("(", 1)[1].rsplit(")", 1)
+        if name.startswith("postgres"):
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def own_cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
 def enroll(http: requests.Session, base: str, role: str = "volunteer") -> tuple[str, dict]:
     h = p.request_headers("bench")
     if role == "coordinator":
@@ -354,6 +375,7 @@ def main(argv=None) -> int:
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     results = {}
     cpu_note: dict[str, float] = {}
+    cpu_split: dict[str, list[float]] = {}
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="stroll-bench-") as tmpdir:
         tmp = Path(tmpdir)
@@ -372,9 +394,11 @@ def main(argv=None) -> int:
             server = Server(url, args.workers, tmp / f"{backend}.log")
             try:
                 print(f"[{backend}] push {args.records} records ...", file=sys.stderr, flush=True)
-                cpu0 = server.cpu_seconds()
+                cpu0, db0, me0 = server.cpu_seconds(), database_cpu_seconds(), own_cpu_seconds()
                 push = bench_push(server.base, records, args.batch, args.push_clients)
                 push_cpu = server.cpu_seconds() - cpu0
+                cpu_split[backend] = [1e6 * x / args.records for x in (
+                    push_cpu, database_cpu_seconds() - db0, own_cpu_seconds() - me0)]
                 print(f"[{backend}] pull ...", file=sys.stderr, flush=True)
                 pull_raw, pull_dec = bench_pull(server.base, args.records)
                 print(f"[{backend}] {args.devices} devices ...", file=sys.stderr, flush=True)
@@ -414,6 +438,13 @@ def main(argv=None) -> int:
     for backend, per_cpu in cpu_note.items():
         print(f"push, {backend}: {per_cpu:,.0f} records per CPU-second of the server process(es) "
               f"(excluding the database server)")
+    # Where the push's CPU went, per record: on a machine whose cores all of it shares,
+    # the cores divided by the sum bounds the push rate whatever the code's concurrency.
+    for backend, (srv, db, me) in cpu_split.items():
+        total = srv + db + me
+        print(f"push, {backend}: CPU per record {srv:.0f} us server + {db:.0f} us PostgreSQL "
+              f"+ {me:.0f} us bench client = {total:.0f} us; {os.cpu_count()} cores bound "
+              f"it at {os.cpu_count() * 1e6 / total:,.0f} records/s")
     print(f"load average before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} "
           f"(other work on this machine slows every figure)")
     print("targets met" if ok else "a target was missed")

@@ -35,7 +35,9 @@ from ..protocol import Decision, ErrorBody, PushEntry, PushResult
 Key = tuple[str, str]  # (record type, record id)
 
 _FIELDS = {t: tuple(f.name for f in dataclasses.fields(c)) for t, c in RECORD_TYPES.items()}
-_SENSITIVE = {t: frozenset(c.sensitive_fields()) for t, c in RECORD_TYPES.items()}
+# each type's sensitive fields, in field order (the order they follow in stored JSON)
+_SENSITIVE = {t: tuple(n for n in _FIELDS[t] if n in set(c.sensitive_fields()))
+              for t, c in RECORD_TYPES.items()}
 _ACTIVE = ("confirmed", "waitlisted")
 
 
@@ -66,8 +68,8 @@ def encode_record(rtype: str, data: dict) -> tuple[str, str | None]:
     sensitive = _SENSITIVE[rtype]
     if not sensitive:
         return dumps(data), None
-    pub = {k: v for k, v in data.items() if k not in sensitive}
-    sens = {k: v for k, v in data.items() if k in sensitive}
+    pub = data.copy()  # then take the few sensitive ones out (not a pass over every field)
+    sens = {k: pub.pop(k) for k in sensitive if k in pub}
     public = dumps(pub)
     if not sens:
         return public, public
@@ -76,7 +78,7 @@ def encode_record(rtype: str, data: dict) -> tuple[str, str | None]:
     return full, public
 
 
-@dataclass
+@dataclass(slots=True)  # thousands a push: lighter to make
 class StoredRecord:
     """A record as the server holds it. ``data`` is None for a tombstone."""
     type: str
@@ -85,7 +87,7 @@ class StoredRecord:
     deleted: bool = False
 
 
-@dataclass
+@dataclass(slots=True)  # thousands a push: lighter to make
 class RecordWrite:
     """The final state of one record changed by a batch."""
     type: str
@@ -109,7 +111,7 @@ class SignupRow:
     position: int              # order of arrival (the server cursor when requested)
 
 
-@dataclass
+@dataclass(slots=True)  # thousands a push: lighter to make
 class AppliedRow:
     seq: int
     status: str

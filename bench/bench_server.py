@@ -174,8 +174,10 @@ def enroll(http: requests.Session, base: str, role: str = "volunteer") -> tuple[
 # ---- the measurements -----------------------------------------------------------------------------
 
 
-def bench_push(base: str, records: list[dict], batch: int, clients: int) -> float:
-    """Records per second pushed (the request bodies are encoded before the clock)."""
+def bench_push(base: str, records: list[dict], batch: int, clients: int
+               ) -> tuple[float, float]:
+    """Records per second pushed (the request bodies are encoded before the clock), and
+    the CPU seconds this client used while pushing."""
     shares = [records[i::clients] for i in range(clients)]
     jobs = []
     with requests.Session() as http:
@@ -203,16 +205,16 @@ def bench_push(base: str, records: list[dict], batch: int, clients: int) -> floa
                 if bad:
                     errors.append(json.dumps(bad[0])[:300])
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), own_cpu_seconds()
     threads = [threading.Thread(target=run, args=job) for job in jobs]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    took = time.perf_counter() - t0
+    took, cpu = time.perf_counter() - t0, own_cpu_seconds() - cpu0
     if errors:
         raise SystemExit(f"push failed: {errors[0]}")
-    return len(records) / took
+    return len(records) / took, cpu
 
 
 def bench_pull(base: str, expected: int) -> tuple[float, float]:
@@ -394,11 +396,12 @@ def main(argv=None) -> int:
             server = Server(url, args.workers, tmp / f"{backend}.log")
             try:
                 print(f"[{backend}] push {args.records} records ...", file=sys.stderr, flush=True)
-                cpu0, db0, me0 = server.cpu_seconds(), database_cpu_seconds(), own_cpu_seconds()
-                push = bench_push(server.base, records, args.batch, args.push_clients)
+                cpu0, db0 = server.cpu_seconds(), database_cpu_seconds()
+                push, client_cpu = bench_push(server.base, records, args.batch,
+                                              args.push_clients)
                 push_cpu = server.cpu_seconds() - cpu0
                 cpu_split[backend] = [1e6 * x / args.records for x in (
-                    push_cpu, database_cpu_seconds() - db0, own_cpu_seconds() - me0)]
+                    push_cpu, database_cpu_seconds() - db0, client_cpu)]
                 print(f"[{backend}] pull ...", file=sys.stderr, flush=True)
                 pull_raw, pull_dec = bench_pull(server.base, args.records)
                 print(f"[{backend}] {args.devices} devices ...", file=sys.stderr, flush=True)

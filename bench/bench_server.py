@@ -113,10 +113,10 @@ class Server:
                 time.sleep(0.1)
         raise SystemExit("stroll-server did not start")
 
-    def cpu_seconds(self) -> float:
-        """CPU time (user + system) the server and its worker processes used so far."""
+    def cpu_by_process(self) -> dict[int, float]:
+        """CPU time (user + system) each process of the server used so far."""
         tick = os.sysconf("SC_CLK_TCK")
-        total = 0.0
+        out: dict[int, float] = {}
         pids = [self.proc.pid]
         try:
             kids = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
@@ -128,8 +128,11 @@ class Server:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-        return total
+            out[pid] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        return out
+
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu_by_process().values())
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -378,6 +381,7 @@ def main(argv=None) -> int:
     results = {}
     cpu_note: dict[str, float] = {}
     cpu_split: dict[str, list[float]] = {}
+    split: dict[str, list[float]] = {}
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="stroll-bench-") as tmpdir:
         tmp = Path(tmpdir)
@@ -396,10 +400,15 @@ def main(argv=None) -> int:
             server = Server(url, args.workers, tmp / f"{backend}.log")
             try:
                 print(f"[{backend}] push {args.records} records ...", file=sys.stderr, flush=True)
-                cpu0, db0 = server.cpu_seconds(), database_cpu_seconds()
+                cpu0, db0 = server.cpu_by_process(), database_cpu_seconds()
                 push, client_cpu = bench_push(server.base, records, args.batch,
                                               args.push_clients)
-                push_cpu = server.cpu_seconds() - cpu0
+                cpu1 = server.cpu_by_process()
+                # the serving processes' shares: the kernel hands each connection to one
+                # of them, and two busy devices can land on the same one
+                split[backend] = sorted((cpu1[p] - cpu0.get(p, 0.0) for p in cpu1
+                                         if cpu1[p] - cpu0.get(p, 0.0) > 0.05), reverse=True)
+                push_cpu = sum(cpu1.values()) - sum(cpu0.values())
                 cpu_split[backend] = [1e6 * x / args.records for x in (
                     push_cpu, database_cpu_seconds() - db0, client_cpu)]
                 print(f"[{backend}] pull ...", file=sys.stderr, flush=True)
@@ -447,7 +456,8 @@ def main(argv=None) -> int:
         total = srv + db + me
         print(f"push, {backend}: CPU per record {srv:.0f} us server + {db:.0f} us PostgreSQL "
               f"+ {me:.0f} us bench client = {total:.0f} us; {os.cpu_count()} cores bound "
-              f"it at {os.cpu_count() * 1e6 / total:,.0f} records/s")
+              f"it at {os.cpu_count() * 1e6 / total:,.0f} records/s; CPU seconds of each "
+              f"server process: {' / '.join(f'{x:.2f}' for x in split.get(backend, []))}")
     print(f"load average before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} "
           f"(other work on this machine slows every figure)")
     print("targets met" if ok else "a target was missed")

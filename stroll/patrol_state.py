@@ -150,6 +150,16 @@ class TrackView:
 
 
 @ft.observable
+class FormNotice:
+    """The fields of a refused form the person has changed since the refusal: their
+    errors go at once. Its own observable, so that only the errors redraw (not the
+    form being typed into)."""
+
+    def __init__(self):
+        self.answered: frozenset = frozenset()
+
+
+@ft.observable
 class PatrolState:
     """The stroll screens' data and actions (start, live, check-in, incident, end)."""
 
@@ -201,6 +211,7 @@ class PatrolState:
         self.new_merchant_category = "other"
         self.new_merchant_languages: list[str] = []
         self.merchant_errors: dict = {}
+        self.merchant_notice = FormNotice()
         self._new_merchant = {"name": "", "address": ""}
         # ---- quick incident
         self.quick_harms: list[str] = []
@@ -786,28 +797,45 @@ class PatrolState:
         self._new_merchant = {"name": "", "address": ""}
         self.new_merchant_category = "other"
         self.new_merchant_languages = []
-        self.merchant_errors = {}
+        self._refuse_merchant({})
         self.checkin_field += 1
+
+    def _refuse_merchant(self, errors: dict) -> None:
+        self.merchant_errors = errors
+        self.merchant_notice.answered = frozenset()
+
+    def merchant_errors_shown(self) -> dict:
+        """The errors of the last refused save the person has not answered yet."""
+        answered = self.merchant_notice.answered
+        return {k: v for k, v in self.merchant_errors.items() if k not in answered}
+
+    def _answer(self, field: str) -> None:
+        notice = self.merchant_notice
+        if field in self.merchant_errors and field not in notice.answered:
+            notice.answered = notice.answered | {field}
 
     def edit_new_merchant(self, field: str, value: str) -> None:
         if field not in self._new_merchant:
             raise ValueError(f"unknown merchant field {field!r}")
         self._new_merchant[field] = value or ""
+        self._answer(field)
 
     def choose_new_merchant_category(self, category: str) -> None:
         self.new_merchant_category = category
+        self._answer("category")
 
     def toggle_new_merchant_language(self, code: str) -> None:
         langs = self.new_merchant_languages
         self.new_merchant_languages = ([c for c in langs if c != code] if code in langs
                                        else [*langs, code])
+        self._answer("languages")
 
     def save_merchant(self) -> bool:
         """Add the merchant where the team stands; it becomes the one to check in with."""
-        self.merchant_errors = {}
+        self._refuse_merchant({})
         name = " ".join(self._new_merchant["name"].split())
         if not name:
-            self.merchant_errors = {"name": "error.merchant_name"}
+            self._refuse_merchant({"name": "error.merchant_name"})
             return False
         try:
             rec = self._service.add_merchant(
@@ -816,8 +844,8 @@ class PatrolState:
                 address=self._new_merchant["address"].strip(),
                 languages=list(self.new_merchant_languages))
         except ValidationError as e:
-            self.merchant_errors = {"position" if e.field in ("position", "lat", "lon")
-                                    else e.field: error_key(e)}
+            self._refuse_merchant({"position" if e.field in ("position", "lat", "lon")
+                                   else e.field: error_key(e)})
             return False
         except StrollError as e:
             self._fail(e)

@@ -639,6 +639,20 @@ def test_a_merchant_needs_a_name(running, demo_store):
     assert demo_store.count("merchant") == count
 
 
+def test_a_refused_merchant_errors_go_field_by_field_as_the_person_answers_them(running):
+    running.open_add_merchant()
+    assert running.save_merchant() is False
+    notice = running.merchant_notice
+    running.edit_new_merchant("address", "848 Stockton St")    # not what was refused
+    assert running.merchant_errors_shown() == {"name": "error.merchant_name"}
+    running.edit_new_merchant("name", "S")                     # the first keystroke
+    assert running.merchant_errors_shown() == {}
+    assert running.merchant_notice is notice and notice.answered == {"name"}
+    running.edit_new_merchant("name", "")                      # a new refusal shows it again
+    assert running.save_merchant() is False
+    assert running.merchant_errors_shown() == {"name": "error.merchant_name"}
+
+
 def test_a_merchant_added_where_the_team_stands_becomes_the_one_to_check_in_with(
         running, clock, demo_store):
     running.on_position(*STOCKTON[2], clock.wall(), 5.0)

@@ -16,7 +16,7 @@ import flet as ft
 
 from stroll.domain import taxonomy as tx
 from stroll.domain.records import parse_time
-from stroll.patrol_state import MERCHANT_CATEGORIES, PatrolState
+from stroll.patrol_state import MERCHANT_CATEGORIES, FormNotice, PatrolState
 from stroll.state import AppState
 from stroll.ui.theme import GAP, MIN_TOUCH
 from stroll.ui.widgets import (big_button, chip, chips, error_text, field_label, icon_text,
@@ -188,39 +188,43 @@ def MerchantView(state: AppState) -> ft.View:
 
 
 @ft.component
-def MerchantTextField(patrol: PatrolState, field: str, label: str, value: str,
-                      error: Optional[str], attempt: object, rev: int,
+def MerchantTextField(patrol: PatrolState, notice: FormNotice, field: str, label: str,
+                      value: str, error: Optional[str], rev: int,
                       capitalization: Optional[ft.TextCapitalization] = None):
-    """A text field of the new business and what the last save said about it. The error
-    goes with the first keystroke after it (only this field redraws, not the form: a
-    chip tapped next lands where the person sees it). ``attempt``: the refused save the
-    error belongs to (a new refusal shows it again)."""
-    edited_after, set_edited_after = ft.use_state(None)
-    shown = error if error and edited_after is not attempt else None
-
-    def changed(e):
-        patrol.edit_new_merchant(field, e.control.value)
-        if shown:
-            set_edited_after(attempt)
-
+    """A text field of the new business and what the last save said about it; the
+    error goes with the first keystroke after it (``notice`` redraws this field and the
+    save footer, not the form: a chip tapped next lands where the person sees it)."""
+    shown = error if error and field not in notice.answered else None
     return ft.Column([
         ft.Semantics(identifier=f"new-merchant-{field}", content=ft.TextField(
             key=f"new-merchant-{field}-{rev}", label=label, value=value,
-            capitalization=capitalization, on_change=changed)),
+            capitalization=capitalization,
+            on_change=lambda e: patrol.edit_new_merchant(field, e.control.value))),
         *([error_text(shown, f"new-merchant-error-{field}")] if shown else []),
     ], spacing=4, tight=True)
+
+
+@ft.component
+def MerchantSaveFooter(state: AppState, patrol: PatrolState, notice: FormNotice):
+    """Save, with the first error the person has not answered yet right above it."""
+    first = next(iter(patrol.merchant_errors_shown().values()), None)
+    save = big_button("new-merchant-save", state.tr.t("new_merchant.save"),
+                      ft.Icons.SAVE_OUTLINED, state.save_merchant)
+    return save_footer(save, state.tr.t(first) if first else None,
+                       "new-merchant-error-summary")
 
 
 @ft.component
 def AddMerchantBody(state: AppState, patrol: PatrolState):
     tr = state.tr
     errs = patrol.merchant_errors or {}
+    notice = patrol.merchant_notice
     draft = patrol.new_merchant
     rev = patrol.checkin_field
 
     def err(field: str) -> list[ft.Control]:
         return [error_text(tr.t(errs[field]), f"new-merchant-error-{field}")] \
-            if errs.get(field) else []
+            if errs.get(field) and field not in notice.answered else []
 
     src = patrol.position_source()
     if src is None:
@@ -232,12 +236,13 @@ def AddMerchantBody(state: AppState, patrol: PatrolState):
                           "new-merchant-where")
     controls: list[ft.Control] = [
         where,
-        MerchantTextField(patrol, "name", tr.t("new_merchant.name"), draft.get("name", ""),
-                          tr.t(errs["name"]) if errs.get("name") else None, errs, rev,
+        MerchantTextField(patrol, notice, "name", tr.t("new_merchant.name"),
+                          draft.get("name", ""),
+                          tr.t(errs["name"]) if errs.get("name") else None, rev,
                           ft.TextCapitalization.WORDS),
-        MerchantTextField(patrol, "address", tr.t("new_merchant.address"),
+        MerchantTextField(patrol, notice, "address", tr.t("new_merchant.address"),
                           draft.get("address", ""),
-                          tr.t(errs["address"]) if errs.get("address") else None, errs, rev),
+                          tr.t(errs["address"]) if errs.get("address") else None, rev),
         field_label(tr.t("new_merchant.category")),
         chips([chip(f"new-merchant-category-{c}", tr.t(f"merchant_category.{c}"),
                     patrol.new_merchant_category == c,
@@ -254,11 +259,8 @@ def AddMerchantBody(state: AppState, patrol: PatrolState):
         *[error_text(tr.t(v), f"new-merchant-error-{k}") for k, v in errs.items()
           if k not in ("name", "address", "category", "languages", "position")],
     ]
-    save = big_button("new-merchant-save", tr.t("new_merchant.save"), ft.Icons.SAVE_OUTLINED,
-                      state.save_merchant)
-    first = next(iter(errs.values()), None)
-    return scroll_list(controls, "add-merchant-body", footer=save_footer(
-        save, tr.t(first) if first else None, "new-merchant-error-summary"))
+    return scroll_list(controls, "add-merchant-body",
+                       footer=MerchantSaveFooter(state, patrol, notice))
 
 
 def AddMerchantView(state: AppState) -> ft.View:

@@ -101,9 +101,11 @@ def test_a_business_is_added_where_the_team_stands(phone, store_view, door):
 
     type_into(page, "new-merchant-name", "Golden Lotus Tea House")
     by_id(page, "new-merchant-error-name").wait_for(state="detached", timeout=10000)
+    by_id(page, "new-merchant-error-summary").wait_for(state="detached", timeout=10000)
     choose(page, "new-merchant-category-restaurant")
     choose(page, "new-merchant-lang-yue")
     assert by_id(page, "new-merchant-error-name").count() == 0  # a chip does not bring it back
+    assert by_id(page, "new-merchant-error-summary").count() == 0
     screenshot(page, "checkin_3_add_merchant")
     tap(page, "new-merchant-save")
     wait_shown(page, "merchant")                                # straight on to check in

@@ -21,6 +21,7 @@ import flet_geolocator as fg
 import flet_map as fm
 
 from stroll.domain import taxonomy as tx
+from stroll.domain.geo import names_apart
 from stroll.domain.records import parse_time
 from stroll.patrol_state import (GPS_DENIED, GPS_LOST, GPS_OK, GPS_UNAVAILABLE, GPS_WAITING,
                                  LiveView as LiveNumbers, PatrolState, TrackView)
@@ -259,16 +260,20 @@ def LiveMap(state: AppState, patrol: PatrolState, track: TrackView):
             coordinates=[_latlon(p) for p in track.path], color=TRACK_COLOR, stroke_width=6,
             border_color=ft.Colors.WHITE, border_stroke_width=1.5))
     layers.append(fm.PolylineLayer(polylines=lines))
-    if track.places:  # the businesses, named: where "here" is when GPS cannot say
+    if track.places:  # the businesses: where "here" is when GPS cannot say; named where
+        # names do not overlap at the first zoom, those nearest the team first
+        named = names_apart([(p[0], p[1]) for p in track.places], zoom,
+                            first=track.position or track.center)
         layers.append(fm.MarkerLayer(markers=[fm.Marker(
             coordinates=fm.MapLatitudeLongitude(lat_, lon_), width=120, height=36,
             content=ft.Column([  # the dot in the middle (on the place), the name below
                 ft.Container(height=13),
                 ft.Container(width=8, height=8, border_radius=4, bgcolor=PLACE_COLOR),
-                ft.Text(name, size=10, height=13, color=PLACE_COLOR, max_lines=1,
-                        overflow=ft.TextOverflow.ELLIPSIS, text_align=ft.TextAlign.CENTER),
+                ft.Text(name if i in named else "", size=10, height=13, color=PLACE_COLOR,
+                        max_lines=1, overflow=ft.TextOverflow.ELLIPSIS,
+                        text_align=ft.TextAlign.CENTER),
             ], spacing=1, horizontal_alignment=ft.CrossAxisAlignment.CENTER, tight=True))
-            for lat_, lon_, name in track.places]))
+            for i, (lat_, lon_, name) in enumerate(track.places)]))
     if track.position:
         color = ft.Colors.ORANGE_800 if track.manual else ft.Colors.BLUE_700
         layers.append(fm.MarkerLayer(markers=[fm.Marker(

@@ -19,12 +19,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ..merge import AppliedRow, Key, SignupRow, StoredRecord, loads
 try:
     import fcntl
-except ImportError:  # not on Windows: SQLite's busy wait alone
+except ImportError:  # Windows has no fcntl: there SQLite's busy wait alone queues writers
     fcntl = None
 
+from ..merge import AppliedRow, Key, SignupRow, StoredRecord, loads
 from .base import (Device, Pool, PullRow, Storage, StorageError, StorageUnavailable,
                    WriteTx, page_json)
 

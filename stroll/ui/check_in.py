@@ -188,19 +188,19 @@ def MerchantView(state: AppState) -> ft.View:
 
 
 @ft.component
-def MerchantTextField(patrol: PatrolState, notice: FormNotice, field: str, label: str,
-                      value: str, error: Optional[str], rev: int,
+def MerchantTextField(state: AppState, patrol: PatrolState, notice: FormNotice, field: str,
+                      value: str, rev: int,
                       capitalization: Optional[ft.TextCapitalization] = None):
     """A text field of the new business and what the last save said about it; the
     error goes with the first keystroke after it (``notice`` redraws this field and the
     save footer, not the form: a chip tapped next lands where the person sees it)."""
-    shown = error if error and field not in notice.answered else None
+    error = patrol.merchant_errors_shown().get(field)
     return ft.Column([
         ft.Semantics(identifier=f"new-merchant-{field}", content=ft.TextField(
-            key=f"new-merchant-{field}-{rev}", label=label, value=value,
-            capitalization=capitalization,
+            key=f"new-merchant-{field}-{rev}", label=state.tr.t(f"new_merchant.{field}"),
+            value=value, capitalization=capitalization,
             on_change=lambda e: patrol.edit_new_merchant(field, e.control.value))),
-        *([error_text(shown, f"new-merchant-error-{field}")] if shown else []),
+        *([error_text(state.tr.t(error), f"new-merchant-error-{field}")] if error else []),
     ], spacing=4, tight=True)
 
 
@@ -217,14 +217,14 @@ def MerchantSaveFooter(state: AppState, patrol: PatrolState, notice: FormNotice)
 @ft.component
 def AddMerchantBody(state: AppState, patrol: PatrolState):
     tr = state.tr
-    errs = patrol.merchant_errors or {}
+    shown = patrol.merchant_errors_shown()  # the text fields show their own
     notice = patrol.merchant_notice
     draft = patrol.new_merchant
     rev = patrol.checkin_field
 
     def err(field: str) -> list[ft.Control]:
-        return [error_text(tr.t(errs[field]), f"new-merchant-error-{field}")] \
-            if errs.get(field) and field not in notice.answered else []
+        return [error_text(tr.t(shown[field]), f"new-merchant-error-{field}")] \
+            if shown.get(field) else []
 
     src = patrol.position_source()
     if src is None:
@@ -236,13 +236,9 @@ def AddMerchantBody(state: AppState, patrol: PatrolState):
                           "new-merchant-where")
     controls: list[ft.Control] = [
         where,
-        MerchantTextField(patrol, notice, "name", tr.t("new_merchant.name"),
-                          draft.get("name", ""),
-                          tr.t(errs["name"]) if errs.get("name") else None, rev,
+        MerchantTextField(state, patrol, notice, "name", draft.get("name", ""), rev,
                           ft.TextCapitalization.WORDS),
-        MerchantTextField(patrol, notice, "address", tr.t("new_merchant.address"),
-                          draft.get("address", ""),
-                          tr.t(errs["address"]) if errs.get("address") else None, rev),
+        MerchantTextField(state, patrol, notice, "address", draft.get("address", ""), rev),
         field_label(tr.t("new_merchant.category")),
         chips([chip(f"new-merchant-category-{c}", tr.t(f"merchant_category.{c}"),
                     patrol.new_merchant_category == c,
@@ -256,7 +252,7 @@ def AddMerchantBody(state: AppState, patrol: PatrolState):
                for c in tx.SPOKEN_LANGUAGES]),
         *err("languages"),
         *err("position"),
-        *[error_text(tr.t(v), f"new-merchant-error-{k}") for k, v in errs.items()
+        *[error_text(tr.t(v), f"new-merchant-error-{k}") for k, v in shown.items()
           if k not in ("name", "address", "category", "languages", "position")],
     ]
     return scroll_list(controls, "add-merchant-body",

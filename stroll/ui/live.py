@@ -89,19 +89,20 @@ class LiveSensors:
         elif not self.patrol.tracking and self._tasks:
             self._stop()
 
-    def _stop(self) -> None:
+    def _cancel(self) -> None:
         for task in self._tasks:
             task.cancel()
         self._tasks = []
+
+    def _stop(self) -> None:
+        self._cancel()
         self._detach()
 
     def suspend(self) -> None:
         """The browser went away (the session waits for it): rest the clock and the GPS
         stream. The stream's handlers go without a message: there is no one to send it to."""
         self._suspended = True
-        for task in self._tasks:
-            task.cancel()
-        self._tasks = []
+        self._cancel()
         if self._geo is not None:
             self._geo.on_position_change = None
             self._geo.on_error = None
@@ -114,9 +115,7 @@ class LiveSensors:
     def close(self) -> None:
         """The session ends."""
         self._unsubscribe()
-        for task in self._tasks:
-            task.cancel()
-        self._tasks = []
+        self._cancel()
 
     async def _clock(self) -> None:
         while True:

@@ -272,12 +272,12 @@ class PatrolService:
             "distance_m": round(self._odometer(st).total_m, 1),
             "duration_s": round(self._duration(st)),
             "elapsed_s": round(max(0.0, end_t - st["started_t"])),
-            "check_ins": self.store.count("check_in", "stroll_id = ?", [sid]),
-            "incidents": self.store.count("incident", "stroll_id = ?", [sid]),
+            "check_ins": self.store.stroll_count("check_in", sid),
+            "incidents": self.store.stroll_count("incident", sid),
             "tallies": {k: stroll["tallies"].get(k, 0) for k in TALLIES},
             "team": stroll["team"],
             "track_points": st["points"],
-            "track_chunks": self.store.count("track_chunk", "stroll_id = ?", [sid]),
+            "track_chunks": self.store.stroll_count("track_chunk", sid),
             "outbox_pending": self.store.pending_count(),
         }
 
@@ -421,7 +421,7 @@ class PatrolService:
 
     def merchant_history(self, merchant_id: str) -> list[dict]:
         """The merchant's check-ins, newest first."""
-        visits = self.store.list("check_in", "merchant_id = ?", [merchant_id])
+        visits = self.store.merchant_check_ins(merchant_id)
         return sorted(visits, key=lambda v: parse_time(v["at"]), reverse=True)
 
     # ---- incidents -------------------------------------------------------------------

@@ -378,8 +378,7 @@ class PatrolState:
         if shift.get("route_id"):
             self.route_id = shift["route_id"]
         try:
-            signed = self._store.list("signup", "shift_id = ? AND status = 'confirmed'",
-                                      [shift_id])
+            signed = self._store.confirmed_signups(shift_id)
         except StrollError as e:
             self._fail(e)
             return
@@ -546,9 +545,8 @@ class PatrolState:
         try:
             live = self._service.live(sid)
             self.stroll = self._store.get("stroll", sid) or self.stroll
-            self.check_in_count = self._store.count("check_in", "stroll_id = ?", [sid])
-            self.incidents = sorted(self._store.list("incident", "stroll_id = ?", [sid]),
-                                    key=lambda i: i["reported_at"] or "")
+            self.check_in_count = self._store.stroll_count("check_in", sid)
+            self.incidents = self._store.stroll_incidents(sid)
         except StrollError as e:
             self._fail(e)
             return
@@ -719,9 +717,7 @@ class PatrolState:
         if not self.summary:
             return []
         try:
-            return sorted(self._store.list("incident", "stroll_id = ?",
-                                           [self.summary["stroll_id"]]),
-                          key=lambda i: i["reported_at"] or "")
+            return self._store.stroll_incidents(self.summary["stroll_id"])
         except StrollError:
             return []
 

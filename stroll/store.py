@@ -462,6 +462,24 @@ class Store:
             s["spots_left"] = max(0, s["capacity"] - s["confirmed"])
         return shifts
 
+    def confirmed_signups(self, shift_id: str) -> list[dict]:
+        """The shift's confirmed sign-ups (the server's decision as last pulled)."""
+        return self.list("signup", "shift_id = ? AND status = 'confirmed'", [shift_id])
+
+    def stroll_incidents(self, stroll_id: str) -> list[dict]:
+        """The stroll's incidents, oldest report first."""
+        return sorted(self.list("incident", "stroll_id = ?", [stroll_id]),
+                      key=lambda i: i["reported_at"] or "")
+
+    def stroll_count(self, record_type: str, stroll_id: str) -> int:
+        """How many ``record_type`` records (check-ins, incidents, track chunks) belong
+        to the stroll."""
+        return self.count(record_type, "stroll_id = ?", [stroll_id])
+
+    def merchant_check_ins(self, merchant_id: str) -> list[dict]:
+        """Every check-in with the merchant (any order)."""
+        return self.list("check_in", "merchant_id = ?", [merchant_id])
+
     def recent_strolls(self, limit: int = 10) -> list[dict]:
         strolls = self.list("stroll", order_by="started_at DESC", limit=limit)
         names = {n["id"]: n["name"] for n in self.neighborhoods()}

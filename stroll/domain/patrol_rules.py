@@ -167,26 +167,29 @@ def check_place_detail(precision: str, cross_streets: str) -> None:
 
 # ---- quick incident -------------------------------------------------------------
 
+def _codes(value: Any, allowed: tuple, field: str, when_empty: str, what: str) -> list[str]:
+    """One code or several, as a list: at least one, each from ``allowed``."""
+    codes = [value] if isinstance(value, str) else list(value or [])
+    if not codes:
+        raise ValidationError("incident", field, when_empty)
+    for c in codes:
+        if c not in allowed:
+            raise ValidationError("incident", field, f"unknown {what} {c!r}")
+    return codes
+
+
 def check_quick_incident(harm_types: Any, place: LatLon | None, cross_streets: str,
                          actions_taken: Any) -> tuple[list[str], list[str]]:
     """The essentials of the quick path: at least one harm type, a place (GPS, a
     point on the map, or cross streets), and what the team did. The time is now
     (the caller's clock). Returns the harm types and actions as lists."""
-    harms = [harm_types] if isinstance(harm_types, str) else list(harm_types or [])
-    if not harms:
-        raise ValidationError("incident", "harm_types", "choose at least one harm type")
-    for h in harms:
-        if h not in tx.HARM_TYPES:
-            raise ValidationError("incident", "harm_types", f"unknown harm type {h!r}")
+    harms = _codes(harm_types, tx.HARM_TYPES, "harm_types", "choose at least one harm type",
+                   "harm type")
     if place is None and not (cross_streets or "").strip():
         raise ValidationError("incident", "location",
                               "give a place: GPS position, a point on the map or cross streets")
-    actions = [actions_taken] if isinstance(actions_taken, str) else list(actions_taken or [])
-    if not actions:
-        raise ValidationError("incident", "actions_taken", "say what the team did")
-    for a in actions:
-        if a not in tx.ACTIONS_TAKEN:
-            raise ValidationError("incident", "actions_taken", f"unknown action {a!r}")
+    actions = _codes(actions_taken, tx.ACTIONS_TAKEN, "actions_taken", "say what the team did",
+                     "action")
     return harms, actions
 
 

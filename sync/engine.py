@@ -24,7 +24,7 @@ import logging
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -107,35 +107,35 @@ def _iso(ts: float) -> str:
 _KEEP: Any = object()  # ``_publish``: leave this part of the status as it is
 
 
+@dataclass(eq=False)
 class SyncEngine:
     """Keeps one device's store in sync with the server.
 
     ``clock()`` returns wall-clock epoch seconds (for ``sync.last_synced_at``);
     ``sleep(seconds)`` replaces the thread's interruptible wait in tests (by default the
-    thread waits on an event that ``sync_now()`` and ``stop()`` set).
+    thread waits on an event that ``sync_now()`` and ``stop()`` set). The settings may
+    be changed between rounds (``push_batch``, ``pull_limit``, ``backoff``, ...).
     """
 
-    def __init__(self, store, client: SyncClient, *, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], Any] | None = None, device_name: str = "stroll device",
-                 member_id: str | None = None, role: str | None = None,
-                 enroll_key: str | None = None, push_batch: int = 500,
-                 push_batch_bytes: int = 1_000_000, pull_limit: int = 1000,
-                 idle_interval: float = 30.0, probe_interval: float = 2.0,
-                 backoff: Backoff | None = None):
-        self.store = store
-        self.client = client
-        self.clock = clock
-        self._sleep = sleep
-        self.device_name = device_name
-        self.member_id = member_id
-        self.role = role
-        self.enroll_key = enroll_key
-        self.push_batch = push_batch
-        self.push_batch_bytes = push_batch_bytes
-        self.pull_limit = pull_limit
-        self.idle_interval = idle_interval
-        self.probe_interval = probe_interval
-        self.backoff = backoff or Backoff()
+    store: Any
+    client: SyncClient
+    _: KW_ONLY
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], Any] | None = None
+    device_name: str = "stroll device"
+    member_id: str | None = None
+    role: str | None = None
+    enroll_key: str | None = None
+    push_batch: int = 500
+    push_batch_bytes: int = 1_000_000
+    pull_limit: int = 1000
+    idle_interval: float = 30.0
+    probe_interval: float = 2.0
+    backoff: Backoff = dataclasses.field(default_factory=Backoff)
+
+    def __post_init__(self) -> None:
+        if self.backoff is None:
+            self.backoff = Backoff()
         self._listeners: list[Callable[[SyncStatus], Any]] = []
         self._state = IDLE
         self._error: str | None = None
@@ -147,6 +147,7 @@ class SyncEngine:
         self._thread: threading.Thread | None = None
         self.failures = 0
         self.rounds = 0
+        store, client = self.store, self.client
         token = store.get_setting("sync.token")
         if token:
             client.token = token
@@ -362,8 +363,8 @@ class SyncEngine:
 
     def _wait(self, seconds: float) -> bool:
         """Wait up to ``seconds``; True when woken (sync_now/stop) before that."""
-        if self._sleep is not None:
-            self._sleep(seconds)
+        if self.sleep is not None:
+            self.sleep(seconds)
             woken = self._wake.is_set()
         else:
             woken = self._wake.wait(max(0.0, seconds))

@@ -166,12 +166,17 @@ def test_engine_thread_goes_offline_probes_health_and_resyncs_when_back(stub, de
     assert not any("Traceback" in (s.last_error or "") for s in states)
 
 
-def test_engine_thread_stops_retrying_on_auth_failure(stub, device):
+def revoked_key(stub, device):
+    """A phone with one change to send and a sync key the server has revoked."""
     MiniSync(stub)
     stub.set("POST", "/v1/sync/push", error(401, "auth_required", "revoked"))
     device.set_setting("sync.token", "old")
     device.set_setting("sync.device_id", "dev-9")
     device.save(checkin())
+
+
+def test_engine_thread_stops_retrying_on_auth_failure(stub, device):
+    revoked_key(stub, device)
     engine = SyncEngine(device, SyncClient(stub.url), backoff=Backoff(base=0.01, cap=0.01),
                         probe_interval=0.01)
     engine.start()
@@ -250,11 +255,7 @@ def test_a_failed_round_says_what_happened_as_a_code(device):
 
 
 def test_a_401_round_is_remembered_across_restarts(stub, device):
-    MiniSync(stub)
-    stub.set("POST", "/v1/sync/push", error(401, "auth_required", "revoked"))
-    device.set_setting("sync.token", "old")
-    device.set_setting("sync.device_id", "dev-9")
-    device.save(checkin())
+    revoked_key(stub, device)
     with pytest.raises(AuthError):
         SyncEngine(device, SyncClient(stub.url)).sync_once()
     again = SyncEngine(device, SyncClient(stub.url))  # the app restarted

@@ -96,7 +96,8 @@ class AuthError(SyncError):
 
 
 class UnsupportedVersion(SyncError):
-    """426: this app version cannot sync with the server. ``message`` is the server's."""
+    """426: this app version cannot sync with the server. ``server_message`` says what
+    to do (which version to install), in the server's words; the app shows it as is."""
 
     code = "unsupported_protocol"
 
@@ -136,17 +137,12 @@ def _retry_after(resp: requests.Response) -> float | None:
         return None
 
 
-def _damaged(what: str, e: ProtocolError) -> TransientError:
-    return TransientError(f"the server's answer to {what} was not understood ({e})",
-                          reachable=True)
-
-
 def _failure(what: str, status: int, code: str | None, message: str | None, details: dict,
              retry_after: float | None) -> SyncError:
     """The exception for a non-2xx answer, by the status it means (``meant_status``)."""
     kw = {"status": status, "code": code, "details": details, "server_message": message}
     meant = meant_status(status, code)
-    log_words = f"{what}: HTTP {status} {code or ''} {message or ''}".rstrip()
+    log_words = " ".join(filter(None, (f"{what}: HTTP {status}", code)))
     if meant == 401:
         return AuthError(message or log_words, **kw)
     if meant == 426:
@@ -262,7 +258,8 @@ def _checked(message_type, answer: dict, what: str):
     try:
         return message_type.from_dict(answer)
     except ProtocolError as e:
-        raise _damaged(what, e) from None
+        raise TransientError(f"the server's answer to {what} was not understood ({e})",
+                             reachable=True) from None
 
 
 __all__ = ["SyncClient", "SyncError", "TransientError", "RejectedError", "AuthError",

@@ -40,7 +40,7 @@ IDLE, SYNCING, OFFLINE, ERROR = "idle", "syncing", "offline", "error"
 AUTH_REQUIRED = "auth_required"
 
 # Why a round failed (``SyncStatus.error_code``); the UI's catalogs say each one.
-ERROR_CODES = ("server_unreachable", "server_busy", "auth_required", "unsupported_version",
+FAILURE_CODES = ("server_unreachable", "server_busy", "auth_required", "unsupported_version",
                "rejected", "server_lost_entries", "device_failure")
 
 
@@ -49,7 +49,7 @@ class SyncStatus:
     """What the sync badge shows, as values the UI puts into words.
 
     ``state`` is idle, syncing, offline, error or auth_required; ``error_code`` says
-    why the last round failed (one of ``ERROR_CODES``, None after a good round);
+    why the last round failed (one of ``FAILURE_CODES``, None after a good round);
     ``last_error`` is the server's own message about it, where it sent one (e.g. the
     426 that says which app version to install), else None; ``progress`` is (sent,
     total) outbox entries while a sync pushes, else None."""
@@ -433,5 +433,5 @@ def _stuck(step: plan.ServerLost | plan.BatchRefused | plan.NothingAcknowledged,
         details=step.details, server_message=step.message)
 
 
-__all__ = ["SyncEngine", "SyncStatus", "Backoff", "ERROR_CODES", "error_code", "IDLE",
+__all__ = ["SyncEngine", "SyncStatus", "Backoff", "FAILURE_CODES", "error_code", "IDLE",
            "SYNCING", "OFFLINE", "ERROR", "AUTH_REQUIRED"]

@@ -38,7 +38,8 @@ from stroll.domain import (CheckIn, FollowUp, Incident, Merchant, Stroll,  # noq
                            TrackChunk)
 from stroll.domain.geo import Fix, encode_track  # noqa: E402
 from stroll.store import Store  # noqa: E402
-from sync.client import SyncClient, SyncEngine  # noqa: E402
+from sync.client import SyncClient  # noqa: E402
+from sync.engine import SyncEngine  # noqa: E402
 
 from stroll.domain import taxonomy  # noqa: E402
 
@@ -220,8 +221,8 @@ def run_backend(backend: str, args, tmp: Path) -> dict:
         s0 = tracker.client.bytes_sent
         tracker._push_all()
         push_bpp = (tracker.client.bytes_sent - s0) / sum(c.point_count for c in chunks)
-        pull_chunks = [c for c in field.client.pull(after=0, limit=5000)["changes"]
-                       if c["type"] == "track_chunk"]
+        pull_chunks = [c.to_dict() for c in field.client.pull(after=0, limit=5000).changes
+                       if c.type == "track_chunk"]
         pull_bpp = (sum(len(json.dumps(c, separators=(",", ":"))) for c in pull_chunks)
                     / sum(c["data"]["point_count"] for c in pull_chunks))
         for e in (others, field, tracker):

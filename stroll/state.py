@@ -75,7 +75,8 @@ class SyncView:
 
 def default_engine_factory(store, server_url: str, device_name: str):
     """A real ``SyncEngine`` talking HTTP to ``server_url`` (imported lazily)."""
-    from sync.client import SyncClient, SyncEngine
+    from sync.client import SyncClient
+    from sync.engine import SyncEngine
 
     return SyncEngine(store, SyncClient(server_url), device_name=device_name or "stroll device")
 

@@ -355,7 +355,8 @@ def test_a_failed_sync_is_explained_in_the_persons_language(demo_store, sync, en
 
 
 def test_the_real_engine_records_why_sync_failed_for_the_next_start(demo_store):
-    from sync.client import SyncClient, SyncEngine, TransientError
+    from sync.client import SyncClient, TransientError
+    from sync.engine import SyncEngine
     engine = SyncEngine(demo_store, SyncClient("http://127.0.0.1:9", timeout=2))
     with pytest.raises(TransientError):
         engine.sync_once()  # nothing listens on port 9

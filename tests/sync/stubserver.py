@@ -1,11 +1,17 @@
-"""A tiny scripted HTTP server on loopback for client unit tests (no real sync server)."""
+"""A tiny scripted HTTP server on loopback for client and engine unit tests (no real
+sync server), and the helpers those tests share."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
+
+import pytest
+
+from stroll.domain import CheckIn, now_iso
 
 
 class Stub:
@@ -140,3 +146,31 @@ class MiniSync:
         nxt = page[-1]["cursor"] if page else after
         return 200, {"changes": page, "next_cursor": nxt,
                      "has_more": any(c["cursor"] > nxt for c in self.changes)}, {}
+
+
+@pytest.fixture
+def stub():
+    """A scripted server for one test (import this fixture into the test module)."""
+    s = Stub()
+    yield s
+    s.close()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (connection refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def checkin(i=0) -> CheckIn:
+    return CheckIn(merchant_id=f"m-{i}", at=now_iso(), note=f"visit {i}")
+
+
+def wait_for(cond, timeout=10.0, step=0.02) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()

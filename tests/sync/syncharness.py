@@ -9,7 +9,8 @@ from pathlib import Path
 
 from stroll.domain import RECORD_TYPES
 from stroll.store import Store
-from sync.client import Backoff, SyncClient, SyncEngine, SyncError, TransientError
+from sync.client import SyncClient, SyncError, TransientError
+from sync.engine import Backoff, SyncEngine
 
 
 class Device:
@@ -66,10 +67,10 @@ def full_pull(url: str, token: str) -> list[dict]:
     try:
         while True:
             page = client.pull(after=cursor, limit=997)
-            out.extend(page["changes"])
-            if not page["has_more"]:
+            out.extend(c.to_dict() for c in page.changes)
+            if not page.has_more:
                 return out
-            cursor = page["next_cursor"]
+            cursor = page.next_cursor
     finally:
         client.close()
 

@@ -46,9 +46,8 @@ def test_save_writes_record_and_outbox_entry_together(store):
 def test_failed_transaction_leaves_neither_record_nor_outbox_entry(store):
     m = merchant()
     with pytest.raises(RuntimeError):
-        with store.transaction() as conn:
-            store._upsert_row(conn, Merchant, m.to_dict())
-            store._outbox(conn, "merchant", m.id, "upsert", m.to_dict())
+        with store.transaction() as tx:
+            tx.save(m)
             raise RuntimeError("power cut")
     assert store.get("merchant", m.id) is None
     assert store.pending_count() == 0

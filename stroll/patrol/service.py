@@ -2,7 +2,7 @@
 screen shows live, the end summary, tallies."""
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from stroll.domain import Stroll, ValidationError
 from stroll.domain import patrol_rules as rules
@@ -11,7 +11,7 @@ from stroll.domain.taxonomy import TALLIES
 from stroll.patrol.base import StrollAlreadyActive, StrollEnded, _iso
 from stroll.patrol.street import StreetRecords
 from stroll.patrol.track import TrackRecorder
-from stroll.store import RecordNotFound
+from stroll.store import RecordNotFound, Transaction
 
 
 class StrollStarted(NamedTuple):
@@ -49,37 +49,41 @@ class PatrolService(TrackRecorder, StreetRecords):
 
     def pause(self, stroll_id: str | None = None) -> Stroll:
         """Stop recording the track (sealing what is buffered); the clock stops."""
+        return self._switch(stroll_id, "paused", self._pausing)
+
+    def resume(self, stroll_id: str | None = None) -> Stroll:
+        return self._switch(stroll_id, "active", self._resuming)
+
+    def _switch(self, stroll_id: str | None, status: str,
+                change: Callable[[Transaction, dict, float], dict]) -> Stroll:
+        """Move the stroll to ``status`` (paused or active), ``change`` updating its
+        patrol state and saying what else the stroll record gets; nothing happens if
+        it is there already. An ended stroll stays ended."""
         sid = self._stroll_id(stroll_id)
         now_t = self._now().timestamp()
         with self.store.transaction() as tx:
             stroll, st = self._load(sid)
             if stroll["status"] == "ended":
                 raise StrollEnded(sid)
-            if stroll["status"] == "paused":
+            if stroll["status"] == status:
                 return Stroll(**stroll)
-            self._seal_buffer(tx, st)
-            self._close_segment(st)
-            st["paused_since"] = now_t
-            rec = tx.update("stroll", sid, status="paused",
-                            distance_m=round(st["distance_m"], 1))
+            fields = change(tx, st, now_t)
+            rec = tx.update("stroll", sid, status=status, **fields)
             tx.put_patrol_state(st)
         return rec
 
-    def resume(self, stroll_id: str | None = None) -> Stroll:
-        sid = self._stroll_id(stroll_id)
-        now_t = self._now().timestamp()
-        with self.store.transaction() as tx:
-            stroll, st = self._load(sid)
-            if stroll["status"] == "ended":
-                raise StrollEnded(sid)
-            if stroll["status"] == "active":
-                return Stroll(**stroll)
-            if st["paused_since"] is not None:
-                st["paused_s"] += max(0.0, now_t - st["paused_since"])
-            st["paused_since"] = None
-            rec = tx.update("stroll", sid, status="active")
-            tx.put_patrol_state(st)
-        return rec
+    def _pausing(self, tx: Transaction, st: dict, now_t: float) -> dict:
+        self._seal_buffer(tx, st)
+        self._close_segment(st)
+        st["paused_since"] = now_t
+        return {"distance_m": round(st["distance_m"], 1)}
+
+    @staticmethod
+    def _resuming(tx: Transaction, st: dict, now_t: float) -> dict:
+        if st["paused_since"] is not None:
+            st["paused_s"] += max(0.0, now_t - st["paused_since"])
+        st["paused_since"] = None
+        return {}
 
     def end_stroll(self, stroll_id: str | None = None) -> dict:
         """End the stroll: seal the track, record distance and end time; returns the
@@ -91,9 +95,7 @@ class PatrolService(TrackRecorder, StreetRecords):
             if stroll["status"] != "ended":
                 self._seal_buffer(tx, st)
                 self._close_segment(st)
-                if st["paused_since"] is not None:
-                    st["paused_s"] += max(0.0, now.timestamp() - st["paused_since"])
-                    st["paused_since"] = None
+                self._resuming(tx, st, now.timestamp())
                 st["ended_t"] = now.timestamp()
                 tx.update("stroll", sid, status="ended", ended_at=_iso(now),
                           distance_m=round(st["distance_m"], 1))

@@ -28,7 +28,7 @@ from typing import Any, Iterable, Iterator
 
 from sqlite_utils import Database
 
-from stroll.domain import Record, from_dict, record_class
+from stroll.domain import Record, from_dict, now_iso, record_class
 from stroll.store.errors import (DatabaseCorrupt, DatabaseUnreadable, RecordNotFound,
                                  StoreError, StoreFailure)
 from stroll.store.migrations import migrations
@@ -111,10 +111,10 @@ class Store(Queries):
         ``Transaction``, committed or rolled back with the outer one."""
         with self._guarded():
             if self._conn.in_transaction:
-                yield self._tx or Transaction(self._conn)
+                yield self._tx or Transaction(self._conn, now_iso)
                 return
             self._conn.execute("BEGIN IMMEDIATE")
-            self._tx = tx = Transaction(self._conn)
+            self._tx = tx = Transaction(self._conn, now_iso)
             try:
                 yield tx
             except BaseException:

@@ -17,9 +17,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
-from stroll.domain import Record, now_iso, record_class
+from stroll.domain import Record, record_class
 from stroll.domain.geo import Fix
 from stroll.store.errors import RecordNotFound, StoreError
 
@@ -75,10 +75,12 @@ def put_setting(conn: sqlite3.Connection, key: str, value: Any) -> None:
 # ---- the transaction ---------------------------------------------------------------
 
 class Transaction:
-    """One open SQLite transaction of a Store (see the module docstring)."""
+    """One open SQLite transaction of a Store (see the module docstring). ``clock``
+    gives the device time stamped on each outbox entry."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, clock: Callable[[], str]):
         self._conn = conn
+        self._clock = clock
         self._open = True
 
     def _live(self) -> sqlite3.Connection:
@@ -93,7 +95,7 @@ class Transaction:
         cur = self._live().execute(
             "INSERT INTO outbox (record_type, record_id, op, payload, device_time) "
             "VALUES (?, ?, ?, ?, ?)",
-            (rtype, rid, op, json.dumps(payload, ensure_ascii=False), now_iso()))
+            (rtype, rid, op, json.dumps(payload, ensure_ascii=False), self._clock()))
         return cur.lastrowid
 
     # ---- records (each with its outbox entry) ----------------------------------------

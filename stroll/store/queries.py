@@ -55,7 +55,9 @@ class Queries:
             return [_from_row(cls, r) for r in rows]
 
     def list(self, record_type: str, *older: Any, **equals: Any) -> list[dict]:
-        """Every ``record_type`` record whose fields equal ``equals`` (stored order)."""
+        """Every ``record_type`` record whose fields equal ``equals`` (stored order).
+        ``older`` is the ``("field = ? AND ...", [values])`` form some callers still
+        pass, read as the same field=value pairs."""
         if older:
             equals = {**_older_where(*older), **equals}
         return self._select(record_type, equals)

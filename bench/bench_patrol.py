@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stroll.domain import Merchant, Neighborhood, now_iso  # noqa: E402
 from stroll.domain.geo import Fix, simplify, track_length_m  # noqa: E402
 from stroll.patrol import PatrolService  # noqa: E402
-from stroll.store import Store, _to_row  # noqa: E402
+from stroll.store import Store  # noqa: E402
+from stroll.store.tx import _to_row  # noqa: E402
 
 ORIGIN = (37.797628, -122.408619)   # Stockton St & Broadway, SF Chinatown
 

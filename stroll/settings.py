@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from stroll.domain.errors import StrollError
-from stroll.store import default_db_path
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 LANGUAGES = ("en", "zh-Hant", "zh-Hans", "vi", "es", "tl", "ko", "km")
@@ -19,6 +18,13 @@ DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 class SettingsError(StrollError):
     code = "bad_setting"
+
+
+def default_db_path() -> Path:
+    """The user's data folder (XDG on Linux; the app's data dir on a phone)."""
+    base = os.environ.get("FLET_APP_STORAGE_DATA") or os.environ.get("XDG_DATA_HOME") \
+        or str(Path.home() / ".local" / "share")
+    return Path(base) / "stroll" / "stroll.db"
 
 
 @dataclass(frozen=True)

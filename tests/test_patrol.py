@@ -14,7 +14,7 @@ from stroll.domain import patrol_rules as rules
 from stroll.domain.geo import Fix, decode_track, distance_m, filter_jitter, walk_fixes
 from stroll.patrol import (NoActiveStroll, PatrolService, StrollAlreadyActive, StrollEnded,
                            StrollNotOnThisDevice)
-from stroll.store import RecordNotFound
+from stroll.store import RecordNotFound, Transaction
 
 PACIFIC = timezone(timedelta(hours=-8))
 # Stockton St, SF Chinatown, Broadway to Sacramento St (real intersections).
@@ -230,7 +230,7 @@ def test_fixes_are_sealed_into_chunks_with_their_outbox_entries(svc, store, stro
     fixes = walk_fixes(STOCKTON + SACRAMENTO_GRANT[1:], step_m=4.0, noise_m=0.5, seed=13)
     feed(svc, stroll.id, fixes)
     points = svc.live()["points"]
-    chunks = store.list("track_chunk", "stroll_id = ?", [stroll.id], order_by="seq")
+    chunks = store.track_chunks(stroll.id)
     assert len(chunks) == points // 50 >= 3
     assert [c["seq"] for c in chunks] == list(range(len(chunks)))
     assert all(c["point_count"] == 50 == len(decode_track(c["points"])) for c in chunks)
@@ -254,18 +254,18 @@ def test_a_failed_seal_leaves_buffer_state_and_outbox_as_they_were(svc, store, s
     fixes = walk_fixes(STOCKTON, step_m=4.0, noise_m=0.5, seed=15)
     svc.add_fixes(stroll.id, fixes[:40])
     before = (svc.track(stroll.id), svc.live(), len(outbox(store)))
-    real = store._outbox
+    real = Transaction._outbox
 
-    def broken(conn, rtype, *a):
+    def broken(tx, rtype, *a):
         if rtype == "track_chunk":
             raise OSError("disk full")
-        return real(conn, rtype, *a)
+        return real(tx, rtype, *a)
 
-    monkeypatch.setattr(store, "_outbox", broken)
+    monkeypatch.setattr(Transaction, "_outbox", broken)
     with pytest.raises(OSError):
         svc.add_fixes(stroll.id, fixes[40:])
     assert (svc.track(stroll.id), svc.live(), len(outbox(store))) == before
-    monkeypatch.setattr(store, "_outbox", real)
+    monkeypatch.setattr(Transaction, "_outbox", real)
     svc.add_fixes(stroll.id, fixes[40:])
     assert len(svc.track(stroll.id)) > len(before[0])
 

@@ -115,7 +115,7 @@ def assert_intact(db: Path, stroll_id: str, fixes: list, reported_kept: list[int
         assert abs(got.t - w.t) <= 0.5
         assert abs(got.lat - w.lat) <= 0.6e-5 and abs(got.lon - w.lon) <= 0.6e-5
 
-    chunks = store.list("track_chunk", "stroll_id = ?", [stroll_id], order_by="seq")
+    chunks = store.track_chunks(stroll_id)
     state = store.patrol_state(stroll_id)
     assert [c["seq"] for c in chunks] == list(range(len(chunks)))
     assert state["next_seq"] == len(chunks)

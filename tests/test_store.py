@@ -8,7 +8,7 @@ from sqlite_utils import Database
 
 from stroll.domain import CheckIn, FollowUp, Incident, Merchant, ValidationError, now_iso
 from stroll.store import (DatabaseCorrupt, DatabaseUnreadable, RecordNotFound, Store,
-                          migrations)
+                          StoreError, migrations)
 
 
 def merchant(**kw):
@@ -46,9 +46,8 @@ def test_save_writes_record_and_outbox_entry_together(store):
 def test_failed_transaction_leaves_neither_record_nor_outbox_entry(store):
     m = merchant()
     with pytest.raises(RuntimeError):
-        with store.transaction() as conn:
-            store._upsert_row(conn, Merchant, m.to_dict())
-            store._outbox(conn, "merchant", m.id, "upsert", m.to_dict())
+        with store.transaction() as tx:
+            tx.save(m)
             raise RuntimeError("power cut")
     assert store.get("merchant", m.id) is None
     assert store.pending_count() == 0
@@ -198,3 +197,39 @@ def test_a_database_failure_is_a_store_error_not_a_raw_sqlite_error(db_path):
         s.list("merchant")
     with pytest.raises(StoreFailure):
         s.save(merchant())
+
+
+def test_a_transaction_inside_another_joins_it_and_commits_or_rolls_back_with_it(store):
+    with pytest.raises(RuntimeError):
+        with store.transaction() as outer:
+            with store.transaction() as inner:
+                assert inner is outer
+                inner.save(merchant(name="Shop 1"))
+            store.save(merchant(name="Shop 2"))              # joins the outer one too
+            raise RuntimeError("power cut")
+    assert store.count("merchant") == 0 and store.pending_count() == 0
+    with store.transaction() as outer:
+        store.save(merchant(name="Shop 1"))
+        outer.save(merchant(name="Shop 2"))
+    assert store.count("merchant") == 2 and store.pending_count() == 2
+
+
+def test_a_transaction_object_cannot_write_after_its_block(store):
+    with store.transaction() as tx:
+        pass
+    with pytest.raises(StoreError, match="inside Store.transaction"):
+        tx.save(merchant())
+    assert store.count("merchant") == 0
+
+
+def test_list_and_count_take_field_values_never_sql(store):
+    a = store.save(merchant(name="Shop A", notes="evenings"))
+    store.save(merchant(name="Shop B", neighborhood_id="n2"))
+    assert [m["id"] for m in store.list("merchant", notes="evenings")] == [a.id]
+    assert store.count("merchant", neighborhood_id="n1") == 1
+    assert store.count("merchant", category="other", neighborhood_id="n2") == 1
+    assert store.list("merchant", "name = ?", ["Shop A"])[0]["id"] == a.id
+    with pytest.raises(ValueError, match="merchant has no field colour"):
+        store.list("merchant", colour="red")
+    with pytest.raises(ValueError, match="field=value"):
+        store.count("merchant", "name LIKE ?", ["Shop%"])

@@ -1,0 +1,243 @@
+"""The device's SQLite store: the only module on the device that touches SQLite.
+
+One file per device (WAL mode, ``synchronous=FULL``: a committed record survives
+the process being killed and the phone losing power). The schema is built by
+sqlite-utils migrations with named steps that never change once shipped.
+
+Every local write and its outbox entry commit in one transaction. The outbox is
+the device's half of the sync protocol: entries carry a per-device sequence
+number (``seq``), are sent in order, and are deleted only once the server has
+acknowledged them. A record the server rejects stays in the outbox, marked
+``rejected`` with the server's reason, so nothing is ever dropped silently.
+
+The package: this module is ``Store`` (opening the file, transactions, writes,
+settings, the outbox); ``tx`` the ``Transaction`` every write goes through;
+``queries`` the named questions callers ask; ``migrations`` the frozen schema
+steps; ``errors`` the failures. Above the store nobody writes SQL or holds the
+SQLite connection.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from sqlite_utils import Database
+
+from stroll.domain import Record, from_dict, now_iso, record_class
+from stroll.store.errors import (DatabaseCorrupt, DatabaseUnreadable, RecordNotFound,
+                                 StoreError, StoreFailure)
+from stroll.store.migrations import migrations
+from stroll.store.queries import Queries
+from stroll.store.tx import Transaction, get_row, put_setting
+
+
+class Store(Queries):
+    """The device database. Thread-safe: one connection guarded by a lock."""
+
+    def __init__(self, path: str | os.PathLike, *, synchronous: str = "FULL"):
+        self.path = Path(path).expanduser()
+        self._lock = threading.RLock()
+        self._tx: Transaction | None = None
+        self._conn = self._connect(synchronous)
+        self.db = Database(self._conn)
+        try:
+            migrations.apply(self.db)
+        except sqlite3.DatabaseError as e:
+            self._conn.close()
+            raise DatabaseCorrupt(self.path, str(e)) from None
+
+    def _connect(self, synchronous: str) -> sqlite3.Connection:
+        path = self.path
+        if path.exists():
+            if not path.is_file():
+                raise DatabaseUnreadable(path, "it is not a file")
+            if not os.access(path, os.R_OK | os.W_OK):
+                raise DatabaseUnreadable(path, "no permission to read and write it")
+            with open(path, "rb") as fh:
+                head = fh.read(16)
+            if head and head != b"SQLite format 3\x00":
+                raise DatabaseCorrupt(path, "it is not a SQLite database")
+        else:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise DatabaseUnreadable(path, e.strerror or str(e)) from None
+        try:
+            conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None,
+                                   timeout=10)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={synchronous}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            ok = conn.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            raise DatabaseCorrupt(path, str(e)) from None
+        except OSError as e:  # pragma: no cover - platform specific
+            raise DatabaseUnreadable(path, str(e)) from None
+        if ok != "ok":
+            conn.close()
+            raise DatabaseCorrupt(path, ok)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def _guarded(self) -> Iterator[None]:
+        """Hold the lock; turn a SQLite failure (disk full, closed file, I/O error)
+        into a StoreError that says what happened, never a raw traceback."""
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as e:
+                raise StoreFailure(self.path, e) from e
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """One SQLite transaction (BEGIN IMMEDIATE ... COMMIT), rolled back on error;
+        every write inside goes through the ``Transaction`` it yields. Called inside
+        another one (same thread), it joins the outer transaction: the same
+        ``Transaction``, committed or rolled back with the outer one."""
+        with self._guarded():
+            if self._conn.in_transaction:
+                yield self._tx or Transaction(self._conn, now_iso)
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._tx = tx = Transaction(self._conn, now_iso)
+            try:
+                yield tx
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+            finally:
+                tx._close()
+                self._tx = None
+            self._conn.execute("COMMIT")
+
+    def _outbox(self, tx: Transaction, rtype: str, rid: str, op: str, payload: dict) -> int:
+        """An outbox entry without its record (for tests of what sync does with odd
+        entries); writes of records add theirs themselves."""
+        return tx._outbox(rtype, rid, op, payload)
+
+    # ---- writes (each with its outbox entry, in one transaction) -------------------
+
+    def save(self, record: Record, *, outbox: bool = True) -> Record:
+        """Validate and write a whole record, with its outbox entry, in one transaction."""
+        return self.save_many([record], outbox=outbox)[0]
+
+    def save_many(self, records: Iterable[Record], *, outbox: bool = True) -> list[Record]:
+        records = list(records)
+        with self.transaction() as tx:
+            for rec in records:
+                tx.save(rec, outbox=outbox)
+        return records
+
+    def update(self, record_type: str, record_id: str, **changes: Any) -> Record:
+        """Change some fields of a record. The outbox carries only the changed fields,
+        so the server can merge concurrent edits field by field."""
+        with self.transaction() as tx:
+            return tx.update(record_type, record_id, **changes)
+
+    def delete(self, record_type: str, record_id: str) -> None:
+        with self.transaction() as tx:
+            tx.delete(record_type, record_id)
+
+    # ---- reads (more in queries.py) ----------------------------------------------------
+
+    def get(self, record_type: str, record_id: str) -> dict | None:
+        with self._guarded():
+            return get_row(self._conn, record_class(record_type), record_id)
+
+    def load(self, record_type: str, record_id: str) -> Record:
+        data = self.get(record_type, record_id)
+        if data is None:
+            raise RecordNotFound(record_type, record_id)
+        return record_class(record_type)(**data)
+
+    # ---- settings ----------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        with self._guarded():
+            row = self._conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self._guarded():
+            put_setting(self._conn, key, value)
+
+    # ---- outbox and sync bookkeeping ---------------------------------------------------
+
+    def pending_count(self) -> int:
+        with self._guarded():
+            return self._conn.execute(
+                "SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0]
+
+    def outbox_entries(self, limit: int = 500, state: str = "pending") -> list[dict]:
+        with self._guarded():
+            cur = self._conn.execute(
+                "SELECT seq, record_type, record_id, op, payload, device_time, attempts, error "
+                "FROM outbox WHERE state = ? ORDER BY seq LIMIT ?", (state, limit))
+            cols = [c[0] for c in cur.description]
+            out = []
+            for row in cur.fetchall():
+                e = dict(zip(cols, row))
+                e["payload"] = json.loads(e["payload"])
+                out.append(e)
+            return out
+
+    def acknowledge(self, acked: Iterable[int], rejected: dict[int, str] | None = None) -> None:
+        """Drop entries the server applied; keep rejected ones, marked, with the reason."""
+        with self.transaction():
+            self._conn.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in acked])
+            for seq, reason in (rejected or {}).items():
+                self._conn.execute(
+                    "UPDATE outbox SET state = 'rejected', error = ? WHERE seq = ?", (reason, seq))
+
+    def note_attempt(self, seqs: Iterable[int]) -> None:
+        with self.transaction():
+            self._conn.executemany("UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?",
+                                   [(s,) for s in seqs])
+
+    def sync_status(self) -> dict:
+        with self._guarded():
+            pending, rejected = self._conn.execute(
+                "SELECT sum(state = 'pending'), sum(state = 'rejected') FROM outbox").fetchone()
+        return {"pending": pending or 0, "rejected": rejected or 0,
+                "last_synced_at": self.get_setting("sync.last_synced_at"),
+                "last_error": self.get_setting("sync.last_error"),
+                "last_error_code": self.get_setting("sync.last_error_code")}
+
+    def apply_remote(self, changes: list[dict], cursor: Any) -> int:
+        """Apply one pulled page and move the cursor, in one transaction.
+
+        Each change is ``{"type", "id", "op": "upsert"|"delete", "data"}``.
+        - A record with local edits still in the outbox keeps those edited fields on
+          top of the server's version until they are pushed (the server merges them).
+        - A record deleted here with the delete not yet pushed stays deleted.
+        - A field absent from the server's data was not sent to this device (its scope
+          may not see sensitive fields): the device keeps what it already had.
+        """
+        with self.transaction() as tx:
+            applied = sum(tx.apply_remote(ch) for ch in changes)
+            tx.set_setting("sync.cursor", cursor)
+        return applied
+
+
+def open_store(path: str | os.PathLike) -> Store:
+    return Store(path)
+
+
+__all__ = ["Store", "Transaction", "StoreError", "StoreFailure", "DatabaseCorrupt",
+           "DatabaseUnreadable", "RecordNotFound", "migrations", "open_store", "from_dict"]

@@ -1,0 +1,56 @@
+"""What can go wrong with the device database, each failure a class named after it.
+
+The three failures about the file itself carry its ``path`` and a message that says
+what happened and what the user can do; ``RecordNotFound`` names the type and id.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from stroll.domain import StrollError
+
+
+class StoreError(StrollError):
+    code = "store_error"
+
+
+class _DatabaseFileError(StoreError):
+    """A failure of the database file at ``path``; ``message`` is filled in with the
+    path and the detail (what SQLite or the file system said)."""
+    message = "The stroll database at {path} failed ({detail})."
+
+    def __init__(self, path: Path, detail: object):
+        self.path = path
+        super().__init__(self.message.format(path=path, detail=detail))
+
+
+class DatabaseCorrupt(_DatabaseFileError):
+    code = "database_corrupt"
+    message = ("The stroll database at {path} is damaged ({detail}). It was left untouched: "
+               "keep a copy and ask a coordinator to recover it, or start with another file "
+               "(--db PATH or STROLL_DB_PATH).")
+
+
+class DatabaseUnreadable(_DatabaseFileError):
+    code = "database_unreadable"
+    message = ("The stroll database at {path} cannot be opened ({detail}). Check that the "
+               "file and its folder exist and can be read and written by this user.")
+
+
+class StoreFailure(_DatabaseFileError):
+    """A read or write that SQLite refused (disk full, closed file, I/O error)."""
+    code = "store_failure"
+    message = ("The stroll database at {path} could not be read or written ({detail}). "
+               "Nothing was changed by this action; try again, and if it repeats, free "
+               "some space or restart the app.")
+
+
+class RecordNotFound(StoreError):
+    code = "record_not_found"
+
+    def __init__(self, record_type: str, record_id: str):
+        super().__init__(f"no {record_type} with id {record_id}")
+
+
+__all__ = ["StoreError", "DatabaseCorrupt", "DatabaseUnreadable", "StoreFailure",
+           "RecordNotFound"]

@@ -1,0 +1,200 @@
+"""The questions the screens, the patrol service and sync ask the device database.
+
+Each is a named method of ``Store`` (this mixin), so no SQL is written above the
+store. The generic ``list`` and ``count`` take field names and values only
+(``store.list("check_in", stroll_id=sid)``), bound as parameters.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import datetime, timedelta
+from typing import Any, Iterable
+
+from stroll.domain import record_class
+from stroll.domain.geo import Fix
+from stroll.domain.records import parse_time
+from stroll.store.tx import PATROL_STATE_COLS, _from_row
+
+_EQUALS = re.compile(r"\s*\[?(\w+)\]?\s*=\s*(\?|'[^']*')\s*")
+
+
+def _older_where(where: str, params: Any) -> dict:
+    """Read the older ``list(rtype, "field = ? AND other = 'text'", [value])`` form as
+    field=value pairs. Only that form is understood; nothing of it runs as SQL."""
+    values = list(params or [])
+    equals = {}
+    for clause in re.split(r"\s+AND\s+", where, flags=re.IGNORECASE):
+        m = _EQUALS.fullmatch(clause)
+        if m is None:
+            raise ValueError(f"pass fields as field=value, not {where!r}")
+        equals[m[1]] = values.pop(0) if m[2] == "?" else m[2][1:-1]
+    return equals
+
+
+class Queries:
+    """Named reads of ``Store`` (it provides ``_guarded``, ``_conn`` and ``db``)."""
+
+    # ---- any record type, by equal fields ------------------------------------------
+
+    def _where(self, record_type: str, equals: dict) -> tuple[Any, str | None, list]:
+        cls = record_class(record_type)
+        fields = {f.name for f in dataclasses.fields(cls)}
+        for name in equals:
+            if name not in fields:
+                raise ValueError(f"{record_type} has no field {name}")
+        where = " AND ".join(f"[{k}] IS NULL" if v is None else f"[{k}] = ?"
+                             for k, v in equals.items())
+        return cls, where or None, [v for v in equals.values() if v is not None]
+
+    def _select(self, record_type: str, equals: dict, order_by: str | None = None,
+                limit: int | None = None) -> list[dict]:
+        cls, where, params = self._where(record_type, equals)
+        with self._guarded():
+            rows = self.db[cls.TYPE].rows_where(where, params, order_by=order_by, limit=limit)
+            return [_from_row(cls, r) for r in rows]
+
+    def list(self, record_type: str, *older: Any, **equals: Any) -> list[dict]:
+        """Every ``record_type`` record whose fields equal ``equals`` (stored order).
+        ``older`` is the ``("field = ? AND ...", [values])`` form some callers still
+        pass, read as the same field=value pairs."""
+        if older:
+            equals = {**_older_where(*older), **equals}
+        return self._select(record_type, equals)
+
+    def count(self, record_type: str, *older: Any, **equals: Any) -> int:
+        if older:
+            equals = {**_older_where(*older), **equals}
+        cls, where, params = self._where(record_type, equals)
+        with self._guarded():
+            sql = f"SELECT count(*) FROM [{cls.TYPE}]" + (f" WHERE {where}" if where else "")
+            return self._conn.execute(sql, params).fetchone()[0]
+
+    # ---- for the screens -------------------------------------------------------------
+
+    def _by_name(self, record_type: str, neighborhood_id: str | None) -> list[dict]:
+        equals = {"neighborhood_id": neighborhood_id} if neighborhood_id else {}
+        return self._select(record_type, equals, order_by="name")
+
+    def neighborhoods(self) -> list[dict]:
+        return self._select("neighborhood", {}, order_by="name")
+
+    def routes(self, neighborhood_id: str | None = None) -> list[dict]:
+        return self._by_name("route", neighborhood_id)
+
+    def merchants(self, neighborhood_id: str | None = None) -> list[dict]:
+        return self._by_name("merchant", neighborhood_id)
+
+    def members(self, neighborhood_id: str | None = None) -> list[dict]:
+        return self._by_name("member", neighborhood_id)
+
+    def last_visits(self, merchant_ids: Iterable[str]) -> dict[str, str]:
+        """When each merchant was last checked in with: {merchant_id: at}."""
+        ids = list(merchant_ids)
+        if not ids:
+            return {}
+        with self._guarded():
+            rows = self._conn.execute(
+                f"SELECT merchant_id, max(\"at\") FROM check_in WHERE merchant_id IN "
+                f"({', '.join('?' * len(ids))}) GROUP BY merchant_id", ids).fetchall()
+        return {mid: at for mid, at in rows if at}
+
+    def upcoming_shifts(self, now: datetime | None = None, days: int = 7) -> list[dict]:
+        """Shifts that end after ``now`` and start within ``days``, each with
+        ``confirmed`` (count of confirmed sign-ups) and ``spots_left``."""
+        now = (now or datetime.now()).astimezone()
+        horizon = now + timedelta(days=days)
+        shifts = [s for s in self._select("shift", {}, order_by="starts_at")
+                  if parse_time(s["ends_at"]) > now and parse_time(s["starts_at"]) < horizon]
+        with self._guarded():
+            counts = dict(self._conn.execute(
+                "SELECT shift_id, count(*) FROM signup WHERE status = 'confirmed' "
+                "GROUP BY shift_id").fetchall())
+        for s in shifts:
+            s["confirmed"] = counts.get(s["id"], 0)
+            s["spots_left"] = max(0, s["capacity"] - s["confirmed"])
+        return shifts
+
+    def confirmed_signups(self, shift_id: str) -> list[dict]:
+        """The shift's confirmed sign-ups (the server's decision as last pulled)."""
+        return self._select("signup", {"shift_id": shift_id, "status": "confirmed"})
+
+    def stroll_incidents(self, stroll_id: str) -> list[dict]:
+        """The stroll's incidents, oldest report first."""
+        return sorted(self._select("incident", {"stroll_id": stroll_id}),
+                      key=lambda i: i["reported_at"] or "")
+
+    def stroll_check_ins(self, stroll_id: str) -> list[dict]:
+        """The stroll's check-ins, in the order they were recorded."""
+        return self._select("check_in", {"stroll_id": stroll_id})
+
+    def stroll_count(self, record_type: str, stroll_id: str) -> int:
+        """How many ``record_type`` records (check-ins, incidents, track chunks) belong
+        to the stroll."""
+        return self.count(record_type, stroll_id=stroll_id)
+
+    def merchant_check_ins(self, merchant_id: str) -> list[dict]:
+        """Every check-in with the merchant (any order)."""
+        return self._select("check_in", {"merchant_id": merchant_id})
+
+    def recent_strolls(self, limit: int = 10) -> list[dict]:
+        strolls = self._select("stroll", {}, order_by="started_at DESC", limit=limit)
+        names = {n["id"]: n["name"] for n in self.neighborhoods()}
+        for s in strolls:
+            s["team_size"] = len(s["team"])
+            s["neighborhood_name"] = names.get(s["neighborhood_id"], "")
+        return strolls
+
+    # ---- the patrol's device-local state ----
+    # A running stroll's working state (tables of migration 0002_gps_buffer, never
+    # synced, no outbox): ``gps_buffer`` holds the kept GPS fixes not yet sealed into
+    # a track_chunk, each committed as it arrives so a killed app loses none;
+    # ``patrol_state`` holds the odometer (distance counted and its anchor fix), pause
+    # clock, last kept fix and next chunk number, and marks the strolls started on
+    # this device. Writes go through the Transaction (put_patrol_state,
+    # gps_buffer_add, gps_buffer_clear); these reads, made inside a transaction, see
+    # its writes.
+
+    def patrol_state(self, stroll_id: str) -> dict | None:
+        with self._guarded():
+            row = self._conn.execute(
+                f"SELECT {', '.join(PATROL_STATE_COLS)} FROM patrol_state "
+                "WHERE stroll_id = ?", (stroll_id,)).fetchone()
+        return dict(zip(PATROL_STATE_COLS, row)) if row else None
+
+    def local_strolls(self, statuses: tuple[str, ...] = ("active", "paused")) -> list[dict]:
+        """Strolls started on this device (they have a patrol_state row) with one of
+        ``statuses``, newest first. Strolls of other devices pulled by sync are not
+        among them."""
+        cls = record_class("stroll")
+        with self._guarded():
+            cur = self._conn.execute(
+                "SELECT s.* FROM stroll s JOIN patrol_state p ON p.stroll_id = s.id "
+                f"WHERE s.status IN ({', '.join('?' for _ in statuses)}) "
+                "ORDER BY s.started_at DESC", list(statuses))
+            cols = [c[0] for c in cur.description]
+            return [_from_row(cls, dict(zip(cols, r))) for r in cur.fetchall()]
+
+    def gps_buffer(self, stroll_id: str) -> list[Fix]:
+        with self._guarded():
+            return [Fix(*r) for r in self._conn.execute(
+                "SELECT lat, lon, t, accuracy FROM gps_buffer WHERE stroll_id = ? ORDER BY id",
+                (stroll_id,))]
+
+    def gps_buffer_count(self, stroll_id: str) -> int:
+        with self._guarded():
+            return self._conn.execute("SELECT count(*) FROM gps_buffer WHERE stroll_id = ?",
+                                      (stroll_id,)).fetchone()[0]
+
+    def track_chunks(self, stroll_id: str) -> list[dict]:
+        """The stroll's sealed track chunks, by ``seq``."""
+        return self._select("track_chunk", {"stroll_id": stroll_id}, order_by="seq")
+
+    def track_parts(self, stroll_id: str) -> tuple[list[dict], list[Fix]]:
+        """A stroll's sealed track chunks (by seq) and its buffered fixes, read
+        together so a chunk sealed meanwhile is neither missed nor counted twice."""
+        with self._guarded():
+            return self.track_chunks(stroll_id), self.gps_buffer(stroll_id)
+
+
+__all__ = ["Queries"]

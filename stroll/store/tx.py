@@ -1,0 +1,197 @@
+"""Writes inside one transaction: the object ``Store.transaction()`` hands out.
+
+Everything written through one ``Transaction`` (records, their outbox entries, the
+patrol's buffer rows and state) commits together or not at all. Callers never see
+the SQLite connection; they call these methods:
+
+    with store.transaction() as tx:
+        tx.save(record)
+        tx.update("stroll", stroll_id, status="paused")
+        tx.put_patrol_state(state)
+
+Reads through the store inside the ``with`` block see what was written so far.
+A ``Transaction`` is good only inside its ``with`` block.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from typing import Any, Callable, Iterable
+
+from stroll.domain import Record, record_class
+from stroll.domain.geo import Fix
+from stroll.store.errors import RecordNotFound, StoreError
+
+PATROL_STATE_COLS = ("stroll_id", "started_t", "ended_t", "paused_s", "paused_since",
+                     "distance_m", "points", "next_seq", "anchor_lat", "anchor_lon",
+                     "last_lat", "last_lon", "last_t", "last_accuracy")
+
+
+# ---- rows: records as they are stored (lists and dicts as JSON, booleans as 0/1) ----
+
+def _to_row(cls: type[Record], data: dict) -> dict:
+    row = {}
+    for f in dataclasses.fields(cls):
+        v = data.get(f.name)
+        row[f.name] = json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+    return row
+
+
+def _from_row(cls: type[Record], row: dict) -> dict:
+    out = {}
+    for f in dataclasses.fields(cls):
+        v = row.get(f.name)
+        t = str(f.type)
+        if t in ("list", "dict"):
+            v = json.loads(v) if v else ([] if t == "list" else {})
+        elif "bool" in t and v is not None:
+            v = bool(v)
+        out[f.name] = v
+    return out
+
+
+def get_row(conn: sqlite3.Connection, cls: type[Record], record_id: str) -> dict | None:
+    cur = conn.execute(f"SELECT * FROM [{cls.TYPE}] WHERE id = ?", (record_id,))
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return _from_row(cls, dict(zip([c[0] for c in cur.description], row)))
+
+
+def upsert_row(conn: sqlite3.Connection, cls: type[Record], data: dict) -> None:
+    row = _to_row(cls, data)
+    cols = list(row)
+    conn.execute(
+        f"INSERT OR REPLACE INTO [{cls.TYPE}] ({', '.join(f'[{c}]' for c in cols)}) "
+        f"VALUES ({', '.join('?' for _ in cols)})", [row[c] for c in cols])
+
+
+def put_setting(conn: sqlite3.Connection, key: str, value: Any) -> None:
+    conn.execute("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
+                 (key, json.dumps(value, ensure_ascii=False)))
+
+
+# ---- the transaction ---------------------------------------------------------------
+
+class Transaction:
+    """One open SQLite transaction of a Store (see the module docstring). ``clock``
+    gives the device time stamped on each outbox entry."""
+
+    def __init__(self, conn: sqlite3.Connection, clock: Callable[[], str]):
+        self._conn = conn
+        self._clock = clock
+        self._open = True
+
+    def _live(self) -> sqlite3.Connection:
+        if not self._open or not self._conn.in_transaction:
+            raise StoreError("this write must run inside Store.transaction()")
+        return self._conn
+
+    def _close(self) -> None:
+        self._open = False
+
+    def _outbox(self, rtype: str, rid: str, op: str, payload: dict) -> int:
+        cur = self._live().execute(
+            "INSERT INTO outbox (record_type, record_id, op, payload, device_time) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (rtype, rid, op, json.dumps(payload, ensure_ascii=False), self._clock()))
+        return cur.lastrowid
+
+    # ---- records (each with its outbox entry) ----------------------------------------
+
+    def save(self, record: Record, *, outbox: bool = True) -> Record:
+        """Validate and write a whole record (outbox: an ``upsert`` of all fields)."""
+        conn = self._live()
+        record.validate()
+        data = record.to_dict()
+        upsert_row(conn, type(record), data)
+        if outbox:
+            self._outbox(record.TYPE, record.id, "upsert", data)
+        return record
+
+    def update(self, record_type: str, record_id: str, **changes: Any) -> Record:
+        """Change some fields of a record (outbox: a ``patch`` of the changed fields)."""
+        conn = self._live()
+        cls = record_class(record_type)
+        current = get_row(conn, cls, record_id)
+        if current is None:
+            raise RecordNotFound(record_type, record_id)
+        rec = cls.from_dict({**current, **changes})
+        data = rec.to_dict()
+        changed = {k: data[k] for k in changes if current.get(k) != data[k]}
+        if changed:
+            upsert_row(conn, cls, data)
+            self._outbox(record_type, record_id, "patch", changed)
+        return rec
+
+    def delete(self, record_type: str, record_id: str) -> None:
+        cls = record_class(record_type)
+        self._live().execute(f"DELETE FROM [{cls.TYPE}] WHERE id = ?", (record_id,))
+        self._outbox(record_type, record_id, "delete", {"id": record_id})
+
+    def redact_pending(self, record_type: str, record_id: str, values: dict) -> int:
+        """Overwrite ``values`` in the record's outbox entries not yet sent (e.g. a
+        location coarsened after the survivor chose less precision), so a detail the
+        person withdrew never leaves the device. Returns the entries changed."""
+        conn = self._live()
+        changed = 0
+        rows = conn.execute(
+            "SELECT seq, payload FROM outbox WHERE record_type = ? AND record_id = ? "
+            "AND state = 'pending' AND op IN ('upsert', 'patch')",
+            (record_type, record_id)).fetchall()
+        for seq, payload in rows:
+            data = json.loads(payload)
+            hit = {k: v for k, v in values.items() if k in data and data[k] != v}
+            if hit:
+                data.update(hit)
+                conn.execute("UPDATE outbox SET payload = ? WHERE seq = ?",
+                             (json.dumps(data, ensure_ascii=False), seq))
+                changed += 1
+        return changed
+
+    # ---- a pulled change from the server ------------------------------------------
+
+    def apply_remote(self, change: dict) -> bool:
+        """Apply one pulled change (see ``Store.apply_remote``); False when it was
+        skipped because the record's delete here is not yet sent."""
+        conn = self._live()
+        cls = record_class(change["type"])
+        rid = change["id"]
+        pending = [(op, json.loads(payload)) for op, payload in conn.execute(
+            "SELECT op, payload FROM outbox WHERE record_type = ? AND record_id = ? "
+            "AND state = 'pending' ORDER BY seq", (cls.TYPE, rid))]
+        if change.get("op") == "delete":
+            conn.execute(f"DELETE FROM [{cls.TYPE}] WHERE id = ?", (rid,))
+            return True
+        if pending and pending[-1][0] == "delete":
+            return False
+        data = get_row(conn, cls, rid) or {}
+        data.update(change.get("data") or {})
+        for _op, payload in pending:
+            data.update(payload)
+        upsert_row(conn, cls, data)
+        return True
+
+    def set_setting(self, key: str, value: Any) -> None:
+        put_setting(self._live(), key, value)
+
+    # ---- the running stroll's device-local state (never synced, no outbox) ----------
+
+    def put_patrol_state(self, state: dict) -> None:
+        cols = [c for c in PATROL_STATE_COLS if c in state]
+        self._live().execute(
+            f"INSERT OR REPLACE INTO patrol_state ({', '.join(cols)}) "
+            f"VALUES ({', '.join('?' for _ in cols)})", [state[c] for c in cols])
+
+    def gps_buffer_add(self, stroll_id: str, fixes: Iterable[Fix]) -> None:
+        self._live().executemany(
+            "INSERT INTO gps_buffer (stroll_id, lat, lon, t, accuracy) VALUES (?, ?, ?, ?, ?)",
+            [(stroll_id, f.lat, f.lon, f.t, f.accuracy) for f in fixes])
+
+    def gps_buffer_clear(self, stroll_id: str) -> int:
+        return self._live().execute("DELETE FROM gps_buffer WHERE stroll_id = ?",
+                                    (stroll_id,)).rowcount
+
+
+__all__ = ["Transaction", "PATROL_STATE_COLS"]

@@ -7,6 +7,10 @@ field (``entries[3].seq: must be an integer``); ``to_dict`` gives the JSON-ready
 dict. The error codes and their HTTP statuses are part of the contract, so they
 live here too: ``ERROR_CODES`` is the one code -> status table, and every error
 the server answers is a ``CodedError`` that carries its code.
+
+Longer than most modules on purpose: it is the whole wire contract in one place
+(limits, error table, every message with its checks), read beside docs/SYNC.md,
+and both sides must import the same one.
 """
 from __future__ import annotations
 
@@ -212,6 +216,15 @@ def _unknown_keys(d: dict, allowed: set[str], where: str) -> None:
         raise InvalidMessage("is not a field of this message", field=f"{prefix}{extra[0]}")
 
 
+def _record_type(d: dict, where: str) -> str:
+    rtype = _str(d, "type", f"{where}.type", max_len=64)
+    if rtype not in RECORD_TYPES:
+        raise UnknownTypeInMessage(
+            f"unknown record type {rtype!r} (known: {', '.join(sorted(RECORD_TYPES))})",
+            field=f"{where}.type")
+    return rtype
+
+
 def check_protocol(value: Any, field: str = HEADER_PROTOCOL) -> int:
     """The protocol version a request claims, checked: raises UnsupportedProtocol.
 
@@ -321,11 +334,7 @@ class PushEntry:
         d = _obj(data, where)
         _unknown_keys(d, _ENTRY_KEYS, where)
         seq = _int(d, "seq", f"{where}.seq", minimum=1)
-        rtype = _str(d, "type", f"{where}.type", max_len=64)
-        if rtype not in RECORD_TYPES:
-            raise UnknownTypeInMessage(
-                f"unknown record type {rtype!r} (known: {', '.join(sorted(RECORD_TYPES))})",
-                field=f"{where}.type")
+        rtype = _record_type(d, where)
         rid = _str(d, "id", f"{where}.id", max_len=64)
         op = _str(d, "op", f"{where}.op", choices=OPS)
         body = d.get("data")
@@ -494,11 +503,7 @@ class PullChange:
     def from_dict(cls, data: Any, where: str = "change") -> "PullChange":
         d = _obj(data, where)
         cursor = _int(d, "cursor", f"{where}.cursor", minimum=1)
-        rtype = _str(d, "type", f"{where}.type", max_len=64)
-        if rtype not in RECORD_TYPES:
-            raise UnknownTypeInMessage(
-                f"unknown record type {rtype!r} (known: {', '.join(sorted(RECORD_TYPES))})",
-                field=f"{where}.type")
+        rtype = _record_type(d, where)
         rid = _str(d, "id", f"{where}.id", max_len=64)
         op = _str(d, "op", f"{where}.op", choices=PULL_OPS)
         body = d.get("data")

@@ -80,13 +80,10 @@ class PostgresStorage(SQLStorage):
             return True
         return False
 
-    @contextmanager
-    def _conn(self) -> Iterator[psycopg.Connection]:
-        with self._pool.connection() as conn:
-            try:
-                yield conn
-            except psycopg.OperationalError as e:
-                raise StorageUnavailable(f"PostgreSQL failed: {e}") from None
+    def _unavailable(self, error):
+        if isinstance(error, psycopg.OperationalError):
+            return StorageUnavailable(f"PostgreSQL failed: {error}")
+        return None
 
     @contextmanager
     def _transaction(self) -> Iterator[psycopg.Connection]:

@@ -23,7 +23,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from ..merge import AppliedRow, Key, RecordWrite, SignupRow, StoredRecord, loads
-from .base import Device, PullRow, Storage, WriteTx
+from .base import Device, PullRow, Storage, StorageUnavailable, WriteTx
 from .push import GroupCommit
 
 # ---- the schema ------------------------------------------------------------------------
@@ -285,8 +285,9 @@ class SQLWriteTx(WriteTx):
 
 class SQLStorage(GroupCommit, Storage):
     """``Storage`` on the statements of this module. A backend sets ``dialect`` and
-    ``write_tx``, keeps its pool in ``_pool``, and gives connections: ``_conn`` (reads,
-    autocommit) and ``_transaction`` (one write transaction, committed at the end)."""
+    ``write_tx``, keeps its pool in ``_pool``, says which driver errors mean "retry
+    later" (``_unavailable``) and how a write transaction is held (``_transaction``:
+    one transaction on a connection of ``_conn``, committed at the end)."""
 
     dialect: Dialect
     write_tx: type[SQLWriteTx]
@@ -301,8 +302,21 @@ class SQLStorage(GroupCommit, Storage):
             for full in (True, False)}
 
     @abstractmethod
+    def _unavailable(self, error: Exception) -> StorageUnavailable | None:
+        """``error`` of the database driver as StorageUnavailable, or None: not that."""
+
     @contextmanager
-    def _conn(self) -> Iterator[Any]: ...
+    def _conn(self) -> Iterator[Any]:
+        """A connection of the pool (autocommit): the driver's errors that mean
+        "retry later" come out as StorageUnavailable."""
+        with self._pool.connection() as conn:
+            try:
+                yield conn
+            except Exception as e:
+                unavailable = self._unavailable(e)
+                if unavailable is None:
+                    raise
+                raise unavailable from None
 
     @abstractmethod
     @contextmanager

@@ -83,15 +83,12 @@ class SQLiteStorage(SQLStorage):
             conn.execute("ROLLBACK")
         return True
 
-    @contextmanager
-    def _conn(self) -> Iterator[sqlite3.Connection]:
-        with self._pool.connection() as conn:
-            try:
-                yield conn
-            except sqlite3.OperationalError as e:
-                if "locked" in str(e) or "busy" in str(e) or "unable to open" in str(e):
-                    raise StorageUnavailable(f"the server database is busy: {e}") from None
-                raise
+    def _unavailable(self, error):
+        e = str(error)
+        if isinstance(error, sqlite3.OperationalError) and (
+                "locked" in e or "busy" in e or "unable to open" in e):
+            return StorageUnavailable(f"the server database is busy: {e}")
+        return None
 
     @contextmanager
     def _writer(self) -> Iterator[None]:

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 
@@ -584,3 +584,39 @@ def test_big_and_small_pushes_arriving_together_all_get_applied(storage, monkeyp
         assert outcomes[dev.id].acked_through == n
         assert statuses(outcomes[dev.id]) == ["applied"] * n
     assert count_records(storage) == sum(sizes)
+
+
+# ---- one set of statements ---------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_both_backends_answer_the_same_pull_page_bytes(tmp_path):
+    """SQLite and PostgreSQL run the same statements: the same pushes pull as the same
+    bytes, in every scope and page size."""
+    from conftest import _Database
+    inc = incident(narrative="Café « ok » \u2014 \"quoted\" \\ slash")
+    gone, sh = incident(), shift()
+    batches = [[("incident", "upsert", inc), ("check_in", "upsert", check_in()),
+                ("incident", "upsert", gone), ("shift", "upsert", sh)],
+               [("incident", "patch", {"cross_streets": "Grant & Pacific"}, inc["id"]),
+                ("incident", "delete", None, gone["id"]),
+                ("signup", "upsert", signup(sh["id"])),
+                ("track_chunk", "upsert", track_chunk())]]
+    now = datetime.now(timezone.utc)
+    pages = []
+    for kind in ("sqlite", "postgres"):
+        db = _Database(kind, tmp_path)
+        s = open_storage(db.url)
+        try:
+            dev = Dev(s)
+            for batch in batches:
+                s.push(dev.id, dev.entries(*batch), now)
+            pages.append({(full, limit, after): s.pull_page(after, limit, full=full)
+                          for full in (True, False) for limit in (1, 3, 100)
+                          for after in range(0, 9)})
+        finally:
+            s.close()
+            db.drop()
+    assert pages[0] == pages[1]
+    changes = json.loads(pages[0][(True, 100, 0)])["changes"]
+    assert [c["data"]["narrative"] for c in changes if c["id"] == inc["id"]] == [inc["narrative"]]

@@ -347,8 +347,7 @@ class SQLStorage(GroupCommit, Storage):
         self._pool.close()
 
     def ping(self) -> None:
-        with self._conn() as c:
-            c.execute("SELECT 1").fetchone()
+        self.query("SELECT 1")
 
     def query(self, sql, params=()):
         with self._conn() as c:
@@ -363,9 +362,8 @@ class SQLStorage(GroupCommit, Storage):
         return Device(device_id, name, member_id, role, 0, created_at)
 
     def device_by_token_hash(self, token_hash):
-        with self._conn() as c:
-            row = c.execute(self.dialect.sql(DEVICE_BY_TOKEN), (token_hash,)).fetchone()
-        return Device(*row) if row else None
+        rows = self.query(DEVICE_BY_TOKEN, (token_hash,))
+        return Device(*rows[0]) if rows else None
 
     def revoke_device(self, device_id, at):
         with self._single_write() as c:

@@ -4,8 +4,13 @@ Both sides build and read messages with these classes: the device engine
 (``sync/client.py``) and the server (``sync/server/``). ``from_dict`` checks a
 decoded JSON body and raises a ``ProtocolError`` subclass naming the offending
 field (``entries[3].seq: must be an integer``); ``to_dict`` gives the JSON-ready
-dict. The HTTP status and error code of each failure are part of the contract,
-so they live here too (``ProtocolError.status`` / ``.code``).
+dict. The error codes and their HTTP statuses are part of the contract, so they
+live here too: ``ERROR_CODES`` is the one code -> status table, and every error
+the server answers is a ``CodedError`` that carries its code.
+
+Longer than most modules on purpose: it is the whole wire contract in one place
+(limits, error table, every message with its checks), read beside docs/SYNC.md,
+and both sides must import the same one.
 """
 from __future__ import annotations
 
@@ -37,76 +42,105 @@ RESULT_STATUSES = ("applied", "duplicate", "rejected")
 DECISIONS = ("confirmed", "waitlisted", "refused")
 ROLES = ("volunteer", "ambassador", "coordinator")
 
-# Error codes the server answers with (``ErrorBody.code``); see docs/SYNC.md.
+# Every error code the server answers with (``ErrorBody.code``) and its HTTP status:
+# the one table of both (docs/SYNC.md). The server maps an error to its status here, at
+# the edge; its errors carry only a code. The first code of a status is the generic
+# one, answered for an HTTP error that comes with a status only (``code_for_status``).
 ERROR_CODES = {
+    "bad_request": 400,
     "malformed_json": 400,        # body is not JSON
     "invalid_header": 400,        # a required header is missing or not readable
     "auth_required": 401,         # no, wrong or revoked token
     "forbidden": 403,             # authenticated, but not allowed to do this
     "not_found": 404,
     "method_not_allowed": 405,
+    "not_acceptable": 406,
     "sequence_gap": 409,          # details.expected = the seq the server wants next
     "body_too_large": 413,
     "batch_too_large": 413,
+    "unsupported_media_type": 415,
     "invalid_message": 422,       # JSON, but not the message the endpoint takes
     "unknown_record_type": 422,
     "unsupported_protocol": 426,  # message is shown to the user as is
+    "too_many_requests": 429,
     "internal_error": 500,
+    "storage_error": 500,         # the database refused what the server asked of it
     "unavailable": 503,           # e.g. the database is unreachable: retry later
 }
+
+
+def status_of(code: str) -> int:
+    """The HTTP status of an error code; a code outside the table is a bad request."""
+    return ERROR_CODES.get(code, 400)
+
+
+def code_for_status(status: int) -> str:
+    """The generic code of an HTTP status (the first of the table), or ``http_<status>``."""
+    return next((c for c, s in ERROR_CODES.items() if s == status), f"http_{status}")
+
 
 # ---- errors -------------------------------------------------------------------------
 
 
-class ProtocolError(StrollError):
-    """A message breaks the wire contract. ``field`` names where (``entries[3].seq``)."""
+class CodedError(StrollError):
+    """A failure the server answers as an ``ErrorBody``: ``code`` (a key of
+    ``ERROR_CODES``), the message, ``details``. A subclass names its code in its
+    header, ``class Forbidden(CodedError, code="forbidden")``, and never a status:
+    ``status`` is read from the table (the server maps at its edge with ``status_of``)."""
 
-    code = "invalid_message"
-    status = 422
+    code = "internal_error"
+    status = ERROR_CODES["internal_error"]
+
+    def __init_subclass__(cls, code: str | None = None, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+        cls.status = status_of(cls.code)
+
+    def __init__(self, message: str, **details: Any):
+        self.details = details
+        super().__init__(message)
+
+
+class ProtocolError(CodedError, code="invalid_message"):
+    """A message breaks the wire contract. ``field`` names where (``entries[3].seq``)."""
 
     def __init__(self, message: str, *, field: str | None = None,
                  details: dict[str, Any] | None = None):
         self.field = field
         self.reason = message
-        self.details = dict(details or {})
+        super().__init__(f"{field}: {message}" if field else message, **(details or {}))
         if field is not None:
             self.details.setdefault("field", field)
-        super().__init__(f"{field}: {message}" if field else message)
 
 
 class InvalidMessage(ProtocolError):
-    code = "invalid_message"
-    status = 422
+    """JSON, but not the message the endpoint takes (wrong type, missing field)."""
 
 
-class MalformedJSON(ProtocolError):
-    code = "malformed_json"
-    status = 400
+class MalformedJSON(ProtocolError, code="malformed_json"):
+    """The body is not JSON."""
 
 
-class InvalidHeader(ProtocolError):
-    code = "invalid_header"
-    status = 400
+class InvalidHeader(ProtocolError, code="invalid_header"):
+    """A required header is missing or not readable."""
 
 
-class UnknownRecordTypeError(ProtocolError):
-    code = "unknown_record_type"
-    status = 422
+class UnknownTypeInMessage(ProtocolError, code="unknown_record_type"):
+    """A message names a record type outside ``stroll.domain.RECORD_TYPES`` (the
+    domain's own lookup failure is ``stroll.domain.UnknownRecordType``)."""
 
 
-class BatchTooLarge(ProtocolError):
-    code = "batch_too_large"
-    status = 413
+class BatchTooLarge(ProtocolError, code="batch_too_large"):
+    """A push with more than ``MAX_BATCH_ENTRIES`` entries."""
 
 
-class BodyTooLarge(ProtocolError):
-    code = "body_too_large"
-    status = 413
+class BodyTooLarge(ProtocolError, code="body_too_large"):
+    """A request body over the server's limit (``MAX_BODY_BYTES``)."""
 
 
-class UnsupportedProtocol(ProtocolError):
-    code = "unsupported_protocol"
-    status = 426
+class UnsupportedProtocol(ProtocolError, code="unsupported_protocol"):
+    """The request speaks a protocol version this side does not."""
 
     def __init__(self, received: Any):
         self.received = received
@@ -180,6 +214,15 @@ def _unknown_keys(d: dict, allowed: set[str], where: str) -> None:
     if extra:
         prefix = f"{where}." if where else ""
         raise InvalidMessage("is not a field of this message", field=f"{prefix}{extra[0]}")
+
+
+def _record_type(d: dict, where: str) -> str:
+    rtype = _str(d, "type", f"{where}.type", max_len=64)
+    if rtype not in RECORD_TYPES:
+        raise UnknownTypeInMessage(
+            f"unknown record type {rtype!r} (known: {', '.join(sorted(RECORD_TYPES))})",
+            field=f"{where}.type")
+    return rtype
 
 
 def check_protocol(value: Any, field: str = HEADER_PROTOCOL) -> int:
@@ -291,11 +334,7 @@ class PushEntry:
         d = _obj(data, where)
         _unknown_keys(d, _ENTRY_KEYS, where)
         seq = _int(d, "seq", f"{where}.seq", minimum=1)
-        rtype = _str(d, "type", f"{where}.type", max_len=64)
-        if rtype not in RECORD_TYPES:
-            raise UnknownRecordTypeError(
-                f"unknown record type {rtype!r} (known: {', '.join(sorted(RECORD_TYPES))})",
-                field=f"{where}.type")
+        rtype = _record_type(d, where)
         rid = _str(d, "id", f"{where}.id", max_len=64)
         op = _str(d, "op", f"{where}.op", choices=OPS)
         body = d.get("data")
@@ -464,11 +503,7 @@ class PullChange:
     def from_dict(cls, data: Any, where: str = "change") -> "PullChange":
         d = _obj(data, where)
         cursor = _int(d, "cursor", f"{where}.cursor", minimum=1)
-        rtype = _str(d, "type", f"{where}.type", max_len=64)
-        if rtype not in RECORD_TYPES:
-            raise UnknownRecordTypeError(
-                f"unknown record type {rtype!r} (known: {', '.join(sorted(RECORD_TYPES))})",
-                field=f"{where}.type")
+        rtype = _record_type(d, where)
         rid = _str(d, "id", f"{where}.id", max_len=64)
         op = _str(d, "op", f"{where}.op", choices=PULL_OPS)
         body = d.get("data")
@@ -547,9 +582,9 @@ __all__ = [
     "PROTOCOL_VERSION", "SUPPORTED_PROTOCOLS", "HEADER_PROTOCOL", "HEADER_APP", "HEADER_AUTH",
     "HEADER_ENROLL_KEY", "AUTH_SCHEME", "MAX_BATCH_ENTRIES", "MAX_BODY_BYTES",
     "DEFAULT_PULL_LIMIT", "MAX_PULL_LIMIT", "OPS", "PULL_OPS", "RESULT_STATUSES",
-    "DECISIONS", "ROLES", "ERROR_CODES",
-    "ProtocolError", "InvalidMessage", "MalformedJSON", "InvalidHeader",
-    "UnknownRecordTypeError", "BatchTooLarge", "BodyTooLarge", "UnsupportedProtocol",
+    "DECISIONS", "ROLES", "ERROR_CODES", "status_of", "code_for_status",
+    "CodedError", "ProtocolError", "InvalidMessage", "MalformedJSON", "InvalidHeader",
+    "UnknownTypeInMessage", "BatchTooLarge", "BodyTooLarge", "UnsupportedProtocol",
     "check_protocol", "parse_pull_query", "request_headers",
     "EnrollRequest", "EnrollResponse", "PushEntry", "PushRequest", "Decision", "ErrorBody",
     "PushResult", "PushResponse", "PullChange", "PullResponse",

@@ -72,7 +72,7 @@ def test_request_headers_carry_protocol_app_and_token():
 
 
 def test_every_error_code_has_a_status():
-    for cls in (p.InvalidMessage, p.MalformedJSON, p.InvalidHeader, p.UnknownRecordTypeError,
+    for cls in (p.InvalidMessage, p.MalformedJSON, p.InvalidHeader, p.UnknownTypeInMessage,
                 p.BatchTooLarge, p.BodyTooLarge):
         assert p.ERROR_CODES[cls.code] == cls.status
     assert p.ERROR_CODES[p.UnsupportedProtocol.code] == 426
@@ -116,7 +116,7 @@ def test_push_body_must_be_an_object():
 
 
 def test_unknown_record_type_is_its_own_error():
-    with pytest.raises(p.UnknownRecordTypeError) as info:
+    with pytest.raises(p.UnknownTypeInMessage) as info:
         p.PushRequest.from_dict(push([entry(1), entry(2, type="spaceship")]))
     assert info.value.field == "entries[1].type"
     assert info.value.code == "unknown_record_type" and info.value.status == 422

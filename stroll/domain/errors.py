@@ -29,6 +29,8 @@ class ValidationError(StrollError):
 
 
 class UnknownRecordType(StrollError):
+    """No record class has this type name (a lookup outside ``RECORD_TYPES``)."""
+
     code = "unknown_record_type"
 
     def __init__(self, record_type: str):

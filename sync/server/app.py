@@ -189,9 +189,12 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.storage = store
     install_error_handlers(app)
     _install_openapi(app)
-    error_responses = {s: {"model": p.ErrorBody, "description": d} for s, d in (
-        (400, "malformed JSON or header"), (401, "auth_required"), (413, "too large"),
-        (422, "invalid_message"), (426, "unsupported_protocol"))}
+    error_responses = {p.status_of(code): {"model": p.ErrorBody, "description": d}
+                       for code, d in (("malformed_json", "malformed JSON or header"),
+                                       ("auth_required", "auth_required"),
+                                       ("body_too_large", "too large"),
+                                       ("invalid_message", "invalid_message"),
+                                       ("unsupported_protocol", "unsupported_protocol"))}
 
     def check_headers(request: Request) -> str | None:
         """The protocol header (400/426), then the bearer token (None: none given)."""
@@ -240,8 +243,8 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
 
     @app.post("/v1/sync/push", tags=["sync"], summary="Push outbox entries",
               response_model=p.PushResponse,
-              responses={**error_responses, 409: {"model": p.ErrorBody,
-                                                  "description": "sequence_gap"}},
+              responses={**error_responses, p.status_of("sequence_gap"): {
+                  "model": p.ErrorBody, "description": "sequence_gap"}},
               openapi_extra={**_body_doc(p.PushRequest), "security": _SECURITY,
                              "parameters": _params("protocol", "app")})
     async def push(request: Request):

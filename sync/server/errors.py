@@ -1,5 +1,10 @@
 """The server's errors and the one place that turns every error into the one JSON
-shape of docs/SYNC.md: ``{"error": {"code", "message", "details"}}``."""
+shape of docs/SYNC.md: ``{"error": {"code", "message", "details"}}``.
+
+Errors carry a protocol error code only; its HTTP status comes from the protocol's
+one table (``sync.protocol.ERROR_CODES``), here and nowhere else. HTTP errors that
+come with a status only (an unknown path, a wrong method) get the table's generic
+code of that status."""
 from __future__ import annotations
 
 import logging
@@ -11,34 +16,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from stroll.domain import StrollError
 
-from ..protocol import ErrorBody
+from ..protocol import CodedError, ErrorBody, code_for_status, status_of
 
 log = logging.getLogger("stroll.server")
 
 
-class ApiError(StrollError):
-    code = "bad_request"
-    status = 400
-
-    def __init__(self, message: str, **details):
-        self.details = details
-        super().__init__(message)
+class ApiError(CodedError, code="bad_request"):
+    """A request the server refuses; ``details`` are its keyword arguments."""
 
 
-class AuthRequired(ApiError):
-    code = "auth_required"
-    status = 401
+class AuthRequired(ApiError, code="auth_required"):
+    """No device token, or one that is wrong or revoked."""
 
 
-class Forbidden(ApiError):
-    code = "forbidden"
-    status = 403
-
-
-_HTTP_CODES = {400: "bad_request", 401: "auth_required", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 406: "not_acceptable", 413: "body_too_large",
-               415: "unsupported_media_type", 422: "invalid_message", 429: "too_many_requests",
-               500: "internal_error", 503: "unavailable"}
+class Forbidden(ApiError, code="forbidden"):
+    """An enrolled device asks for what it may not do."""
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None,
@@ -52,7 +44,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StrollError)
     async def stroll_error(request: Request, exc: StrollError):
-        status = getattr(exc, "status", 400)
+        status = status_of(exc.code)
         details = getattr(exc, "details", None)
         if details is None and hasattr(exc, "as_dict"):
             details = exc.as_dict()
@@ -63,7 +55,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+        code = code_for_status(exc.status_code)
         if exc.status_code == 404:
             message = f"no such endpoint: {request.method} {request.url.path}"
         elif exc.status_code == 405:
@@ -78,13 +70,13 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = [{"field": ".".join(str(x) for x in e.get("loc", ())),
                    "reason": e.get("msg", "")} for e in exc.errors()]
         first = errors[0] if errors else {"field": "?", "reason": "invalid"}
-        return error_response(422, "invalid_message",
+        return error_response(status_of("invalid_message"), "invalid_message",
                               f"{first['field']}: {first['reason']}",
                               {"field": first["field"], "errors": errors})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error",
+        return error_response(status_of("internal_error"), "internal_error",
                               "the server hit an unexpected error; it has been logged. "
                               "Retry later, and tell a coordinator if it keeps happening.")

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from conftest import ROOT, Api, ServerProcess, _Database, entry, server_env
+from inspect_storage import applied_log, count_records, get_record, last_cursor
 from server_records import incident, shift, signup
 from sync import protocol as p
 from sync.server.storage import open_storage
@@ -97,8 +98,8 @@ def test_push_twice_over_http_applies_once(live):
     assert ids <= {c["id"] for c in live.pull_all(dev)}
     s = open_storage(live.database_url, migrate=False)
     try:
-        assert [a.seq for a in s.applied_log(dev.device_id)] == [1, 2, 3]
-        assert all(s.get_record("incident", i) for i in ids)
+        assert [a.seq for a in applied_log(s, dev.device_id)] == [1, 2, 3]
+        assert all(get_record(s, "incident", i) for i in ids)
     finally:
         s.close()
 
@@ -233,17 +234,17 @@ def test_sigkill_mid_batch_then_restart_applies_the_batch_all_or_nothing(fresh_d
     try:
         s = open_storage(fresh_db, migrate=False)
         try:
-            count = s.count_records("incident")
+            count = count_records(s, "incident")
             last_seq = s.device_last_seq(dev.device_id)
-            log = s.applied_log(dev.device_id)
+            log = applied_log(s, dev.device_id)
             assert (count, last_seq, len(log)) in ((0, 0, 0), (n, n, n)), \
                 (count, last_seq, len(log))
             api = Api(requests.Session(), server.base)
             out = api.push(dev, batch)  # the device resends its unacknowledged batch
             assert out["acked_through"] == n
-            assert s.count_records("incident") == n
-            assert len(s.applied_log(dev.device_id)) == n
-            assert s.last_cursor() == n
+            assert count_records(s, "incident") == n
+            assert len(applied_log(s, dev.device_id)) == n
+            assert last_cursor(s) == n
         finally:
             s.close()
     finally:

@@ -6,10 +6,11 @@ import json
 import threading
 import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 
 import pytest
 
+from inspect_storage import applied_log, count_records, get_record, last_cursor, signups_of
 from server_records import check_in, follow_up, incident, shift, signup, track_chunk
 from stroll.domain import Incident, new_id
 from sync.protocol import PushEntry
@@ -44,7 +45,7 @@ def statuses(outcome):
 
 
 def data(storage, rtype, rid):
-    rec = storage.get_record(rtype, rid)
+    rec = get_record(storage, rtype, rid)
     return rec and rec["data"]
 
 
@@ -55,14 +56,14 @@ def test_push_twice_applies_once(storage):
     dev = Dev(storage)
     entries = dev.entries(("incident", "upsert", incident()), ("check_in", "upsert", check_in()))
     first = storage.push(dev.id, entries)
-    cursor = storage.last_cursor()
+    cursor = last_cursor(storage)
     again = storage.push(dev.id, entries)
     assert statuses(first) == ["applied", "applied"]
     assert statuses(again) == ["duplicate", "duplicate"]
     assert first.acked_through == again.acked_through == 2
-    assert storage.count_records() == 2
-    assert storage.last_cursor() == cursor  # nothing changed the second time
-    assert [a.seq for a in storage.applied_log(dev.id)] == [1, 2]
+    assert count_records(storage) == 2
+    assert last_cursor(storage) == cursor  # nothing changed the second time
+    assert [a.seq for a in applied_log(storage, dev.id)] == [1, 2]
 
 
 def test_gap_is_refused_with_the_expected_seq_and_nothing_applies(storage):
@@ -73,7 +74,7 @@ def test_gap_is_refused_with_the_expected_seq_and_nothing_applies(storage):
         dev.push(("incident", "upsert", incident()))
     assert info.value.expected == 2 and info.value.status == 409
     assert "resend from seq 2" in str(info.value)
-    assert storage.count_records() == 1
+    assert count_records(storage) == 1
     assert storage.device_last_seq(dev.id) == 1
 
 
@@ -94,7 +95,7 @@ def test_retry_overlapping_applied_entries_applies_only_the_new_ones(storage):
     out = storage.push(dev.id, first[1:] + more)  # the device resends 2 with the new 3
     assert statuses(out) == ["duplicate", "applied"]
     assert out.acked_through == 3
-    assert storage.count_records("incident") == 3
+    assert count_records(storage, "incident") == 3
 
 
 def test_an_older_request_arriving_late_is_all_duplicate(storage):
@@ -119,7 +120,7 @@ def test_rejected_entry_consumes_its_seq_and_the_rest_apply(storage):
     err = out.results[1].error
     assert err.code == "invalid_record" and err.details["field"] == "lat"
     assert bad["id"] in err.message and "latitude" in err.message
-    assert storage.get_record("incident", bad["id"]) is None
+    assert get_record(storage, "incident", bad["id"]) is None
     assert out.acked_through == 3
     more = dev.push(("incident", "upsert", incident()))  # the queue moved on: next is 4
     assert statuses(more) == ["applied"]
@@ -169,10 +170,10 @@ def test_append_record_rewrite_is_a_duplicate_and_changes_nothing(storage):
     a, b = Dev(storage), Dev(storage)
     chunk = track_chunk(point_count=2)
     a.push(("track_chunk", "upsert", chunk))
-    cursor = storage.get_record("track_chunk", chunk["id"])["cursor"]
+    cursor = get_record(storage, "track_chunk", chunk["id"])["cursor"]
     out = b.push(("track_chunk", "upsert", dict(chunk, point_count=99)))
     assert statuses(out) == ["duplicate"]
-    rec = storage.get_record("track_chunk", chunk["id"])
+    rec = get_record(storage, "track_chunk", chunk["id"])
     assert rec["data"]["point_count"] == 2 and rec["cursor"] == cursor
 
 
@@ -259,7 +260,7 @@ def test_delete_leaves_a_tombstone_that_pulls_as_a_delete(storage):
     inc = incident()
     dev.push(("incident", "upsert", inc))
     dev.push(("incident", "delete", None, inc["id"]))
-    rec = storage.get_record("incident", inc["id"])
+    rec = get_record(storage, "incident", inc["id"])
     assert rec["deleted"] and rec["data"] is None  # survivor details are gone
     rows, more = storage.pull(0, 100, full=True)
     assert [(r.id, r.deleted, r.data) for r in rows] == [(inc["id"], True, None)]
@@ -276,7 +277,7 @@ def test_a_record_changed_several_times_in_one_batch_ends_merged(storage):
     assert statuses(out) == ["applied"] * 3
     got = data(storage, "incident", inc["id"])
     assert (got["cross_streets"], got["narrative"]) == ("A", "B")
-    assert storage.count_records() == 1
+    assert count_records(storage) == 1
 
 
 # ---- cursors and pull ------------------------------------------------------------------------
@@ -307,7 +308,7 @@ def test_a_changed_record_moves_to_a_later_cursor(storage):
     dev = Dev(storage)
     a, b = incident(), incident()
     dev.push(("incident", "upsert", a), ("incident", "upsert", b))
-    before = storage.last_cursor()
+    before = last_cursor(storage)
     dev.push(("incident", "patch", {"cross_streets": "Pacific"}, a["id"]))
     rows, _ = storage.pull(before, 10, full=True)
     assert [r.id for r in rows] == [a["id"]]
@@ -321,7 +322,7 @@ def test_cursor_only_grows(storage):
     seen = []
     for _ in range(5):
         dev.push(("incident", "upsert", incident()))
-        seen.append(storage.last_cursor())
+        seen.append(last_cursor(storage))
     assert seen == sorted(set(seen))
 
 
@@ -329,7 +330,7 @@ def test_device_time_is_kept_as_data_beside_the_receive_time(storage):
     dev = Dev(storage)
     inc = incident()
     dev.push(("incident", "upsert", inc))
-    rec = storage.get_record("incident", inc["id"])
+    rec = get_record(storage, "incident", inc["id"])
     assert rec["device_time"] == "2026-11-21T19:02:11-08:00"
     assert datetime.fromisoformat(rec["received_at"]).year >= 2026
 
@@ -401,7 +402,7 @@ def test_migrating_again_is_harmless(backend):
     s.migrate()
     s.close()
     s = open_storage(backend)
-    assert s.count_records() == 1
+    assert count_records(s) == 1
     s.close()
 
 
@@ -435,7 +436,7 @@ def test_a_signup_sent_again_keeps_its_decision(storage):
     dev.push(("signup", "upsert", first), ("signup", "upsert", second))
     out = dev.push(("signup", "upsert", first), ("signup", "upsert", second))
     assert decisions(out) == ["confirmed", "waitlisted"]
-    assert [r.status for r in storage.signups_of(sh["id"])] == ["confirmed", "waitlisted"]
+    assert [r.status for r in signups_of(storage, sh["id"])] == ["confirmed", "waitlisted"]
 
 
 def test_a_cancelled_place_goes_to_the_longest_waiting_signup(storage):
@@ -444,7 +445,7 @@ def test_a_cancelled_place_goes_to_the_longest_waiting_signup(storage):
     dev.push(("shift", "upsert", sh))
     a, b, c, d = (signup(sh["id"]) for _ in range(4))
     dev.push(*[("signup", "upsert", x) for x in (a, b, c, d)])
-    before = storage.last_cursor()
+    before = last_cursor(storage)
     out = dev.push(("signup", "patch", {"status": "cancelled"}, a["id"]))
     assert statuses(out) == ["applied"]
     assert data(storage, "signup", a["id"])["status"] == "cancelled"
@@ -547,9 +548,9 @@ def test_concurrent_pushes_in_one_process_each_get_their_own_outcome(storage):
         assert statuses(out) == ["applied"] * 4 + ["rejected"]
         assert out.acked_through == 5
         assert storage.device_last_seq(dev.id) == 5
-        assert [a.seq for a in storage.applied_log(dev.id)] == [1, 2, 3, 4, 5]
+        assert [a.seq for a in applied_log(storage, dev.id)] == [1, 2, 3, 4, 5]
     assert storage.device_last_seq(gap_dev.id) == 0
-    assert storage.count_records() == 4 * (len(devs) - 1)
+    assert count_records(storage) == 4 * (len(devs) - 1)
     rows, _ = storage.pull(0, 1000, full=False)
     assert [r.cursor for r in rows] == list(range(1, len(rows) + 1))
 
@@ -557,8 +558,8 @@ def test_concurrent_pushes_in_one_process_each_get_their_own_outcome(storage):
 def test_big_and_small_pushes_arriving_together_all_get_applied(storage, monkeypatch):
     """A group transaction holds a bounded number of entries; pushes that do not fit
     are applied by the next group, never dropped."""
-    from sync.server.storage import base
-    monkeypatch.setattr(base, "_GROUP_ENTRIES", 6)
+    from sync.server.storage import push as group_commit
+    monkeypatch.setattr(group_commit, "_GROUP_ENTRIES", 6)
     devs = [Dev(storage) for _ in range(8)]
     sizes = [5, 5, 1, 5, 2, 5, 1, 3]
     barrier = threading.Barrier(len(devs))
@@ -582,4 +583,40 @@ def test_big_and_small_pushes_arriving_together_all_get_applied(storage, monkeyp
     for dev, n in zip(devs, sizes):
         assert outcomes[dev.id].acked_through == n
         assert statuses(outcomes[dev.id]) == ["applied"] * n
-    assert storage.count_records() == sum(sizes)
+    assert count_records(storage) == sum(sizes)
+
+
+# ---- one set of statements ---------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_both_backends_answer_the_same_pull_page_bytes(tmp_path):
+    """SQLite and PostgreSQL run the same statements: the same pushes pull as the same
+    bytes, in every scope and page size."""
+    from conftest import _Database
+    inc = incident(narrative="Café « ok » \u2014 \"quoted\" \\ slash")
+    gone, sh = incident(), shift()
+    batches = [[("incident", "upsert", inc), ("check_in", "upsert", check_in()),
+                ("incident", "upsert", gone), ("shift", "upsert", sh)],
+               [("incident", "patch", {"cross_streets": "Grant & Pacific"}, inc["id"]),
+                ("incident", "delete", None, gone["id"]),
+                ("signup", "upsert", signup(sh["id"])),
+                ("track_chunk", "upsert", track_chunk())]]
+    now = datetime.now(timezone.utc)
+    pages = []
+    for kind in ("sqlite", "postgres"):
+        db = _Database(kind, tmp_path)
+        s = open_storage(db.url)
+        try:
+            dev = Dev(s)
+            for batch in batches:
+                s.push(dev.id, dev.entries(*batch), now)
+            pages.append({(full, limit, after): s.pull_page(after, limit, full=full)
+                          for full in (True, False) for limit in (1, 3, 100)
+                          for after in range(0, 9)})
+        finally:
+            s.close()
+            db.drop()
+    assert pages[0] == pages[1]
+    changes = json.loads(pages[0][(True, 100, 0)])["changes"]
+    assert [c["data"]["narrative"] for c in changes if c["id"] == inc["id"]] == [inc["narrative"]]

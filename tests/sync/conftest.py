@@ -188,7 +188,11 @@ def _inspector(url: str):
     """The server's own storage module, opened beside the running server, to look at
     what it holds (records rows, device_time, received_at)."""
     from sync.server.storage import open_storage
-    return open_storage(url, pool_size=2)
+    server_tests = str(ROOT / "tests" / "server")  # the server tests' storage inspector
+    if server_tests not in sys.path:
+        sys.path.append(server_tests)
+    from inspect_storage import Inspector
+    return Inspector(open_storage(url, pool_size=2))
 
 
 @pytest.fixture

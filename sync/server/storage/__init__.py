@@ -1,4 +1,6 @@
-"""Server storage: one interface (``base.Storage``), two backends (SQLite, PostgreSQL)."""
+"""Server storage: one interface (``base.Storage``), two backends (SQLite, PostgreSQL)
+on one set of statements (``sql``), the push with group commit (``push``), a
+connection pool per process (``pool``)."""
 from __future__ import annotations
 
 from .base import (Device, DeviceNotFound, PullRow, PushOutcome, SequenceGap, Storage,

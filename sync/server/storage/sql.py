@@ -1,0 +1,399 @@
+"""The SQL of the server's storage, written once for both backends, and the storage
+built on it (``SQLStorage``).
+
+Statements are written with ``?`` placeholders; ``Dialect.sql`` hands them to
+psycopg as ``%s``. What SQLite and PostgreSQL spell differently is a field of a
+``Dialect`` (column types, the id list of a lookup, the pull page's aggregate, the
+cursor lock), so every statement, the schema included, stands here once. A backend
+module keeps only what truly differs: its connections, SQLite's file write lock
+and upsert, PostgreSQL's COPY and advisory migration lock.
+
+Pull pages are built by the database as JSON text (``PULL_LINE``), so the server
+neither decodes nor re-encodes a record to serve it, and both backends answer the
+same bytes.
+"""
+from __future__ import annotations
+
+import json
+from abc import abstractmethod
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any, Callable, Iterator
+
+from ..merge import AppliedRow, Key, RecordWrite, SignupRow, StoredRecord, loads
+from .base import Device, PullRow, Storage, StorageUnavailable, WriteTx
+from .push import GroupCommit
+
+# ---- the schema ------------------------------------------------------------------------
+
+_SCHEMA_0001 = """
+    CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        member_id TEXT,
+        role TEXT NOT NULL,
+        last_seq {bigint} NOT NULL DEFAULT 0,
+        app_version TEXT,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE TABLE records (
+        type TEXT NOT NULL,
+        id TEXT NOT NULL,
+        data TEXT,
+        data_public TEXT,
+        deleted {boolean} NOT NULL DEFAULT {false},
+        cursor {bigint} NOT NULL UNIQUE,
+        device_id TEXT,
+        device_time TEXT,
+        received_at TEXT NOT NULL,
+        {record_key} (id, type)
+    );
+    CREATE TABLE applied (
+        device_id TEXT NOT NULL,
+        seq {bigint} NOT NULL,
+        status TEXT NOT NULL,
+        result TEXT,
+        PRIMARY KEY (device_id, seq)
+    ){applied_options};
+    CREATE TABLE signups (
+        id TEXT PRIMARY KEY,
+        shift_id TEXT NOT NULL,
+        member_id TEXT,
+        status TEXT NOT NULL,
+        position {bigint} NOT NULL
+    );
+    CREATE INDEX signups_shift ON signups (shift_id, status);
+    CREATE TABLE sync_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        cursor {bigint} NOT NULL
+    );
+    INSERT INTO sync_state (id, cursor) VALUES (1, 0)
+"""
+
+MIGRATIONS: list[tuple[str, str]] = [("0001_devices_records_applied_signups", _SCHEMA_0001)]
+
+MIGRATIONS_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations "
+                    "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+MIGRATIONS_DONE = "SELECT name FROM schema_migrations"
+MIGRATION_APPLIED = "INSERT INTO schema_migrations VALUES (?, ?)"
+
+# ---- devices ---------------------------------------------------------------------------
+
+CREATE_DEVICE = ("INSERT INTO devices (id, name, token_hash, member_id, role, last_seq, "
+                 "app_version, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)")
+DEVICE_BY_TOKEN = ("SELECT id, name, member_id, role, last_seq, created_at FROM devices "
+                   "WHERE token_hash = ? AND revoked_at IS NULL")
+REVOKE_DEVICE = "UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"
+LAST_SEQ = "SELECT last_seq FROM devices WHERE id = ? AND revoked_at IS NULL"
+APPLIED_RESULTS = "SELECT seq, result FROM applied WHERE device_id = ? AND seq BETWEEN ? AND ?"
+
+# ---- a push ----------------------------------------------------------------------------
+
+CURSOR = "SELECT cursor FROM sync_state WHERE id = 1"
+LOAD_RECORDS = "SELECT type, id, data, deleted FROM records WHERE {ids_in}"
+ACTIVE_SIGNUPS = ("SELECT id, shift_id, member_id, status, position FROM signups "
+                  "WHERE shift_id = ? AND status IN ('confirmed', 'waitlisted')")
+RECORD_COLUMNS = ("type, id, data, data_public, deleted, cursor, device_id, device_time, "
+                  "received_at")
+UPSERT_RECORDS = (f"INSERT INTO records ({RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "ON CONFLICT (id, type) DO UPDATE SET data = excluded.data, "
+                  "data_public = excluded.data_public, deleted = excluded.deleted, "
+                  "cursor = excluded.cursor, device_id = excluded.device_id, "
+                  "device_time = excluded.device_time, received_at = excluded.received_at")
+COPY_RECORDS = f"COPY records ({RECORD_COLUMNS}) FROM STDIN"
+UPDATE_RECORDS = ("UPDATE records SET data = ?, data_public = ?, deleted = ?, cursor = ?, "
+                  "device_id = ?, device_time = ?, received_at = ? WHERE id = ? AND type = ?")
+UPSERT_SIGNUPS = ("INSERT INTO signups (id, shift_id, member_id, status, position) "
+                  "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                  "status = excluded.status, member_id = excluded.member_id")
+INSERT_APPLIED = "INSERT INTO applied (device_id, seq, status, result) VALUES (?, ?, ?, ?)"
+COPY_APPLIED = "COPY applied (device_id, seq, status, result) FROM STDIN"
+SET_LAST_SEQ = "UPDATE devices SET last_seq = ? WHERE id = ?"
+SET_CURSOR = "UPDATE sync_state SET cursor = ? WHERE id = 1"
+
+# ---- a pull ----------------------------------------------------------------------------
+
+# One change of a pull page as JSON, built by the database (docs/SYNC.md, Pull); ids
+# are UUIDs and types come from the closed list, so neither needs escaping.
+PULL_LINE = (
+    "CASE WHEN deleted THEN '{{\"cursor\":' || cursor || ',\"type\":\"' || type || "
+    "'\",\"id\":\"' || id || '\",\"op\":\"delete\",\"data\":null}}' "
+    "ELSE '{{\"cursor\":' || cursor || ',\"type\":\"' || type || "
+    "'\",\"id\":\"' || id || '\",\"op\":\"upsert\",\"data\":' || {col} || '}}' END")
+FULL, PUBLIC = "data", "coalesce(data_public, data)"  # what a scope sees of a record
+PULL_ROWS = ("SELECT cursor, type, id, deleted, {col} FROM records "
+             "WHERE cursor > ? ORDER BY cursor LIMIT ?")
+# The subquery hands its rows to the aggregate in cursor order (pinned by
+# test_pull_pages_in_cursor_order_without_gaps_or_repeats).
+PULL_PAGE = ("SELECT count(*), max(cursor), {changes} FROM "
+             "(SELECT cursor, {line} AS line FROM records "
+             "WHERE cursor > ? ORDER BY cursor LIMIT ?) AS page")
+MORE_AFTER = "SELECT EXISTS (SELECT 1 FROM records WHERE cursor > ?)"
+
+# ---- reads for looking at what the server holds (tests, tools) -------------------------
+
+RECORD_FIELDS = ("type", "id", "data", "data_public", "deleted", "cursor", "device_time",
+                 "received_at")
+RECORD = f"SELECT {', '.join(RECORD_FIELDS)} FROM records WHERE type = ? AND id = ?"
+COUNT_RECORDS = "SELECT count(*) FROM records"
+COUNT_RECORDS_OF_TYPE = "SELECT count(*) FROM records WHERE type = ?"
+APPLIED_LOG = "SELECT seq, status, result FROM applied WHERE device_id = ? ORDER BY seq"
+SIGNUPS_OF = ("SELECT id, shift_id, member_id, status, position FROM signups "
+              "WHERE shift_id = ? ORDER BY position")
+
+
+# ---- the two dialects ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def _format_style(statement: str) -> str:
+    if "%" in statement:
+        raise ValueError(f"a statement with a literal % needs escaping for psycopg: "
+                         f"{statement[:80]}")
+    return statement.replace("?", "%s")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one database spells what the statements above leave open."""
+    name: str
+    qmark: bool                 # placeholders stay ``?`` (else ``%s``)
+    bigint: str                 # column type of seqs, cursors, positions
+    boolean: str                # column type of ``records.deleted``
+    false: str
+    record_key: str             # how ``records`` keys (id, type)
+    applied_options: str        # after ``CREATE TABLE applied (...)``
+    lock_cursor: str            # read the counter and hold its lock to commit
+    ids_in: str                 # ``id`` in one parameter holding many ids ...
+    ids_param: Callable[[list[str]], str]  # ... made from the ids like so
+    page_changes: str           # a page's lines joined in cursor order, as bytes
+    page_options: dict = field(default_factory=dict)  # execute() options of a page
+
+    def sql(self, statement: str) -> str:
+        """``statement`` with this database's placeholders."""
+        return statement if self.qmark else _format_style(statement)
+
+    def schema(self, script: str) -> list[str]:
+        """The statements of a migration script, in this dialect."""
+        text = script.format(bigint=self.bigint, boolean=self.boolean, false=self.false,
+                             record_key=self.record_key,
+                             applied_options=self.applied_options)
+        return [s.strip() for s in text.split(";") if s.strip()]
+
+
+SQLITE = Dialect(
+    name="sqlite", qmark=True, bigint="INTEGER", boolean="INTEGER", false="0",
+    record_key="UNIQUE", applied_options=" WITHOUT ROWID",
+    lock_cursor=CURSOR,  # BEGIN IMMEDIATE already holds the database's write lock
+    ids_in="id IN (SELECT value FROM json_each(?))", ids_param=json.dumps,
+    page_changes="CAST(group_concat(line, ',') AS BLOB)")
+
+POSTGRES = Dialect(
+    name="postgres", qmark=False, bigint="BIGINT", boolean="BOOLEAN", false="false",
+    record_key="PRIMARY KEY", applied_options="",
+    lock_cursor=CURSOR + " FOR UPDATE",  # held to commit: pushes commit in cursor order
+    # the ids as one comma-joined text (ids are UUIDs: no comma in them), split by the
+    # database: cheaper than adapting a Python list of thousands to an array
+    ids_in="id = ANY(string_to_array(?, ','))", ids_param=",".join,
+    # binary: the page arrives as one bytea, bytes as they are (no text decode)
+    page_changes="convert_to(string_agg(line, ',' ORDER BY cursor), 'UTF8')",
+    page_options={"binary": True})
+
+
+def page_json(changes: bytes | None, count: int, last: int | None, after: int,
+              more: bool) -> bytes:
+    """The pull answer around ``changes`` (the changes' JSON joined by commas)."""
+    return b"".join((b'{"changes":[', changes or b"", b'],"next_cursor":',
+                     str(last if count else after).encode(),
+                     b',"has_more":true}' if more else b',"has_more":false}'))
+
+
+def record_row(w: RecordWrite, received_at: str) -> tuple:
+    """A record write as the values of ``RECORD_COLUMNS``."""
+    return (w.type, w.id, w.data, w.data_public, w.deleted, w.cursor, w.device_id,
+            w.device_time, received_at)
+
+
+# ---- the storage on these statements ---------------------------------------------------
+
+
+def _last_seq(d: Dialect, conn, device_id: str) -> int | None:
+    row = conn.execute(d.sql(LAST_SEQ), (device_id,)).fetchone()
+    return row[0] if row else None
+
+
+def _applied(d: Dialect, conn, device_id: str, seqs: list[int]) -> dict[int, str | None]:
+    if not seqs:
+        return {}
+    return dict(conn.execute(d.sql(APPLIED_RESULTS),
+                             (device_id, min(seqs), max(seqs))).fetchall())
+
+
+class SQLWriteTx(WriteTx):
+    """A push's write transaction on one connection. A backend adds how it writes
+    records (``write_records``) and the applied log (``write_applied``)."""
+
+    def __init__(self, dialect: Dialect, conn):
+        self.d = dialect
+        self.c = conn
+
+    def lock_cursor(self) -> int:
+        return self.c.execute(self.d.sql(self.d.lock_cursor)).fetchone()[0]
+
+    def device_last_seq(self, device_id):
+        return _last_seq(self.d, self.c, device_id)
+
+    def applied_results(self, device_id, seqs):
+        return _applied(self.d, self.c, device_id, seqs)
+
+    def load_records(self, keys: list[Key]) -> dict[Key, StoredRecord]:
+        out: dict[Key, StoredRecord] = {}
+        wanted = set(keys)
+        ids = self.d.ids_param(sorted({k[1] for k in keys}))
+        for rtype, rid, data, deleted in self.c.execute(
+                self.d.sql(LOAD_RECORDS.format(ids_in=self.d.ids_in)), (ids,)):
+            if (rtype, rid) in wanted:
+                out[(rtype, rid)] = StoredRecord(rtype, rid, loads(data) if data else None,
+                                                 bool(deleted))
+        return out
+
+    def load_signups(self, shift_id):
+        return [SignupRow(*r) for r in self.c.execute(self.d.sql(ACTIVE_SIGNUPS),
+                                                      (shift_id,))]
+
+    def write(self, *, records, signups, applied, last_seqs, cursor, received_at):
+        q = self.d.sql
+        with closing(self.c.cursor()) as cur:
+            self.write_records(cur, records, received_at)
+            if signups:
+                cur.executemany(q(UPSERT_SIGNUPS), [
+                    (s.id, s.shift_id, s.member_id, s.status, s.position) for s in signups])
+            self.write_applied(cur, applied)
+            cur.executemany(q(SET_LAST_SEQ), [(seq, d) for d, seq in last_seqs.items()])
+            cur.execute(q(SET_CURSOR), (cursor,))
+
+    @abstractmethod
+    def write_records(self, cur, records: list[RecordWrite], received_at: str) -> None: ...
+
+    @abstractmethod
+    def write_applied(self, cur, applied: list[tuple[str, AppliedRow]]) -> None: ...
+
+
+class SQLStorage(GroupCommit, Storage):
+    """``Storage`` on the statements of this module. A backend sets ``dialect`` and
+    ``write_tx``, keeps its pool in ``_pool``, says which driver errors mean "retry
+    later" (``_unavailable``) and how a write transaction is held (``_transaction``:
+    one transaction on a connection of ``_conn``, committed at the end)."""
+
+    dialect: Dialect
+    write_tx: type[SQLWriteTx]
+
+    def __init__(self) -> None:
+        super().__init__()
+        d = self.dialect
+        self._pull_sql = {full: d.sql(PULL_ROWS.format(col=FULL if full else PUBLIC))
+                          for full in (True, False)}
+        self._page_sql = {full: d.sql(PULL_PAGE.format(
+            changes=d.page_changes, line=PULL_LINE.format(col=FULL if full else PUBLIC)))
+            for full in (True, False)}
+
+    @abstractmethod
+    def _unavailable(self, error: Exception) -> StorageUnavailable | None:
+        """``error`` of the database driver as StorageUnavailable, or None: not that."""
+
+    @contextmanager
+    def _conn(self) -> Iterator[Any]:
+        """A connection of the pool (autocommit): the driver's errors that mean
+        "retry later" come out as StorageUnavailable."""
+        with self._pool.connection() as conn:
+            try:
+                yield conn
+            except Exception as e:
+                unavailable = self._unavailable(e)
+                if unavailable is None:
+                    raise
+                raise unavailable from None
+
+    @abstractmethod
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]: ...
+
+    def _migration(self):
+        """The transaction a migration runs in (a backend may add a lock)."""
+        return self._transaction()
+
+    def _single_write(self):
+        """Where one statement that writes runs."""
+        return self._transaction()
+
+    # ---- lifecycle ----------------------------------------------------------------------
+    def migrate(self) -> None:
+        with self._migration() as c:
+            c.execute(MIGRATIONS_TABLE)
+            done = {r[0] for r in c.execute(MIGRATIONS_DONE)}
+            for name, script in MIGRATIONS:
+                if name in done:
+                    continue
+                for statement in self.dialect.schema(script):
+                    c.execute(statement)
+                c.execute(self.dialect.sql(MIGRATION_APPLIED),
+                          (name, datetime.now(timezone.utc).isoformat()))
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def ping(self) -> None:
+        self.query("SELECT 1")
+
+    def query(self, sql, params=()):
+        with self._conn() as c:
+            return c.execute(self.dialect.sql(sql), params).fetchall()
+
+    # ---- devices --------------------------------------------------------------------------
+    def create_device(self, *, device_id, name, member_id, role, token_hash, app_version,
+                      created_at):
+        with self._single_write() as c:
+            c.execute(self.dialect.sql(CREATE_DEVICE),
+                      (device_id, name, token_hash, member_id, role, app_version, created_at))
+        return Device(device_id, name, member_id, role, 0, created_at)
+
+    def device_by_token_hash(self, token_hash):
+        rows = self.query(DEVICE_BY_TOKEN, (token_hash,))
+        return Device(*rows[0]) if rows else None
+
+    def revoke_device(self, device_id, at):
+        with self._single_write() as c:
+            n = c.execute(self.dialect.sql(REVOKE_DEVICE), (at, device_id)).rowcount
+        return n > 0
+
+    def device_last_seq(self, device_id):
+        with self._conn() as c:
+            return _last_seq(self.dialect, c, device_id)
+
+    def applied_results(self, device_id, seqs):
+        with self._conn() as c:
+            return _applied(self.dialect, c, device_id, seqs)
+
+    # ---- sync -------------------------------------------------------------------------------
+    @contextmanager
+    def write_transaction(self) -> Iterator[WriteTx]:
+        with self._transaction() as c:
+            yield self.write_tx(self.dialect, c)
+
+    def pull(self, after, limit, *, full):
+        with self._conn() as c:
+            rows = c.execute(self._pull_sql[full], (after, limit + 1)).fetchall()
+        more = len(rows) > limit
+        return [PullRow(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows[:limit]], more
+
+    def pull_page(self, after, limit, *, full):
+        with self._conn() as c:
+            count, last, changes = c.execute(self._page_sql[full], (after, limit),
+                                             **self.dialect.page_options).fetchone()
+            more = count == limit and bool(
+                c.execute(self.dialect.sql(MORE_AFTER), (last,)).fetchone()[0])
+        return page_json(changes, count, last, after, more)

@@ -3,7 +3,6 @@ tiny scripted HTTP server on loopback (no real sync server)."""
 from __future__ import annotations
 
 import random
-import socket
 import statistics
 import threading
 import time
@@ -17,6 +16,7 @@ from sync.client import (APP_VERSION, PROTOCOL_VERSION, AuthError, Backoff, Reje
                          UnsupportedVersion)
 
 from stubserver import MiniSync, Stub, error
+from tests.support import free_port
 
 
 @pytest.fixture
@@ -24,12 +24,6 @@ def stub():
     s = Stub()
     yield s
     s.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def checkin(i=0):

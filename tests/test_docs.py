@@ -9,19 +9,17 @@ import os
 import re
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
-import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.support import free_port  # noqa: E402
+from tests.support import free_port, stop_process, wait_until_answers  # noqa: E402
 README = ROOT / "README.md"
 SYNC_DOC = ROOT / "docs" / "SYNC.md"
 
@@ -345,26 +343,11 @@ def test_readme_demo_command_serves_the_app_over_http(tmp_path):
                                      "STROLL_DB_PATH": str(tmp_path / "device.db")},
                                 stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
-            try:
-                r = requests.get(f"http://127.0.0.1:{port}/", timeout=2)
-                if r.status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
-            time.sleep(0.2)
+        r = wait_until_answers(f"http://127.0.0.1:{port}/", proc, log, 90, what="stroll demo")
         assert "<html" in r.text.lower()
         assert "seeded" in log.read_text(errors="replace")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_process(proc)
 
 
 # ---- SQL lives in the storage modules -----------------------------------------------------

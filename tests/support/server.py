@@ -26,8 +26,46 @@ def free_port() -> int:
 
 
 class ServerDidNotStart(RuntimeError):
-    """The server exited, or did not answer ``/health`` in time; the message ends
-    with the tail of its log."""
+    """The server exited, or did not answer in time; the message ends with the tail
+    of its log."""
+
+
+def log_tail(log_path: Path, n: int = 4000) -> str:
+    try:
+        return Path(log_path).read_text(errors="replace")[-n:]
+    except OSError:
+        return ""
+
+
+def wait_until_answers(url: str, proc: subprocess.Popen, log_path: Path, timeout: float,
+                       what: str = "the process") -> requests.Response:
+    """Poll ``url`` until it answers 200 and return that answer; raise
+    :class:`ServerDidNotStart` with the log's tail if ``proc`` exits first or
+    ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise ServerDidNotStart(f"{what} exited with {proc.returncode}:\n"
+                                    + log_tail(log_path))
+        try:
+            r = requests.get(url, timeout=1)
+            if r.status_code == 200:
+                return r
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
+    raise ServerDidNotStart(f"{what} did not answer {url} in time:\n" + log_tail(log_path))
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """SIGTERM, and SIGKILL if it has not exited within ``timeout`` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 class ServerProcess:
@@ -76,20 +114,13 @@ class ServerProcess:
     def wait_ready(self, timeout: float | None = None) -> "ServerProcess":
         """Wait until ``/health`` answers 200; raise :class:`ServerDidNotStart` (with
         the log's tail) if the process exits first or the time runs out."""
-        deadline = time.monotonic() + (timeout or self.timeout)
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise ServerDidNotStart(f"stroll-server exited with {self.proc.returncode}:\n"
-                                        + self.log_tail())
-            try:
-                if requests.get(self.url + "/health", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise ServerDidNotStart("stroll-server did not answer /health in time:\n"
-                                + self.log_tail())
+        try:
+            wait_until_answers(self.url + "/health", self.proc, self.log_path,
+                               timeout or self.timeout, what="stroll-server")
+        except ServerDidNotStart:
+            self.stop()
+            raise
+        return self
 
     def start(self, timeout: float | None = None) -> "ServerProcess":
         return self.launch().wait_ready(timeout)
@@ -103,13 +134,8 @@ class ServerProcess:
 
     def stop(self) -> None:
         """SIGTERM, and SIGKILL if it has not exited within 10 s."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
+        if self.proc:
+            stop_process(self.proc)
 
     def restart(self, timeout: float = 10.0) -> "ServerProcess":
         """Kill it and start it again on the same port and database; the port may
@@ -125,7 +151,4 @@ class ServerProcess:
                 time.sleep(0.2)
 
     def log_tail(self, n: int = 4000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-n:]
-        except OSError:
-            return ""
+        return log_tail(self.log_path, n)

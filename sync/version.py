@@ -8,7 +8,8 @@ there. The device (sync client, the app's About line) and the server (``/health`
 the OpenAPI page) both import it, so it lives here, in ``sync`` but outside the wire
 protocol and the server: reading metadata is file I/O, which ``sync.protocol`` and
 ``stroll.domain`` must not do, and the server must not import device modules. It
-imports nothing from ``stroll`` or ``sync``, so any layer may import it.
+imports nothing from ``stroll`` or ``sync``: the server and every device layer above
+the protocol may import it (tests/test_docs.py keeps that rule).
 """
 from __future__ import annotations
 

@@ -26,10 +26,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -46,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from stroll.domain import CheckIn, Incident, new_id  # noqa: E402
 from sync import protocol as p  # noqa: E402
+from tests.support import ServerProcess  # noqa: E402
 
 TARGET_PUSH = 20_000
 TARGET_PULL = 50_000
@@ -85,33 +84,14 @@ def entries_of(records: list[tuple[str, dict]], first_seq: int) -> list[dict]:
 # ---- a server process ------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Server(ServerProcess):
+    """``stroll-server`` with ``workers`` processes, started at once, and the CPU
+    time its processes use."""
 
-
-class Server:
     def __init__(self, url: str, workers: int, log: Path):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, SYNC_COORDINATOR_KEY=COORDINATOR_KEY,
-                   PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-        self._log = open(log, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sync.server.cli", "--port", str(self.port),
-             "--database-url", url, "--workers", str(workers), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"stroll-server exited:\n{log.read_text()[-2000:]}")
-            try:
-                if requests.get(self.base + "/health", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise SystemExit("stroll-server did not start")
+        super().__init__(url, log, workers=workers, timeout=60,
+                         env={"SYNC_COORDINATOR_KEY": COORDINATOR_KEY})
+        self.start()
 
     def cpu_by_process(self) -> dict[int, float]:
         """CPU time (user + system) each process of the server used so far."""
@@ -133,14 +113,6 @@ class Server:
 
     def cpu_seconds(self) -> float:
         return sum(self.cpu_by_process().values())
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self._log.close()
 
 
 def database_cpu_seconds() -> float:

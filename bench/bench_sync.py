@@ -21,8 +21,6 @@ import json
 import os
 import random
 import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,14 +30,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
-
 from stroll.domain import (CheckIn, FollowUp, Incident, Merchant, Stroll,  # noqa: E402
                            TrackChunk)
 from stroll.domain.geo import Fix, encode_track  # noqa: E402
 from stroll.store import Store  # noqa: E402
 from sync.client import SyncClient  # noqa: E402
 from sync.engine import SyncEngine  # noqa: E402
+from tests.support import ServerProcess  # noqa: E402
 
 from stroll.domain import taxonomy  # noqa: E402
 
@@ -123,38 +120,6 @@ def week_of_work(n_records: int, n_points: int, chunk: int, seed: int) -> list:
 # ---- server -------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, database_url: str, log: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        with open(log, "wb") as fh:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "sync.server.cli", "--port", str(self.port),
-                 "--database-url", database_url], cwd=ROOT, stdout=fh,
-                stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        self.log = log
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"server exited:\n{log.read_text()[-3000:]}")
-            try:
-                if requests.get(self.url + "/health", timeout=1).ok:
-                    return
-            except requests.RequestException:
-                time.sleep(0.05)
-        raise SystemExit("server did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
-
-
 def pg_database(admin_url: str):
     import psycopg
     name = "stroll_bench_" + secrets.token_hex(5)
@@ -182,7 +147,7 @@ def run_backend(backend: str, args, tmp: Path) -> dict:
         url = f"sqlite:///{tmp / f'server-{backend}.db'}"
     else:
         url, drop = pg_database(args.pg_url)
-    server = Server(url, tmp / f"server-{backend}.log")
+    server = ServerProcess(url, tmp / f"server-{backend}.log").start()
     try:
         # the phone that goes offline for 7 days: enrolled and in sync before the week
         field = engine_for(tmp / f"field-{backend}.db", server.url, "field phone")

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from stroll.domain.errors import StrollError
+from stroll.i18n import LANGUAGES
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
-LANGUAGES = ("en", "zh-Hant", "zh-Hans", "vi", "es", "tl", "ko", "km")
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 

@@ -39,15 +39,7 @@ from sync.protocol import (EnrollResponse, ProtocolError, PullResponse, PushEntr
 PROTOCOL_VERSION: int = protocol.PROTOCOL_VERSION
 
 
-def _app_version() -> str:
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-        return version("stroll")
-    except (ImportError, PackageNotFoundError):
-        return "0.1.0"
-
-
-APP_VERSION: str = _app_version()
+from sync.version import VERSION as APP_VERSION  # noqa: E402 - re-exported
 
 # ---- failures ----------------------------------------------------------------------
 

@@ -380,7 +380,8 @@ class CheckIn(Record):
 
 @dataclass
 class Incident(Record):
-    """A street incident, survivor-centered (see DESIGN.md, Incidents)."""
+    """A street incident, survivor-centered (docs/ARCHITECTURE.md, stroll/domain/; who sees
+    the sensitive fields: docs/SYNC.md, Pull)."""
     TYPE: ClassVar[str] = "incident"
     stroll_id: str | None = _f(None)
     neighborhood_id: str | None = _f(None)

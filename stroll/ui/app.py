@@ -23,16 +23,9 @@ from stroll.ui import flet_compat
 from stroll.ui.live import LiveSensors
 from stroll.ui.shell import App
 from stroll.ui.theme import build_theme, fonts, locale_configuration
+from sync.version import VERSION
 
 log = logging.getLogger("stroll.ui")
-
-
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-        return version("stroll")
-    except Exception:
-        return "0.1.0"
 
 
 class _Device:
@@ -67,7 +60,7 @@ def build_main(settings, *, engine_factory: Callable[..., Any] = default_engine_
                ) -> Callable[[ft.Page], None]:
     """The Flet ``main`` for ``settings`` (db_path, language, server_url, tile_url)."""
     device = _Device(settings, engine_factory)
-    version = _version()
+    version = VERSION
     flet_compat.apply()
 
     def main(page: ft.Page) -> None:

@@ -24,11 +24,10 @@ from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from .. import protocol as p
+from ..version import VERSION
 from .errors import AuthRequired, Forbidden, install_error_handlers
 from .settings import Settings
 from .storage import Device, Storage, open_storage
-
-VERSION = "0.1.0"
 
 
 def hash_token(token: str) -> str:

@@ -8,11 +8,7 @@ reachable PostgreSQL the postgres cases skip, unless CI=true, where they fail.
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,13 +17,18 @@ from typing import Any
 import pytest
 import requests
 
-from sync import protocol as p
-from sync.server.storage import open_storage
-
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sync import protocol as p  # noqa: E402
+from sync.server.storage import open_storage  # noqa: E402
+from sync.version import VERSION  # noqa: E402
+from tests import support  # noqa: E402
+from tests.support import free_port  # noqa: E402,F401 - the tests import it from here
 PG_URL = os.environ.get("STROLL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 COORDINATOR_KEY = "test-coordinator-key"
-APP_VERSION = "0.1.0-test"
+APP_VERSION = f"{VERSION}-test"
 
 _pg_state: dict[str, Any] = {}
 
@@ -211,12 +212,6 @@ def api(client) -> Api:
 # ---- real stroll-server processes ------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def server_env(**extra: str) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
@@ -225,52 +220,14 @@ def server_env(**extra: str) -> dict:
     return env
 
 
-class ServerProcess:
-    """``stroll-server`` in a subprocess on a free loopback port."""
+class ServerProcess(support.ServerProcess):
+    """``stroll-server`` in a subprocess on a free loopback port, started at once
+    (``.wait_ready()`` waits for it), with the tests' coordinator key."""
 
-    def __init__(self, database_url: str, log_path: Path, *, port: int | None = None,
-                 args: tuple[str, ...] = (), env: dict | None = None):
-        self.port = port or free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self._log = open(log_path, "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sync.server.cli", "--port", str(self.port),
-             "--host", "127.0.0.1", "--database-url", database_url, "--log-level", "warning",
-             *args],
-            cwd=ROOT, env=env or server_env(), stdout=self._log, stderr=subprocess.STDOUT)
-
-    def wait_ready(self, timeout: float = 30.0) -> "ServerProcess":
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"stroll-server exited with {self.proc.returncode}:\n"
-                                     + self.log_path.read_text(errors="replace")[-3000:])
-            try:
-                if requests.get(self.base + "/health", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise AssertionError("stroll-server did not answer /health in time:\n"
-                             + self.log_path.read_text(errors="replace")[-3000:])
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-        self._log.close()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self._log.close()
+    def __init__(self, database_url: str, log_path: Path, **kw):
+        kw.setdefault("env", {"SYNC_COORDINATOR_KEY": COORDINATOR_KEY})
+        super().__init__(database_url, log_path, **kw)
+        self.launch()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

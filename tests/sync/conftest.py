@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -23,84 +18,10 @@ if str(HERE) not in sys.path:
 
 from faultproxy import FaultProxy  # noqa: E402
 
+from tests.support import ServerProcess  # noqa: E402
+
 PG_ADMIN_URL = os.environ.get("STROLL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ServerProcess:
-    """``python -m sync.server.cli`` on a loopback port, restartable on the same port
-    and database (to survive SIGKILL in tests)."""
-
-    def __init__(self, database_url: str, log_path: Path, port: int | None = None,
-                 env: dict | None = None):
-        self.database_url = database_url
-        self.port = port or free_port()
-        self.log_path = log_path
-        self.env = env or {}
-        self.proc: subprocess.Popen | None = None
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 30.0) -> "ServerProcess":
-        log = open(self.log_path, "ab")
-        env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sync.server.cli", "--port", str(self.port),
-             "--database-url", self.database_url, "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"sync server exited with {self.proc.returncode}:\n"
-                                   + self.log_tail())
-            try:
-                if requests.get(self.url + "/health", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("sync server did not answer /health in time:\n" + self.log_tail())
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no flush, like a crashed machine."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-
-    def restart(self) -> None:
-        self.kill()
-        # the port may linger a moment after a kill
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                self.start()
-                return
-            except RuntimeError:
-                if time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.2)
-
-    def log_tail(self, n: int = 4000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-n:]
-        except OSError:
-            return ""
 
 
 # ---- databases ------------------------------------------------------------------------

@@ -3,7 +3,6 @@ sync server), and the helpers those tests share."""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +11,7 @@ from typing import Callable
 import pytest
 
 from stroll.domain import CheckIn, now_iso
+from tests.support import free_port  # noqa: F401 - the sync tests import it from here
 
 
 class Stub:
@@ -156,11 +156,6 @@ def stub():
     s.close()
 
 
-def free_port() -> int:
-    """A loopback port nothing listens on (connection refused)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def checkin(i=0) -> CheckIn:

@@ -60,7 +60,7 @@ def test_an_unreachable_postgres_is_reported_clearly():
 
 
 def test_stroll_server_on_a_given_port_answers_health(tmp_path):
-    from conftest import free_port
+    from tests.support import free_port
     port = free_port()
     server = ServerProcess(f"sqlite:///{tmp_path / 'db' / 'sync.db'}", tmp_path / "log",
                            port=port).wait_ready()

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from conftest import _Database
 from inspect_storage import applied_log, count_records, get_record, last_cursor, signups_of
 from server_records import check_in, follow_up, incident, shift, signup, track_chunk
 from stroll.domain import Incident, new_id
@@ -593,7 +594,6 @@ def test_big_and_small_pushes_arriving_together_all_get_applied(storage, monkeyp
 def test_both_backends_answer_the_same_pull_page_bytes(tmp_path):
     """SQLite and PostgreSQL run the same statements: the same pushes pull as the same
     bytes, in every scope and page size."""
-    from conftest import _Database
     inc = incident(narrative="Café « ok » \u2014 \"quoted\" \\ slash")
     gone, sh = incident(), shift()
     batches = [[("incident", "upsert", inc), ("check_in", "upsert", check_in()),

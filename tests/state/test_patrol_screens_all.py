@@ -19,13 +19,12 @@ from stroll.domain import patrol_rules as rules
 from stroll.domain.geo import distance_m, walk_fixes
 from stroll.i18n import PLACEHOLDER, Translator
 from stroll.patrol import PatrolService
-from stroll.patrol_state import (FIX_FRESH_S, GPS_DENIED, GPS_LOST, GPS_OFF, GPS_OK,
-                                 GPS_UNAVAILABLE, GPS_WAITING, INCIDENT_FIELDS, PatrolState)
-from stroll.patrol_state import _ERRORS as PATROL_ERRORS
-from stroll.state import AppState
+from stroll.state import (FIX_FRESH_S, GPS_DENIED, GPS_LOST, GPS_OFF, GPS_OK, GPS_UNAVAILABLE,
+                          GPS_WAITING, INCIDENT_FIELDS, AppState, PatrolState)
+from stroll.state.errors import _ERRORS as PATROL_ERRORS
 from stroll.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EN = json.loads((ROOT / "assets" / "locales" / "en.json").read_text(encoding="utf-8"))
 
 # A Friday afternoon (local time of this machine, as the demo data uses): the demo has
@@ -96,10 +95,10 @@ def ps(svc, clock):
 @pytest.fixture
 def running(ps):
     """A stroll in SF Chinatown, Mei (trained lead) and Rosa."""
-    ps.open_start(SF)
-    ps.toggle_member(MEI)
-    ps.toggle_member(ROSA)
-    assert ps.begin(), ps.start_error
+    ps.start.open_start(SF)
+    ps.start.toggle_member(MEI)
+    ps.start.toggle_member(ROSA)
+    assert ps.start.begin(), ps.start.start_error
     return ps
 
 
@@ -133,7 +132,7 @@ def walk(ps, clock, fixes):
     for f in fixes:
         clock.advance(f.t - prev)
         prev = f.t
-        ps.on_position(f.lat, f.lon, f.t, f.accuracy)
+        ps.walk.on_position(f.lat, f.lon, f.t, f.accuracy)
 
 
 def geodesic_length(path) -> float:
@@ -143,126 +142,126 @@ def geodesic_length(path) -> float:
 # ---- the start form ---------------------------------------------------------------------
 
 def test_choosing_a_neighborhood_loads_its_members_routes_and_todays_shifts(ps, demo_store):
-    ps.open_start(SF)
-    assert ps.neighborhood_id == SF
-    assert {m["id"] for m in ps.members} == {MEI, WAI, ROSA, XIAOYAN}
-    assert {r["id"] for r in ps.routes} == {r["id"] for r in demo_store.routes(SF)}
-    assert STOCKTON_LOOP in {r["id"] for r in ps.routes}
-    assert [s["id"] for s in ps.shifts] == [FRIDAY_SHIFT]   # not tomorrow's
+    ps.start.open_start(SF)
+    assert ps.start.neighborhood_id == SF
+    assert {m["id"] for m in ps.start.members} == {MEI, WAI, ROSA, XIAOYAN}
+    assert {r["id"] for r in ps.start.routes} == {r["id"] for r in demo_store.routes(SF)}
+    assert STOCKTON_LOOP in {r["id"] for r in ps.start.routes}
+    assert [s["id"] for s in ps.start.shifts] == [FRIDAY_SHIFT]   # not tomorrow's
 
 
 def test_changing_the_neighborhood_drops_members_route_and_shift_but_keeps_guests(ps):
-    ps.open_start(SF)
-    ps.toggle_member(MEI)
-    ps.edit_guest_name("Ann Lee")
-    ps.add_guest()
-    ps.choose_shift(FRIDAY_SHIFT)
-    ps.choose_neighborhood(OAK)
-    assert ps.team_ids == [] and ps.shift_id is None and ps.route_id is None
-    assert ps.guests == ["Ann Lee"]
-    assert all(m["neighborhood_id"] == OAK for m in ps.members)
-    assert all(r["neighborhood_id"] == OAK for r in ps.routes)
+    ps.start.open_start(SF)
+    ps.start.toggle_member(MEI)
+    ps.start.edit_guest_name("Ann Lee")
+    ps.start.add_guest()
+    ps.start.choose_shift(FRIDAY_SHIFT)
+    ps.start.choose_neighborhood(OAK)
+    assert ps.start.team_ids == [] and ps.start.shift_id is None and ps.start.route_id is None
+    assert ps.start.guests == ["Ann Lee"]
+    assert all(m["neighborhood_id"] == OAK for m in ps.start.members)
+    assert all(r["neighborhood_id"] == OAK for r in ps.start.routes)
 
 
 def test_buddy_rule_one_person_cannot_start_and_nothing_is_written(ps, demo_store):
     strolls, pending = demo_store.count("stroll"), demo_store.pending_count()
-    ps.open_start(SF)
-    ps.toggle_member(MEI)
-    assert ps.begin() is False
-    assert ps.start_error == "error.buddy_rule"
-    assert ps.stroll is None
+    ps.start.open_start(SF)
+    ps.start.toggle_member(MEI)
+    assert ps.start.begin() is False
+    assert ps.start.start_error == "error.buddy_rule"
+    assert ps.core.stroll is None
     assert demo_store.count("stroll") == strolls and demo_store.pending_count() == pending
     assert demo_store.local_strolls() == []
 
 
 def test_adding_the_second_person_clears_the_buddy_rule_error(ps):
-    ps.open_start(SF)
-    ps.toggle_member(MEI)
-    ps.begin()
-    ps.toggle_member(ROSA)
-    assert ps.start_error is None
+    ps.start.open_start(SF)
+    ps.start.toggle_member(MEI)
+    ps.start.begin()
+    ps.start.toggle_member(ROSA)
+    assert ps.start.start_error is None
 
 
 def test_no_trained_lead_is_a_warning_that_does_not_block_the_start(ps, demo_store):
-    ps.open_start(SF)
-    ps.toggle_member(ROSA)
-    ps.edit_guest_name("Ann Lee")
-    ps.add_guest()
-    assert ps.lead is None
-    assert ps.warnings == ["warning.no_trained_lead"]
-    assert ps.begin() is True
-    assert ps.notice == ("warning.no_trained_lead", {})
-    assert demo_store.get("stroll", ps.stroll_id)["status"] == "active"
+    ps.start.open_start(SF)
+    ps.start.toggle_member(ROSA)
+    ps.start.edit_guest_name("Ann Lee")
+    ps.start.add_guest()
+    assert ps.start.lead is None
+    assert ps.start.warnings == ["warning.no_trained_lead"]
+    assert ps.start.begin() is True
+    assert ps.core.notice == ("warning.no_trained_lead", {})
+    assert demo_store.get("stroll", ps.core.stroll_id)["status"] == "active"
 
 
 def test_the_first_trained_member_becomes_lead(ps):
-    ps.open_start(SF)
-    ps.toggle_member(ROSA)
-    assert ps.lead is None
-    ps.toggle_member(WAI)
-    ps.toggle_member(MEI)
-    assert ps.lead == WAI
-    assert [p["name"] for p in ps.team() if p["lead"]] == ["Wai Keung Lau"]
-    assert ps.warnings == []
+    ps.start.open_start(SF)
+    ps.start.toggle_member(ROSA)
+    assert ps.start.lead is None
+    ps.start.toggle_member(WAI)
+    ps.start.toggle_member(MEI)
+    assert ps.start.lead == WAI
+    assert [p["name"] for p in ps.start.team() if p["lead"]] == ["Wai Keung Lau"]
+    assert ps.start.warnings == []
 
 
 def test_removing_the_lead_passes_the_lead_to_the_next_trained_member(ps):
-    ps.open_start(SF)
-    ps.toggle_member(WAI)
-    ps.toggle_member(ROSA)
-    ps.toggle_member(MEI)
-    ps.toggle_member(WAI)
-    assert ps.lead == MEI
+    ps.start.open_start(SF)
+    ps.start.toggle_member(WAI)
+    ps.start.toggle_member(ROSA)
+    ps.start.toggle_member(MEI)
+    ps.start.toggle_member(WAI)
+    assert ps.start.lead == MEI
 
 
 def test_choosing_an_untrained_lead_warns(ps):
-    ps.open_start(SF)
-    ps.toggle_member(MEI)
-    ps.toggle_member(ROSA)
-    ps.set_lead(ROSA)
-    assert ps.lead == ROSA
-    assert ps.warnings == ["warning.lead_not_trained"]
-    assert ps.warning_params["warning.lead_not_trained"] == {"name": "Rosa Delgado"}
+    ps.start.open_start(SF)
+    ps.start.toggle_member(MEI)
+    ps.start.toggle_member(ROSA)
+    ps.start.set_lead(ROSA)
+    assert ps.start.lead == ROSA
+    assert ps.start.warnings == ["warning.lead_not_trained"]
+    assert ps.start.warning_params["warning.lead_not_trained"] == {"name": "Rosa Delgado"}
 
 
 def test_linking_a_shift_takes_its_route_and_adds_its_confirmed_volunteers(ps, demo_store):
     confirmed = {s["member_id"] for s in demo_store.list(
         "signup", "shift_id = ? AND status = 'confirmed'", [FRIDAY_SHIFT])}
     assert confirmed                                      # the demo signs people up
-    ps.open_start(SF)
-    ps.choose_shift(FRIDAY_SHIFT)
-    assert ps.shift_id == FRIDAY_SHIFT
-    assert ps.route_id == STOCKTON_LOOP
-    assert set(ps.team_ids) == confirmed
-    ps.choose_shift(FRIDAY_SHIFT)                         # again: unlinked
-    assert ps.shift_id is None
+    ps.start.open_start(SF)
+    ps.start.choose_shift(FRIDAY_SHIFT)
+    assert ps.start.shift_id == FRIDAY_SHIFT
+    assert ps.start.route_id == STOCKTON_LOOP
+    assert set(ps.start.team_ids) == confirmed
+    ps.start.choose_shift(FRIDAY_SHIFT)                         # again: unlinked
+    assert ps.start.shift_id is None
 
 
 def test_guests_are_added_once_and_removed(ps):
-    ps.open_start(SF)
-    field = ps.guest_field
-    ps.edit_guest_name("  Ann   Lee ")
-    ps.add_guest()
-    assert ps.guests == ["Ann Lee"] and ps.guest_name == "" and ps.guest_field == field + 1
-    ps.edit_guest_name("Ann Lee")
-    ps.add_guest()
-    assert ps.guests == ["Ann Lee"]
-    ps.set_lead("guest:Ann Lee")
-    assert ps.team() == [{"member_id": None, "name": "Ann Lee", "lead": True}]
-    ps.remove_guest("Ann Lee")
-    assert ps.guests == [] and ps.lead is None
+    ps.start.open_start(SF)
+    field = ps.start.guest_field
+    ps.start.edit_guest_name("  Ann   Lee ")
+    ps.start.add_guest()
+    assert ps.start.guests == ["Ann Lee"] and ps.start.guest_name == "" and ps.start.guest_field == field + 1
+    ps.start.edit_guest_name("Ann Lee")
+    ps.start.add_guest()
+    assert ps.start.guests == ["Ann Lee"]
+    ps.start.set_lead("guest:Ann Lee")
+    assert ps.start.team() == [{"member_id": None, "name": "Ann Lee", "lead": True}]
+    ps.start.remove_guest("Ann Lee")
+    assert ps.start.guests == [] and ps.start.lead is None
 
 
 @pytest.mark.parametrize("name", ["", "   "])
 def test_a_blank_guest_name_is_refused(ps, name):
-    ps.open_start(SF)
-    ps.edit_guest_name(name)
-    ps.add_guest()
-    assert ps.start_error == "error.guest_name"
-    assert ps.guests == []
-    ps.edit_guest_name("Ann")
-    ps.add_guest()
-    assert ps.start_error is None
+    ps.start.open_start(SF)
+    ps.start.edit_guest_name(name)
+    ps.start.add_guest()
+    assert ps.start.start_error == "error.guest_name"
+    assert ps.start.guests == []
+    ps.start.edit_guest_name("Ann")
+    ps.start.add_guest()
+    assert ps.start.start_error is None
 
 
 # ---- begin --------------------------------------------------------------------------------
@@ -270,16 +269,16 @@ def test_a_blank_guest_name_is_refused(ps, name):
 def test_begin_writes_one_stroll_with_the_team_and_the_shift_and_its_outbox_entry(
         ps, demo_store):
     before = {s["id"] for s in demo_store.list("stroll")}
-    ps.open_start(SF)
-    ps.choose_shift(FRIDAY_SHIFT)
-    ps.edit_guest_name("Ann Lee")
-    ps.add_guest()
-    team = ps.team()
-    assert ps.begin() is True
+    ps.start.open_start(SF)
+    ps.start.choose_shift(FRIDAY_SHIFT)
+    ps.start.edit_guest_name("Ann Lee")
+    ps.start.add_guest()
+    team = ps.start.team()
+    assert ps.start.begin() is True
     new = [s for s in demo_store.list("stroll") if s["id"] not in before]
     assert len(new) == 1
     s = new[0]
-    assert s["id"] == ps.stroll_id and s["status"] == "active"
+    assert s["id"] == ps.core.stroll_id and s["status"] == "active"
     assert s["neighborhood_id"] == SF and s["shift_id"] == FRIDAY_SHIFT
     assert s["route_id"] == STOCKTON_LOOP
     assert [(p["member_id"], p["name"], p["lead"]) for p in s["team"]] == \
@@ -288,19 +287,19 @@ def test_begin_writes_one_stroll_with_the_team_and_the_shift_and_its_outbox_entr
     entries = [e for e in outbox(demo_store, "stroll") if e["record_id"] == s["id"]]
     assert len(entries) == 1 and entries[0]["op"] == "upsert"
     # the form is reset; the live screen shows the stroll
-    assert ps.team_ids == [] and ps.guests == [] and ps.shift_id is None
-    assert ps.live.status == "active" and ps.live.gps == GPS_WAITING and ps.tracking
-    assert ps.track.route and ps.track.center == ps.track.route[0]
+    assert ps.start.team_ids == [] and ps.start.guests == [] and ps.start.shift_id is None
+    assert ps.core.live.status == "active" and ps.core.live.gps == GPS_WAITING and ps.walk.tracking
+    assert ps.core.track.route and ps.core.track.center == ps.core.track.route[0]
 
 
 def _begin_in_app(app):
     app.open_new_stroll()
     assert app.screens == ("new_stroll",)
     app.choose_new_stroll_neighborhood(SF)
-    app.patrol.toggle_member(MEI)
-    app.patrol.toggle_member(ROSA)
+    app.patrol.start.toggle_member(MEI)
+    app.patrol.start.toggle_member(ROSA)
     app.begin_stroll()
-    assert app.screens == ("live",), app.patrol.start_error
+    assert app.screens == ("live",), app.patrol.start.start_error
 
 
 def test_begin_opens_the_live_screen(app):
@@ -311,17 +310,17 @@ def test_begin_opens_the_live_screen(app):
 def test_a_refused_begin_stays_on_the_start_form(app):
     app.open_new_stroll()
     app.choose_new_stroll_neighborhood(SF)
-    app.patrol.toggle_member(MEI)
+    app.patrol.start.toggle_member(MEI)
     app.begin_stroll()
     assert app.screens == ("new_stroll",)
-    assert app.patrol.start_error == "error.buddy_rule"
+    assert app.patrol.start.start_error == "error.buddy_rule"
 
 
 def test_opening_the_start_form_while_a_stroll_runs_shows_the_stroll(app):
     app.open_new_stroll()
     app.choose_new_stroll_neighborhood(SF)
-    app.patrol.toggle_member(MEI)
-    app.patrol.toggle_member(ROSA)
+    app.patrol.start.toggle_member(MEI)
+    app.patrol.start.toggle_member(ROSA)
     app.begin_stroll()
     app.close_screen()
     app.open_new_stroll()
@@ -333,16 +332,16 @@ def test_a_second_begin_while_a_stroll_runs_says_so_and_starts_nothing(running, 
     count = demo_store.count("stroll")
     # another session of the app (a second tab on the same phone) fills the form too
     other = new_patrol(svc, clock)
-    other.open_start(SF)
-    other.toggle_member(WAI)
-    other.toggle_member(XIAOYAN)
-    assert other.begin() is True
-    assert other.notice == ("patrol.already_running", {})
-    assert other.stroll_id == running.stroll_id
+    other.start.open_start(SF)
+    other.start.toggle_member(WAI)
+    other.start.toggle_member(XIAOYAN)
+    assert other.start.begin() is True
+    assert other.core.notice == ("patrol.already_running", {})
+    assert other.core.stroll_id == running.core.stroll_id
     # the same session, whose form was reset by the first begin
-    assert running.begin() is True
-    assert running.notice == ("patrol.already_running", {})
-    assert running.start_error is None
+    assert running.start.begin() is True
+    assert running.core.notice == ("patrol.already_running", {})
+    assert running.start.start_error is None
     assert demo_store.count("stroll") == count
     assert len(demo_store.local_strolls()) == 1
 
@@ -353,41 +352,41 @@ def test_walking_stockton_street_grows_the_distance_by_its_geodesic_length(runni
                                                                            svc):
     fixes = walk_fixes(STOCKTON, step_m=5.0, noise_m=1.0, seed=3, start_t=clock.wall())
     walk(running, clock, fixes[:len(fixes) // 2])
-    half = running.live.distance_m
+    half = running.core.live.distance_m
     assert 0 < half < geodesic_length(STOCKTON)
     walk(running, clock, fixes[len(fixes) // 2:])
-    assert running.live.distance_m == pytest.approx(geodesic_length(STOCKTON), rel=0.03)
-    assert running.live.gps == GPS_OK
-    assert running.live.points == len(svc.track(running.stroll_id))
-    running.tick()
-    assert running.track.path and running.track.position == STOCKTON[-1]
+    assert running.core.live.distance_m == pytest.approx(geodesic_length(STOCKTON), rel=0.03)
+    assert running.core.live.gps == GPS_OK
+    assert running.core.live.points == len(svc.track(running.core.stroll_id))
+    running.walk.tick()
+    assert running.core.track.path and running.core.track.position == STOCKTON[-1]
 
 
 def test_gps_jitter_is_not_counted_as_walking(running, clock):
     here = STOCKTON[0]
     t = clock.wall()
-    running.on_position(*here, t, 5.0)
-    points = running.live.points
+    running.walk.on_position(*here, t, 5.0)
+    points = running.core.live.points
     # standing still: sub-metre wobble; and fixes with poor accuracy far away
     for i in range(1, 30):
         clock.advance(1)
-        running.on_position(here[0] + (i % 3 - 1) * 3e-6, here[1], t + i, 5.0)
+        running.walk.on_position(here[0] + (i % 3 - 1) * 3e-6, here[1], t + i, 5.0)
     for i in range(30, 40):
         clock.advance(1)
-        running.on_position(here[0] + 0.0005, here[1], t + i, 80.0)
-    assert running.live.distance_m == 0.0
-    assert running.live.points == points
+        running.walk.on_position(here[0] + 0.0005, here[1], t + i, 80.0)
+    assert running.core.live.distance_m == 0.0
+    assert running.core.live.points == points
 
 
 def test_positions_before_begin_are_not_stored(ps, clock, demo_store, svc):
-    ps.open_start(SF)
-    ps.on_position(*STOCKTON[0], clock.wall(), 5.0)
-    assert ps.live.gps == GPS_OK and ps.track.position == STOCKTON[0]
-    ps.toggle_member(MEI)
-    ps.toggle_member(ROSA)
-    ps.begin()
-    assert svc.track(ps.stroll_id) == []
-    assert ps.live.points == 0
+    ps.start.open_start(SF)
+    ps.walk.on_position(*STOCKTON[0], clock.wall(), 5.0)
+    assert ps.core.live.gps == GPS_OK and ps.core.track.position == STOCKTON[0]
+    ps.start.toggle_member(MEI)
+    ps.start.toggle_member(ROSA)
+    ps.start.begin()
+    assert svc.track(ps.core.stroll_id) == []
+    assert ps.core.live.points == 0
 
 
 def _hold_write_lock(store: Store):
@@ -418,15 +417,15 @@ def test_a_fix_the_store_refuses_stays_queued_and_goes_with_the_next_one(running
                                                                         demo_store):
     fixes = walk_fixes(STOCKTON[:3], step_m=5.0, noise_m=0.5, seed=4, start_t=clock.wall())
     walk(running, clock, fixes[:5])
-    stored = len(svc.track(running.stroll_id))
+    stored = len(svc.track(running.core.stroll_id))
     with Locked(demo_store):
         walk(running, clock, fixes[5:10])
-        assert running.error is not None and running.error[0] == "error.storage"
-        assert len(svc.track(running.stroll_id)) == stored     # nothing written...
+        assert running.core.error is not None and running.core.error[0] == "error.storage"
+        assert len(svc.track(running.core.stroll_id)) == stored     # nothing written...
     walk(running, clock, fixes[10:11])                          # ...until the next fix
-    assert len(svc.track(running.stroll_id)) == stored + 6
-    assert running.error is None
-    assert running.live.points == stored + 6
+    assert len(svc.track(running.core.stroll_id)) == stored + 6
+    assert running.core.error is None
+    assert running.core.live.points == stored + 6
 
 
 def test_queued_fixes_are_written_by_the_tick_when_no_fix_comes(running, clock, svc,
@@ -434,9 +433,9 @@ def test_queued_fixes_are_written_by_the_tick_when_no_fix_comes(running, clock, 
     fixes = walk_fixes(STOCKTON[:2], step_m=5.0, noise_m=0.5, seed=5, start_t=clock.wall())
     with Locked(demo_store):
         walk(running, clock, fixes[:4])
-    assert svc.track(running.stroll_id) == []
-    running.tick()
-    assert len(svc.track(running.stroll_id)) == 4
+    assert svc.track(running.core.stroll_id) == []
+    running.walk.tick()
+    assert len(svc.track(running.core.stroll_id)) == 4
 
 
 def test_fixes_waiting_for_the_store_survive_reopening_the_same_stroll(running, clock, svc,
@@ -444,113 +443,113 @@ def test_fixes_waiting_for_the_store_survive_reopening_the_same_stroll(running, 
     fixes = walk_fixes(STOCKTON[:2], step_m=5.0, noise_m=0.5, seed=7, start_t=clock.wall())
     with Locked(demo_store):
         walk(running, clock, fixes[:4])
-    assert running.restore() is True                         # the live screen reopens
-    assert running.begin() is True                           # or start is tapped again
+    assert running.walk.restore() is True                         # the live screen reopens
+    assert running.start.begin() is True                           # or start is tapped again
     walk(running, clock, fixes[4:5])
-    assert len(svc.track(running.stroll_id)) == 5
+    assert len(svc.track(running.core.stroll_id)) == 5
 
 
 def test_gps_status_goes_waiting_ok_lost(running, clock):
-    assert running.live.gps == GPS_WAITING
-    running.on_position(*STOCKTON[0], clock.wall(), 6.0)
-    assert running.live.gps == GPS_OK and running.live.accuracy_m == 6.0
+    assert running.core.live.gps == GPS_WAITING
+    running.walk.on_position(*STOCKTON[0], clock.wall(), 6.0)
+    assert running.core.live.gps == GPS_OK and running.core.live.accuracy_m == 6.0
     clock.advance(FIX_FRESH_S - 1)
-    running.tick()
-    assert running.live.gps == GPS_OK
+    running.walk.tick()
+    assert running.core.live.gps == GPS_OK
     clock.advance(2)
-    running.tick()
-    assert running.live.gps == GPS_LOST
-    running.on_position(*STOCKTON[1], clock.wall(), 6.0)
-    assert running.live.gps == GPS_OK
+    running.walk.tick()
+    assert running.core.live.gps == GPS_LOST
+    running.walk.on_position(*STOCKTON[1], clock.wall(), 6.0)
+    assert running.core.live.gps == GPS_OK
 
 
 def test_a_permission_error_means_location_is_denied(running):
-    running.on_gps_error("User denied Geolocation: permission denied")
-    assert running.live.gps == GPS_DENIED
-    assert "permission denied" in running.live.gps_detail
+    running.walk.on_gps_error("User denied Geolocation: permission denied")
+    assert running.core.live.gps == GPS_DENIED
+    assert "permission denied" in running.core.live.gps_detail
 
 
 def test_a_gps_failure_without_any_fix_means_location_is_unavailable(running):
-    running.on_gps_error("Position unavailable")
-    assert running.live.gps == GPS_UNAVAILABLE
+    running.walk.on_gps_error("Position unavailable")
+    assert running.core.live.gps == GPS_UNAVAILABLE
 
 
 def test_a_gps_failure_right_after_a_good_fix_keeps_the_status_ok(running, clock):
-    running.on_position(*STOCKTON[0], clock.wall(), 6.0)
+    running.walk.on_position(*STOCKTON[0], clock.wall(), 6.0)
     clock.advance(3)
-    running.on_gps_error("timeout")
-    assert running.live.gps == GPS_OK
+    running.walk.on_gps_error("timeout")
+    assert running.core.live.gps == GPS_OK
 
 
 def test_without_gps_the_team_sets_its_position_by_hand(running):
-    assert running.position() is None
-    assert running.set_position(*STOCKTON[2]) is True
-    assert running.position() == STOCKTON[2] and running.position_source() == "manual"
-    assert running.track.position == STOCKTON[2] and running.track.manual
-    assert running.notice == ("live.position_set", {})
+    assert running.core.position() is None
+    assert running.walk.set_position(*STOCKTON[2]) is True
+    assert running.core.position() == STOCKTON[2] and running.core.position_source() == "manual"
+    assert running.core.track.position == STOCKTON[2] and running.core.track.manual
+    assert running.core.notice == ("live.position_set", {})
 
 
 def test_a_position_set_by_hand_is_ignored_while_gps_has_a_fresh_fix(running, clock):
-    running.on_position(*STOCKTON[0], clock.wall(), 5.0)
-    assert running.set_position(*STOCKTON[3]) is False
-    assert running.position() == STOCKTON[0] and running.position_source() == "gps"
-    assert running.track.manual is False
+    running.walk.on_position(*STOCKTON[0], clock.wall(), 5.0)
+    assert running.walk.set_position(*STOCKTON[3]) is False
+    assert running.core.position() == STOCKTON[0] and running.core.position_source() == "gps"
+    assert running.core.track.manual is False
 
 
 def test_a_position_set_by_hand_after_gps_was_lost_is_the_position(running, clock):
-    running.on_position(*STOCKTON[0], clock.wall(), 5.0)
+    running.walk.on_position(*STOCKTON[0], clock.wall(), 5.0)
     clock.advance(FIX_FRESH_S + 10)
-    running.tick()
-    assert running.live.gps == GPS_LOST
-    assert running.set_position(*STOCKTON[4]) is True
-    assert running.position() == STOCKTON[4]
-    assert running.position_source() == "manual"
+    running.walk.tick()
+    assert running.core.live.gps == GPS_LOST
+    assert running.walk.set_position(*STOCKTON[4]) is True
+    assert running.core.position() == STOCKTON[4]
+    assert running.core.position_source() == "manual"
     # a new fix is where the team is again
-    running.on_position(*STOCKTON[5], clock.wall(), 5.0)
-    assert running.position() == STOCKTON[5] and running.position_source() == "gps"
+    running.walk.on_position(*STOCKTON[5], clock.wall(), 5.0)
+    assert running.core.position() == STOCKTON[5] and running.core.position_source() == "gps"
 
 
 def test_a_position_off_the_globe_is_refused(running):
-    assert running.set_position(123.0, -122.4) is False
-    assert running.position() is None
-    assert running.error is not None and running.error[0] in EN
+    assert running.walk.set_position(123.0, -122.4) is False
+    assert running.core.position() is None
+    assert running.core.error is not None and running.core.error[0] in EN
 
 
 # ---- pause, resume, tallies ---------------------------------------------------------------
 
 def test_the_duration_does_not_grow_while_paused(running, clock):
     clock.advance(60)
-    running.tick()
-    assert running.live.duration_s == 60
-    running.pause()
-    assert running.live.status == "paused"
+    running.walk.tick()
+    assert running.core.live.duration_s == 60
+    running.walk.pause()
+    assert running.core.live.status == "paused"
     clock.advance(300)
-    running.tick()
-    assert running.live.duration_s == 60
-    running.resume()
-    assert running.live.status == "active"
+    running.walk.tick()
+    assert running.core.live.duration_s == 60
+    running.walk.resume()
+    assert running.core.live.status == "active"
     clock.advance(30)
-    running.tick()
-    assert running.live.duration_s == 90
+    running.walk.tick()
+    assert running.core.live.duration_s == 90
 
 
 def test_fixes_while_paused_are_not_recorded(running, clock, svc):
     fixes = walk_fixes(STOCKTON[:3], step_m=5.0, noise_m=0.5, seed=6, start_t=clock.wall())
-    running.pause()
+    running.walk.pause()
     walk(running, clock, fixes)
-    assert svc.track(running.stroll_id) == [] and running.live.distance_m == 0.0
+    assert svc.track(running.core.stroll_id) == [] and running.core.live.distance_m == 0.0
 
 
 def test_tallies_count_up_and_down_but_never_below_zero(running, demo_store):
-    assert running.tallies == {"greetings": 0, "escorts": 0, "cleanups": 0, "referrals": 0}
-    running.tally("greetings")
-    running.tally("greetings")
-    running.tally("escorts")
-    running.tally("greetings", -1)
-    assert running.tallies["greetings"] == 1 and running.tallies["escorts"] == 1
-    running.tally("cleanups", -1)
-    assert running.tallies["cleanups"] == 0 and running.error is None
-    assert demo_store.get("stroll", running.stroll_id)["tallies"] == \
+    assert running.core.tallies == {"greetings": 0, "escorts": 0, "cleanups": 0, "referrals": 0}
+    running.walk.tally("greetings")
+    running.walk.tally("greetings")
+    running.walk.tally("escorts")
+    running.walk.tally("greetings", -1)
+    assert running.core.tallies["greetings"] == 1 and running.core.tallies["escorts"] == 1
+    running.walk.tally("cleanups", -1)
+    assert running.core.tallies["cleanups"] == 0 and running.core.error is None
+    assert demo_store.get("stroll", running.core.stroll_id)["tallies"] == \
         {"greetings": 1, "escorts": 1}
 
 
@@ -558,9 +557,9 @@ def test_tallies_count_up_and_down_but_never_below_zero(running, demo_store):
 
 def test_merchants_come_nearest_first_from_where_the_team_stands(running, clock, demo_store):
     here = STOCKTON[3]
-    running.on_position(*here, clock.wall(), 5.0)
-    running.open_check_in()
-    got = running.merchants
+    running.walk.on_position(*here, clock.wall(), 5.0)
+    running.visit.open_check_in()
+    got = running.visit.merchants
     assert {m["id"] for m in got} == {m["id"] for m in demo_store.merchants(SF)}
     dists = [distance_m(here, (m["lat"], m["lon"])) for m in got]
     assert dists == sorted(dists)
@@ -568,23 +567,23 @@ def test_merchants_come_nearest_first_from_where_the_team_stands(running, clock,
 
 
 def test_without_a_position_merchants_come_by_name(running, demo_store):
-    running.open_check_in()
-    names = [m["name"] for m in running.merchants]
+    running.visit.open_check_in()
+    names = [m["name"] for m in running.visit.merchants]
     assert names == sorted(names, key=str.casefold)
 
 
 def test_a_check_in_writes_the_visit_with_stroll_status_language_and_note(running, clock,
                                                                          demo_store):
-    running.on_position(*STOCKTON[3], clock.wall(), 5.0)
-    running.open_check_in()
-    m = running.merchants[0]
-    running.pick_merchant(m["id"])
-    assert running.merchant["id"] == m["id"]
-    before = len(running.history)
-    running.choose_checkin_language("en")
-    running.edit_checkin_note("  Owner asked about the night patrols  ")
-    assert running.check_in("concern") is True
-    visits = demo_store.list("check_in", "stroll_id = ?", [running.stroll_id])
+    running.walk.on_position(*STOCKTON[3], clock.wall(), 5.0)
+    running.visit.open_check_in()
+    m = running.visit.merchants[0]
+    running.visit.pick_merchant(m["id"])
+    assert running.visit.merchant["id"] == m["id"]
+    before = len(running.visit.history)
+    running.visit.choose_checkin_language("en")
+    running.visit.edit_checkin_note("  Owner asked about the night patrols  ")
+    assert running.visit.check_in("concern") is True
+    visits = demo_store.list("check_in", "stroll_id = ?", [running.core.stroll_id])
     assert len(visits) == 1
     v = visits[0]
     assert (v["merchant_id"], v["status"], v["language"], v["note"]) == \
@@ -593,36 +592,36 @@ def test_a_check_in_writes_the_visit_with_stroll_status_language_and_note(runnin
     assert v["at"] == clock.now().isoformat(timespec="seconds")
     assert [e["op"] for e in outbox(demo_store, "check_in") if e["record_id"] == v["id"]] \
         == ["upsert"]
-    assert running.check_in_count == 1
-    assert running.notice == ("check_in.saved", {"name": m["name"]})
-    assert running.history[0]["id"] == v["id"] and len(running.history) == before + 1
-    running.pick_merchant(m["id"])
-    assert running.history[0]["id"] == v["id"]
+    assert running.core.check_in_count == 1
+    assert running.core.notice == ("check_in.saved", {"name": m["name"]})
+    assert running.visit.history[0]["id"] == v["id"] and len(running.visit.history) == before + 1
+    running.visit.pick_merchant(m["id"])
+    assert running.visit.history[0]["id"] == v["id"]
 
 
 def test_a_check_in_language_defaults_to_the_merchants_first_language(running, demo_store):
-    running.open_check_in()
-    m = next(m for m in running.merchants if m["languages"])
-    running.pick_merchant(m["id"])
-    assert running.checkin_language == m["languages"][0]
-    running.choose_checkin_language(m["languages"][0])      # again: none
-    assert running.checkin_language is None
+    running.visit.open_check_in()
+    m = next(m for m in running.visit.merchants if m["languages"])
+    running.visit.pick_merchant(m["id"])
+    assert running.visit.checkin_language == m["languages"][0]
+    running.visit.choose_checkin_language(m["languages"][0])      # again: none
+    assert running.visit.checkin_language is None
 
 
 def test_without_gps_the_merchant_checked_in_with_becomes_the_position(running):
-    running.open_check_in()
-    m = running.merchants[0]
-    running.pick_merchant(m["id"])
-    assert running.check_in("all_good") is True
-    assert running.position() == (m["lat"], m["lon"])
-    assert running.position_source() == "manual" and running.track.manual
+    running.visit.open_check_in()
+    m = running.visit.merchants[0]
+    running.visit.pick_merchant(m["id"])
+    assert running.visit.check_in("all_good") is True
+    assert running.core.position() == (m["lat"], m["lon"])
+    assert running.core.position_source() == "manual" and running.core.track.manual
 
 
 def test_the_check_in_screens_go_list_merchant_live(app, clock):
     _begin_in_app(app)
     app.open_check_in()
     assert app.screens == ("live", "check_in")
-    app.pick_merchant(app.patrol.merchants[0]["id"])
+    app.pick_merchant(app.patrol.visit.merchants[0]["id"])
     assert app.screens == ("live", "check_in", "merchant")
     app.check_in("all_good")
     assert app.screens == ("live",)
@@ -632,108 +631,108 @@ def test_the_check_in_screens_go_list_merchant_live(app, clock):
 
 def test_a_merchant_needs_a_name(running, demo_store):
     count = demo_store.count("merchant")
-    running.open_add_merchant()
-    running.edit_new_merchant("name", "   ")
-    assert running.save_merchant() is False
-    assert running.merchant_errors == {"name": "error.merchant_name"}
+    running.visit.open_add_merchant()
+    running.visit.edit_new_merchant("name", "   ")
+    assert running.visit.save_merchant() is False
+    assert running.visit.merchant_errors == {"name": "error.merchant_name"}
     assert demo_store.count("merchant") == count
 
 
 def test_a_refused_merchant_errors_go_field_by_field_as_the_person_answers_them(running):
-    running.open_add_merchant()
-    assert running.save_merchant() is False
-    notice = running.merchant_notice
-    running.edit_new_merchant("address", "848 Stockton St")    # not what was refused
-    assert running.merchant_errors_shown() == {"name": "error.merchant_name"}
-    running.edit_new_merchant("name", "S")                     # the first keystroke
-    assert running.merchant_errors_shown() == {}
-    assert running.merchant_notice is notice and notice.answered == {"name"}
-    running.edit_new_merchant("name", "")                      # a new refusal shows it again
-    assert running.save_merchant() is False
-    assert running.merchant_errors_shown() == {"name": "error.merchant_name"}
+    running.visit.open_add_merchant()
+    assert running.visit.save_merchant() is False
+    notice = running.visit.merchant_notice
+    running.visit.edit_new_merchant("address", "848 Stockton St")    # not what was refused
+    assert running.visit.merchant_errors_shown() == {"name": "error.merchant_name"}
+    running.visit.edit_new_merchant("name", "S")                     # the first keystroke
+    assert running.visit.merchant_errors_shown() == {}
+    assert running.visit.merchant_notice is notice and notice.answered == {"name"}
+    running.visit.edit_new_merchant("name", "")                      # a new refusal shows it again
+    assert running.visit.save_merchant() is False
+    assert running.visit.merchant_errors_shown() == {"name": "error.merchant_name"}
 
 
 def test_a_merchant_added_where_the_team_stands_becomes_the_one_to_check_in_with(
         running, clock, demo_store):
-    running.on_position(*STOCKTON[2], clock.wall(), 5.0)
-    running.open_add_merchant()
-    running.edit_new_merchant("name", "  Sun  Wah   Kue ")
-    running.edit_new_merchant("address", " 848 Stockton St ")
-    running.choose_new_merchant_category("bakery")
-    running.toggle_new_merchant_language("yue")
-    running.toggle_new_merchant_language("en")
-    running.toggle_new_merchant_language("en")
-    assert running.save_merchant() is True
-    m = running.merchant
+    running.walk.on_position(*STOCKTON[2], clock.wall(), 5.0)
+    running.visit.open_add_merchant()
+    running.visit.edit_new_merchant("name", "  Sun  Wah   Kue ")
+    running.visit.edit_new_merchant("address", " 848 Stockton St ")
+    running.visit.choose_new_merchant_category("bakery")
+    running.visit.toggle_new_merchant_language("yue")
+    running.visit.toggle_new_merchant_language("en")
+    running.visit.toggle_new_merchant_language("en")
+    assert running.visit.save_merchant() is True
+    m = running.visit.merchant
     rec = demo_store.get("merchant", m["id"])
     assert rec["name"] == "Sun Wah Kue" and rec["neighborhood_id"] == SF
     assert (rec["lat"], rec["lon"]) == STOCKTON[2]
     assert rec["category"] == "bakery" and rec["languages"] == ["yue"]
     assert rec["address"] == "848 Stockton St"
-    assert running.merchants[0]["id"] == m["id"]               # nearest: right here
-    assert running.notice == ("merchant.added", {"name": "Sun Wah Kue"})
+    assert running.visit.merchants[0]["id"] == m["id"]               # nearest: right here
+    assert running.core.notice == ("merchant.added", {"name": "Sun Wah Kue"})
     assert [e["op"] for e in outbox(demo_store, "merchant") if e["record_id"] == m["id"]] \
         == ["upsert"]
 
 
 def test_a_merchant_cannot_be_added_without_a_position(running, demo_store):
     count = demo_store.count("merchant")
-    running.open_add_merchant()
-    running.edit_new_merchant("name", "Sun Wah Kue")
-    assert running.save_merchant() is False
-    assert running.merchant_errors == {"position": "error.no_position"}
+    running.visit.open_add_merchant()
+    running.visit.edit_new_merchant("name", "Sun Wah Kue")
+    assert running.visit.save_merchant() is False
+    assert running.visit.merchant_errors == {"position": "error.no_position"}
     assert demo_store.count("merchant") == count
 
 
 def test_adding_a_merchant_in_the_app_returns_to_its_check_in(app, clock):
     _begin_in_app(app)
-    app.patrol.set_position(*STOCKTON[1])
+    app.patrol.walk.set_position(*STOCKTON[1])
     app.open_check_in()
     app.open_add_merchant()
     assert app.screens == ("live", "check_in", "add_merchant")
-    app.patrol.edit_new_merchant("name", "Sun Wah Kue")
+    app.patrol.visit.edit_new_merchant("name", "Sun Wah Kue")
     app.save_merchant()
     assert app.screens == ("live", "check_in", "merchant")
-    assert app.patrol.merchant["name"] == "Sun Wah Kue"
+    assert app.patrol.visit.merchant["name"] == "Sun Wah Kue"
 
 
 # ---- incidents --------------------------------------------------------------------------------
 
 def test_a_quick_incident_needs_a_harm_type_and_nothing_is_written(running, demo_store):
     count, pending = demo_store.count("incident"), demo_store.pending_count()
-    running.set_position(*STOCKTON[2])
-    running.open_quick_incident()
-    running.toggle_quick_action("de_escalated")
-    assert running.save_quick_incident() is None
-    assert running.quick_errors == {"harm_types": "error.harm_types"}
+    running.walk.set_position(*STOCKTON[2])
+    running.report.open_quick_incident()
+    running.report.toggle_quick_action("de_escalated")
+    assert running.report.save_quick_incident() is None
+    assert running.report.quick_errors == {"harm_types": "error.harm_types"}
     assert demo_store.count("incident") == count and demo_store.pending_count() == pending
-    running.toggle_quick_harm("verbal_harassment")
-    assert running.quick_errors == {}
+    running.report.toggle_quick_harm("verbal_harassment")
+    assert running.report.quick_errors == {}
 
 
 def test_a_quick_incident_needs_a_place(running, demo_store):
-    running.open_quick_incident()
-    running.toggle_quick_harm("verbal_harassment")
-    running.toggle_quick_action("de_escalated")
-    assert running.save_quick_incident() is None
-    assert running.quick_errors == {"location": "error.place"}
+    running.report.open_quick_incident()
+    running.report.toggle_quick_harm("verbal_harassment")
+    running.report.toggle_quick_action("de_escalated")
+    assert running.report.save_quick_incident() is None
+    assert running.report.quick_errors == {"location": "error.place"}
 
 
 def _quick(running) -> str:
-    running.open_quick_incident()
-    running.toggle_quick_harm("verbal_harassment")
-    running.toggle_quick_action("checked_on_person")
-    running.edit_quick("note", "  Man shouting at an elder at the bus stop ")
-    iid = running.save_quick_incident()
-    assert iid, running.quick_errors
+    running.report.open_quick_incident()
+    running.report.toggle_quick_harm("verbal_harassment")
+    running.report.toggle_quick_action("checked_on_person")
+    running.report.edit_quick("note", "  Man shouting at an elder at the bus stop ")
+    iid = running.report.save_quick_incident()
+    assert iid, running.report.quick_errors
     return iid
 
 
 def test_a_quick_incident_is_logged_at_block_precision_time_now(running, clock, demo_store):
-    running.on_position(*STOCKTON[2], clock.wall(), 5.0)
+    running.walk.on_position(*STOCKTON[2], clock.wall(), 5.0)
     iid = _quick(running)
     rec = demo_store.get("incident", iid)
-    assert rec["stroll_id"] == running.stroll_id and rec["neighborhood_id"] == SF
+    assert rec["stroll_id"] == running.core.stroll_id and rec["neighborhood_id"] == SF
     assert rec["harm_types"] == ["verbal_harassment"]
     assert rec["actions_taken"] == ["checked_on_person"]
     assert rec["narrative"] == "Man shouting at an elder at the bus stop"
@@ -743,26 +742,26 @@ def test_a_quick_incident_is_logged_at_block_precision_time_now(running, clock, 
     now = clock.now().isoformat(timespec="seconds")
     assert rec["occurred_at"] == now and rec["reported_at"] == now
     assert rec["quick"] is True
-    assert running.notice == ("incident.logged", {})
-    assert [i["id"] for i in running.incidents] == [iid]
+    assert running.core.notice == ("incident.logged", {})
+    assert [i["id"] for i in running.core.incidents] == [iid]
     assert [e["op"] for e in outbox(demo_store, "incident") if e["record_id"] == iid] \
         == ["upsert"]
 
 
 def test_the_full_form_patch_carries_only_the_changed_fields(running, demo_store):
-    running.set_position(*STOCKTON[2])
+    running.walk.set_position(*STOCKTON[2])
     iid = _quick(running)
-    assert running.open_incident(iid)
-    assert running.incident_patch() == {}
-    running.incident_toggle("motivations", "race")
-    running.incident_choose("site_type", "transit")
-    running.incident_text("narrative", "Man shouting at an elder at the bus stop  ")  # same
-    running.incident_text("cross_streets", " Stockton & Clay ")
-    running.incident_flag("needs_interpreter", True)
-    assert running.incident_patch() == {"motivations": ["race"], "site_type": "transit",
+    assert running.report.open_incident(iid)
+    assert running.report.incident_patch() == {}
+    running.report.incident_toggle("motivations", "race")
+    running.report.incident_choose("site_type", "transit")
+    running.report.incident_text("narrative", "Man shouting at an elder at the bus stop  ")  # same
+    running.report.incident_text("cross_streets", " Stockton & Clay ")
+    running.report.incident_flag("needs_interpreter", True)
+    assert running.report.incident_patch() == {"motivations": ["race"], "site_type": "transit",
                                         "cross_streets": "Stockton & Clay",
                                         "needs_interpreter": True}
-    assert running.save_incident() is True
+    assert running.report.save_incident() is True
     patches = outbox(demo_store, "incident", "patch")
     assert len(patches) == 1
     assert payload(patches[0]) == {"motivations": ["race"], "site_type": "transit",
@@ -770,28 +769,28 @@ def test_the_full_form_patch_carries_only_the_changed_fields(running, demo_store
                                    "needs_interpreter": True, "quick": False}
     rec = demo_store.get("incident", iid)
     assert rec["site_type"] == "transit" and rec["quick"] is False
-    assert running.incident_patch() == {}                     # saved: nothing left to send
-    assert running.notice == ("incident.saved", {})
+    assert running.report.incident_patch() == {}                     # saved: nothing left to send
+    assert running.core.notice == ("incident.saved", {})
 
 
 def test_taking_back_consent_clears_the_contact_details(running, demo_store):
-    running.set_position(*STOCKTON[2])
+    running.walk.set_position(*STOCKTON[2])
     iid = _quick(running)
-    running.open_incident(iid)
-    running.incident_flag("consent_contact", True)
-    running.incident_choose("contact_channel", "phone")
-    running.incident_text("contact_value", "415-555-0134")
-    running.incident_choose("contact_language", "yue")
-    running.incident_text("contact_safe_times", "evenings")
-    assert running.save_incident() is True
+    running.report.open_incident(iid)
+    running.report.incident_flag("consent_contact", True)
+    running.report.incident_choose("contact_channel", "phone")
+    running.report.incident_text("contact_value", "415-555-0134")
+    running.report.incident_choose("contact_language", "yue")
+    running.report.incident_text("contact_safe_times", "evenings")
+    assert running.report.save_incident() is True
     stored = demo_store.get("incident", iid)
     assert stored["contact_value"] == "415-555-0134" and stored["consent_contact"] is True
-    running.open_incident(iid)
-    running.incident_flag("consent_contact", False)
-    draft = running.incident_draft
+    running.report.open_incident(iid)
+    running.report.incident_flag("consent_contact", False)
+    draft = running.report.incident_draft
     assert (draft["contact_channel"], draft["contact_value"], draft["contact_language"],
             draft["contact_safe_times"]) == (None, "", None, "")
-    assert running.save_incident() is True
+    assert running.report.save_incident() is True
     rec = demo_store.get("incident", iid)
     assert rec["consent_contact"] is False
     assert (rec["contact_channel"], rec["contact_value"], rec["contact_language"],
@@ -799,49 +798,49 @@ def test_taking_back_consent_clears_the_contact_details(running, demo_store):
 
 
 def test_contact_details_without_consent_are_refused(running, demo_store):
-    running.set_position(*STOCKTON[2])
+    running.walk.set_position(*STOCKTON[2])
     iid = _quick(running)
-    running.open_incident(iid)
+    running.report.open_incident(iid)
     pending = demo_store.pending_count()
-    running.incident_choose("contact_channel", "phone")
-    assert running.save_incident() is False
-    assert running.incident_errors == {"contact_channel": "error.contact_without_consent"}
+    running.report.incident_choose("contact_channel", "phone")
+    assert running.report.save_incident() is False
+    assert running.report.incident_errors == {"contact_channel": "error.contact_without_consent"}
     assert demo_store.get("incident", iid)["contact_channel"] is None
     assert demo_store.pending_count() == pending
-    running.incident_flag("consent_contact", True)           # the error goes with the fix
-    assert running.incident_errors == {}
+    running.report.incident_flag("consent_contact", True)           # the error goes with the fix
+    assert running.report.incident_errors == {}
 
 
 def test_consent_without_a_way_to_contact_is_refused(running):
-    running.set_position(*STOCKTON[2])
+    running.walk.set_position(*STOCKTON[2])
     iid = _quick(running)
-    running.open_incident(iid)
-    running.incident_flag("consent_contact", True)
-    assert running.save_incident() is False
-    assert running.incident_errors == {"contact_channel": "error.contact_channel"}
+    running.report.open_incident(iid)
+    running.report.incident_flag("consent_contact", True)
+    assert running.report.save_incident() is False
+    assert running.report.incident_errors == {"contact_channel": "error.contact_channel"}
 
 
 def test_a_more_precise_location_needs_a_new_position(running, clock, demo_store):
-    running.set_position(*STOCKTON[2])
+    running.walk.set_position(*STOCKTON[2])
     iid = _quick(running)
-    running.open_incident(iid)
-    running.incident_choose("location_precision", "exact")
-    assert running.save_incident() is False
-    assert running.incident_errors == {"location_precision": "error.precision_needs_position"}
-    assert running.incident_use_position() is True
-    assert running.incident_patch()["lat"] == STOCKTON[2][0]
-    assert running.save_incident() is True
-    assert running.incident_patch() == {}                     # the place is not sent twice
+    running.report.open_incident(iid)
+    running.report.incident_choose("location_precision", "exact")
+    assert running.report.save_incident() is False
+    assert running.report.incident_errors == {"location_precision": "error.precision_needs_position"}
+    assert running.report.incident_use_position() is True
+    assert running.report.incident_patch()["lat"] == STOCKTON[2][0]
+    assert running.report.save_incident() is True
+    assert running.report.incident_patch() == {}                     # the place is not sent twice
     rec = demo_store.get("incident", iid)
     assert (rec["lat"], rec["lon"], rec["location_precision"]) == (*STOCKTON[2], "exact")
 
 
 def test_choosing_less_precision_coarsens_the_place_in_the_outbox_too(running, demo_store):
-    running.set_position(*STOCKTON[2])
+    running.walk.set_position(*STOCKTON[2])
     iid = _quick(running)
-    running.open_incident(iid)
-    running.incident_choose("location_precision", "neighborhood")
-    assert running.save_incident() is True
+    running.report.open_incident(iid)
+    running.report.incident_choose("location_precision", "neighborhood")
+    assert running.report.save_incident() is True
     rec = demo_store.get("incident", iid)
     coarse = rules.apply_precision(*STOCKTON[2], "neighborhood")
     assert (rec["lat"], rec["lon"]) == coarse
@@ -859,12 +858,12 @@ def test_the_private_fields_of_an_incident_are_marked_sensitive_and_on_the_form(
 
 def test_saving_the_form_keeps_sensitive_values_only_where_the_record_marks_them(
         running, demo_store):
-    running.set_position(*STOCKTON[2])
+    running.walk.set_position(*STOCKTON[2])
     iid = _quick(running)
-    running.open_incident(iid)
-    running.incident_text("survivor_name", "Mrs. Wong")
-    running.incident_choose("affected_age_band", "75_plus")
-    assert running.save_incident() is True
+    running.report.open_incident(iid)
+    running.report.incident_text("survivor_name", "Mrs. Wong")
+    running.report.incident_choose("affected_age_band", "75_plus")
+    assert running.report.save_incident() is True
     patch = payload(outbox(demo_store, "incident", "patch")[-1])
     assert patch == {"survivor_name": "Mrs. Wong", "affected_age_band": "75_plus",
                      "quick": False}
@@ -873,16 +872,16 @@ def test_saving_the_form_keeps_sensitive_values_only_where_the_record_marks_them
 
 def test_the_incident_screens_go_quick_live_form_live(app):
     _begin_in_app(app)
-    app.patrol.set_position(*STOCKTON[2])
+    app.patrol.walk.set_position(*STOCKTON[2])
     app.open_incident()
     assert app.screens == ("live", "incident")
-    app.patrol.toggle_quick_harm("verbal_harassment")
-    app.patrol.toggle_quick_action("de_escalated")
+    app.patrol.report.toggle_quick_harm("verbal_harassment")
+    app.patrol.report.toggle_quick_action("de_escalated")
     app.save_quick_incident()
     assert app.screens == ("live",)
-    app.complete_incident(app.patrol.incidents[0]["id"])
+    app.complete_incident(app.patrol.core.incidents[0]["id"])
     assert app.screens == ("live", "incident_form")
-    app.patrol.incident_choose("site_type", "street")
+    app.patrol.report.incident_choose("site_type", "street")
     app.save_incident_form()
     assert app.screens == ("live",)
 
@@ -890,31 +889,31 @@ def test_the_incident_screens_go_quick_live_form_live(app):
 # ---- the end --------------------------------------------------------------------------------
 
 def test_ending_gives_the_summary_and_ends_the_stroll(running, clock, demo_store):
-    sid = running.stroll_id
+    sid = running.core.stroll_id
     fixes = walk_fixes(STOCKTON, step_m=5.0, noise_m=1.0, seed=8, start_t=clock.wall())
     walk(running, clock, fixes)
-    running.open_check_in()
-    running.pick_merchant(running.merchants[0]["id"])
-    running.check_in("all_good")
+    running.visit.open_check_in()
+    running.visit.pick_merchant(running.visit.merchants[0]["id"])
+    running.visit.check_in("all_good")
     _quick(running)
-    running.tally("greetings", 1)
-    running.tally("escorts", 1)
-    running.ask_end()
-    assert running.confirm_end
-    assert running.end() is True
-    s = running.summary
+    running.walk.tally("greetings", 1)
+    running.walk.tally("escorts", 1)
+    running.walk.ask_end()
+    assert running.walk.confirm_end
+    assert running.walk.end() is True
+    s = running.walk.summary
     assert s["stroll_id"] == sid
     assert s["distance_m"] == pytest.approx(geodesic_length(STOCKTON), rel=0.03)
     assert s["duration_s"] == round(fixes[-1].t - fixes[0].t)
     assert s["check_ins"] == 1 and s["incidents"] == 1
     assert s["tallies"] == {"greetings": 1, "escorts": 1, "cleanups": 0, "referrals": 0}
     assert [p["member_id"] for p in s["team"]] == [MEI, ROSA]
-    assert [i["stroll_id"] for i in running.summary_incidents()] == [sid]
+    assert [i["stroll_id"] for i in running.walk.summary_incidents()] == [sid]
     rec = demo_store.get("stroll", sid)
     assert rec["status"] == "ended" and rec["ended_at"] == clock.now().isoformat(
         timespec="seconds")
-    assert running.stroll is None and not running.tracking
-    assert running.live.status == "ended" and running.live.gps == GPS_OFF
+    assert running.core.stroll is None and not running.walk.tracking
+    assert running.core.live.status == "ended" and running.core.live.gps == GPS_OFF
     assert demo_store.local_strolls() == []
 
 
@@ -922,13 +921,13 @@ def test_ending_in_the_app_shows_the_summary_then_the_patrol_tab(app):
     _begin_in_app(app)
     app.end_stroll()
     assert app.screens == ("summary",)
-    assert app.patrol.summary is not None
+    assert app.patrol.walk.summary is not None
     app.select_tab("map")
     app.end_stroll()                             # nothing running: nothing happens
     assert app.screens == ()
     app.close_summary()
     assert app.screens == () and app.tab == "patrol"
-    assert app.patrol.summary is None and app.patrol.live.status is None
+    assert app.patrol.walk.summary is None and app.patrol.core.live.status is None
 
 
 def test_closing_the_summary_with_back_goes_to_the_patrol_tab(app):
@@ -939,28 +938,28 @@ def test_closing_the_summary_with_back_goes_to_the_patrol_tab(app):
 
 
 def test_the_next_stroll_waits_for_gps_again(running, clock):
-    running.on_position(*STOCKTON[0], clock.wall(), 5.0)
-    running.end()
-    running.close_summary()
+    running.walk.on_position(*STOCKTON[0], clock.wall(), 5.0)
+    running.walk.end()
+    running.walk.close_summary()
     clock.advance(600)
-    running.open_start(SF)
-    running.toggle_member(WAI)
-    running.toggle_member(ROSA)
-    assert running.begin() is True
-    assert running.live.gps == GPS_WAITING
-    assert running.live.distance_m == 0.0 and running.live.points == 0
-    assert running.tallies == {"greetings": 0, "escorts": 0, "cleanups": 0, "referrals": 0}
+    running.start.open_start(SF)
+    running.start.toggle_member(WAI)
+    running.start.toggle_member(ROSA)
+    assert running.start.begin() is True
+    assert running.core.live.gps == GPS_WAITING
+    assert running.core.live.distance_m == 0.0 and running.core.live.points == 0
+    assert running.core.tallies == {"greetings": 0, "escorts": 0, "cleanups": 0, "referrals": 0}
 
 
 def test_the_next_stroll_keeps_a_fresh_fix(running, clock):
-    running.end()
-    running.close_summary()
-    running.open_start(SF)
-    running.on_position(*STOCKTON[0], clock.wall(), 5.0)
-    running.toggle_member(WAI)
-    running.toggle_member(ROSA)
-    running.begin()
-    assert running.live.gps == GPS_OK
+    running.walk.end()
+    running.walk.close_summary()
+    running.start.open_start(SF)
+    running.walk.on_position(*STOCKTON[0], clock.wall(), 5.0)
+    running.start.toggle_member(WAI)
+    running.start.toggle_member(ROSA)
+    running.start.begin()
+    assert running.core.live.gps == GPS_OK
 
 
 # ---- a restart ----------------------------------------------------------------------------
@@ -970,16 +969,16 @@ def test_a_restart_finds_the_running_stroll_with_its_track(db_path, clock):
     seed(store, START.date())
     svc = PatrolService(store, clock.now, chunk_points=20)
     ps = new_patrol(svc, clock)
-    ps.open_start(SF)
-    ps.choose_route(STOCKTON_LOOP)
-    ps.toggle_member(MEI)
-    ps.toggle_member(ROSA)
-    ps.begin()
-    sid = ps.stroll_id
+    ps.start.open_start(SF)
+    ps.start.choose_route(STOCKTON_LOOP)
+    ps.start.toggle_member(MEI)
+    ps.start.toggle_member(ROSA)
+    ps.start.begin()
+    sid = ps.core.stroll_id
     fixes = walk_fixes(STOCKTON, step_m=5.0, noise_m=1.0, seed=9, start_t=clock.wall())
     walk(ps, clock, fixes)
-    ps.tally("greetings")
-    points, distance = ps.live.points, ps.live.distance_m
+    ps.walk.tally("greetings")
+    points, distance = ps.core.live.points, ps.core.live.distance_m
     track = svc.track(sid)
     assert points > 20                                   # some sealed, some buffered
     store.close()                                        # the app is gone
@@ -991,17 +990,17 @@ def test_a_restart_finds_the_running_stroll_with_its_track(db_path, clock):
         app.start()
         assert app.screens == ("live",)
         ps = app.patrol
-        assert ps.stroll_id == sid and ps.neighborhood_id == SF
-        assert ps.live.points == points and ps.live.distance_m == pytest.approx(distance)
-        assert ps.tallies["greetings"] == 1
-        assert ps.live.gps == GPS_WAITING
+        assert ps.core.stroll_id == sid and ps.start.neighborhood_id == SF
+        assert ps.core.live.points == points and ps.core.live.distance_m == pytest.approx(distance)
+        assert ps.core.tallies["greetings"] == 1
+        assert ps.core.live.gps == GPS_WAITING
         assert svc.track(sid) == track
-        assert len(ps.track.path) >= 2 and ps.track.route
+        assert len(ps.core.track.path) >= 2 and ps.core.track.route
         # and the walk goes on
         more = walk_fixes(list(reversed(STOCKTON[-2:])), step_m=5.0, noise_m=0.5, seed=10,
                           start_t=fixes[-1].t + 5)
         walk(ps, clock, more)
-        assert ps.live.points > points and ps.live.distance_m > distance
+        assert ps.core.live.points > points and ps.core.live.distance_m > distance
     finally:
         store.close()
 
@@ -1010,12 +1009,12 @@ def test_a_paused_stroll_is_still_paused_after_a_restart(db_path, clock):
     store = Store(db_path)
     seed(store, START.date())
     ps = new_patrol(PatrolService(store, clock.now), clock)
-    ps.open_start(SF)
-    ps.toggle_member(MEI)
-    ps.toggle_member(ROSA)
-    ps.begin()
+    ps.start.open_start(SF)
+    ps.start.toggle_member(MEI)
+    ps.start.toggle_member(ROSA)
+    ps.start.begin()
     clock.advance(120)
-    ps.pause()
+    ps.walk.pause()
     store.close()
     clock.advance(3600)
     store = Store(db_path)
@@ -1024,10 +1023,10 @@ def test_a_paused_stroll_is_still_paused_after_a_restart(db_path, clock):
         app.load()
         app.open_live()                          # the live screen finds it by itself
         assert app.screens == ("live",)
-        assert app.patrol.live.status == "paused" and app.patrol.live.duration_s == 120
+        assert app.patrol.core.live.status == "paused" and app.patrol.core.live.duration_s == 120
         clock.advance(60)
-        app.patrol.tick()
-        assert app.patrol.live.duration_s == 120
+        app.patrol.walk.tick()
+        assert app.patrol.core.live.duration_s == 120
     finally:
         store.close()
 
@@ -1035,135 +1034,142 @@ def test_a_paused_stroll_is_still_paused_after_a_restart(db_path, clock):
 def test_a_restart_with_no_stroll_running_stays_on_the_tabs(app):
     app.start()
     assert app.screens == ()
-    assert app.patrol.stroll is None
+    assert app.patrol.core.stroll is None
 
 
 # ---- when the store refuses to write: a clear message, nothing lost ---------------------------
 
 def test_a_start_the_store_refuses_says_so_and_keeps_the_form(ps, demo_store):
-    ps.open_start(SF)
-    ps.toggle_member(MEI)
-    ps.toggle_member(ROSA)
+    ps.start.open_start(SF)
+    ps.start.toggle_member(MEI)
+    ps.start.toggle_member(ROSA)
     with Locked(demo_store):
-        assert ps.begin() is False
-    assert ps.start_error == "error.start_failed"
-    assert ps.error[0] == "error.storage"
-    assert ps.team_ids == [MEI, ROSA] and ps.stroll is None
-    assert ps.begin() is True
+        assert ps.start.begin() is False
+    assert ps.start.start_error == "error.start_failed"
+    assert ps.core.error[0] == "error.storage"
+    assert ps.start.team_ids == [MEI, ROSA] and ps.core.stroll is None
+    assert ps.start.begin() is True
 
 
 def test_a_check_in_the_store_refuses_keeps_the_note_for_another_try(running, demo_store):
-    running.open_check_in()
-    running.pick_merchant(running.merchants[0]["id"])
-    running.edit_checkin_note("Window broken last night")
+    running.visit.open_check_in()
+    running.visit.pick_merchant(running.visit.merchants[0]["id"])
+    running.visit.edit_checkin_note("Window broken last night")
     with Locked(demo_store):
-        assert running.check_in("needs_follow_up") is False
-    assert running.checkin_error == "error.not_saved"
-    assert running.checkin_note == "Window broken last night"
-    assert running.check_in("needs_follow_up") is True
-    assert demo_store.list("check_in", "stroll_id = ?", [running.stroll_id])[0]["note"] == \
+        assert running.visit.check_in("needs_follow_up") is False
+    assert running.visit.checkin_error == "error.not_saved"
+    assert running.visit.checkin_note == "Window broken last night"
+    assert running.visit.check_in("needs_follow_up") is True
+    assert demo_store.list("check_in", "stroll_id = ?", [running.core.stroll_id])[0]["note"] == \
         "Window broken last night"
 
 
 def test_a_quick_incident_the_store_refuses_keeps_its_choices(running, demo_store):
-    running.set_position(*STOCKTON[2])
-    running.open_quick_incident()
-    running.toggle_quick_harm("physical_assault")
-    running.toggle_quick_action("de_escalated")
+    running.walk.set_position(*STOCKTON[2])
+    running.report.open_quick_incident()
+    running.report.toggle_quick_harm("physical_assault")
+    running.report.toggle_quick_action("de_escalated")
     with Locked(demo_store):
-        assert running.save_quick_incident() is None
-    assert running.error[0] == "error.storage"
-    assert running.quick_harms and running.quick_actions == ["de_escalated"]
-    assert running.save_quick_incident() is not None
+        assert running.report.save_quick_incident() is None
+    assert running.core.error[0] == "error.storage"
+    assert running.report.quick_harms and running.report.quick_actions == ["de_escalated"]
+    assert running.report.save_quick_incident() is not None
 
 
 def test_an_incident_form_the_store_refuses_keeps_the_draft(running, demo_store):
-    running.set_position(*STOCKTON[2])
+    running.walk.set_position(*STOCKTON[2])
     iid = _quick(running)
-    running.open_incident(iid)
-    running.incident_text("survivor_name", "Mrs. Wong")
+    running.report.open_incident(iid)
+    running.report.incident_text("survivor_name", "Mrs. Wong")
     with Locked(demo_store):
-        assert running.save_incident() is False
-    assert running.incident_errors == {"form": "error.not_saved"}
-    assert running.incident_patch() == {"survivor_name": "Mrs. Wong"}
-    assert running.save_incident() is True
+        assert running.report.save_incident() is False
+    assert running.report.incident_errors == {"form": "error.not_saved"}
+    assert running.report.incident_patch() == {"survivor_name": "Mrs. Wong"}
+    assert running.report.save_incident() is True
     assert demo_store.get("incident", iid)["survivor_name"] == "Mrs. Wong"
 
 
 def test_ending_while_the_store_refuses_keeps_the_stroll_running(app, clock, demo_store):
     _begin_in_app(app)
     ps = app.patrol
-    sid = ps.stroll_id
+    sid = ps.core.stroll_id
     fixes = walk_fixes(STOCKTON[:2], step_m=5.0, noise_m=0.5, seed=12, start_t=clock.wall())
     with Locked(demo_store):
         walk(ps, clock, fixes)
         app.end_stroll()
     assert app.screens == ("live",)
-    assert ps.stroll_id == sid and ps.error[0] == "error.storage"
+    assert ps.core.stroll_id == sid and ps.core.error[0] == "error.storage"
     assert demo_store.get("stroll", sid)["status"] == "active"
     app.end_stroll()
     assert app.screens == ("summary",)
-    assert ps.summary["track_points"] == len(fixes)
+    assert ps.walk.summary["track_points"] == len(fixes)
     assert demo_store.get("stroll", sid)["status"] == "ended"
 
 
 # ---- the incident form's rules -----------------------------------------------------------------
 
 def test_other_safety_concern_needs_a_description_in_the_full_form(running):
-    running.set_position(*STOCKTON[2])
-    running.open_quick_incident()
-    running.toggle_quick_harm("other_safety_concern")
-    running.toggle_quick_action("de_escalated")
-    iid = running.save_quick_incident()
+    running.walk.set_position(*STOCKTON[2])
+    running.report.open_quick_incident()
+    running.report.toggle_quick_harm("other_safety_concern")
+    running.report.toggle_quick_action("de_escalated")
+    iid = running.report.save_quick_incident()
     assert iid                                   # the quick path does not ask
-    running.open_incident(iid)
-    assert running.save_incident() is False
-    assert running.incident_errors == {"harm_other": "error.harm_other"}
-    running.incident_text("harm_other", "Someone following people home")
-    assert running.incident_errors == {}
-    assert running.save_incident() is True
+    running.report.open_incident(iid)
+    assert running.report.save_incident() is False
+    assert running.report.incident_errors == {"harm_other": "error.harm_other"}
+    running.report.incident_text("harm_other", "Someone following people home")
+    assert running.report.incident_errors == {}
+    assert running.report.save_incident() is True
 
 
 def test_cross_streets_are_refused_at_neighborhood_precision(running):
-    running.set_position(*STOCKTON[2])
+    running.walk.set_position(*STOCKTON[2])
     iid = _quick(running)
-    running.open_incident(iid)
-    running.incident_text("cross_streets", "Stockton & Clay")
-    running.incident_choose("location_precision", "neighborhood")
-    assert running.save_incident() is False
-    assert running.incident_errors == {"cross_streets": "error.cross_streets_precision"}
+    running.report.open_incident(iid)
+    running.report.incident_text("cross_streets", "Stockton & Clay")
+    running.report.incident_choose("location_precision", "neighborhood")
+    assert running.report.save_incident() is False
+    assert running.report.incident_errors == {"cross_streets": "error.cross_streets_precision"}
 
 
 def test_police_involvement_and_precision_always_have_a_value(running):
-    running.set_position(*STOCKTON[2])
+    running.walk.set_position(*STOCKTON[2])
     iid = _quick(running)
-    running.open_incident(iid)
-    running.incident_choose("police_involved", "called")
-    running.incident_choose("police_involved", "called")
-    assert running.incident_draft["police_involved"] == "called"
-    running.incident_choose("site_type", "street")
-    running.incident_choose("site_type", "street")   # again: not said
-    assert running.incident_draft["site_type"] is None
+    running.report.open_incident(iid)
+    running.report.incident_choose("police_involved", "called")
+    running.report.incident_choose("police_involved", "called")
+    assert running.report.incident_draft["police_involved"] == "called"
+    running.report.incident_choose("site_type", "street")
+    running.report.incident_choose("site_type", "street")   # again: not said
+    assert running.report.incident_draft["site_type"] is None
 
 
 def test_an_unknown_incident_cannot_be_opened(running):
-    assert running.open_incident("00000000-0000-4000-8000-000000000000") is False
-    assert running.error == ("error.not_found", {})
-    assert running.save_incident() is False
+    assert running.report.open_incident("00000000-0000-4000-8000-000000000000") is False
+    assert running.core.error == ("error.not_found", {})
+    assert running.report.save_incident() is False
 
 
 def test_beginning_without_a_neighborhood_is_refused(ps):
-    assert ps.begin() is False
-    assert ps.start_error == "error.neighborhood"
+    assert ps.start.begin() is False
+    assert ps.start.start_error == "error.neighborhood"
 
 
 # ---- every message key exists ------------------------------------------------------------------
 
+# The modules of the patrol screens' state: every message key they can set is in them.
+PATROL_MODULES = ("core.py", "start_form.py", "running.py", "check_in.py", "incident.py",
+                  "errors.py")
+
+
 def _patrol_keys() -> set[str]:
-    src = (ROOT / "stroll" / "patrol_state.py").read_text(encoding="utf-8")
     keys = {k for *_, k in PATROL_ERRORS}
     family = re.compile(r"^(error|warning|patrol|live|check_in|merchant|incident)\.[a-z0-9_]+$")
-    for node in ast.walk(ast.parse(src)):
+    nodes = (node for module in PATROL_MODULES
+             for node in ast.walk(ast.parse((ROOT / "stroll" / "state" / module)
+                                            .read_text(encoding="utf-8"))))
+    for node in nodes:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) \
                 and family.match(node.value):
             keys.add(node.value)
@@ -1181,7 +1187,7 @@ def test_the_key_scan_finds_the_patrol_messages():
 
 
 @pytest.mark.parametrize("key", sorted(_patrol_keys()))
-def test_every_message_key_patrol_state_can_set_is_in_the_english_catalog(key):
+def test_every_message_key_the_patrol_screens_can_set_is_in_the_english_catalog(key):
     assert key in EN, f"{key} is missing from assets/locales/en.json"
 
 
@@ -1191,7 +1197,7 @@ MESSAGE_PARAMS = {"check_in.saved": {"name"},
 
 
 @pytest.mark.parametrize("key", sorted(_patrol_keys()))
-def test_every_message_takes_exactly_the_values_patrol_state_gives(key):
+def test_every_message_takes_exactly_the_values_the_patrol_screens_give(key):
     assert set(PLACEHOLDER.findall(EN.get(key, ""))) == MESSAGE_PARAMS.get(key, set())
 
 
@@ -1200,34 +1206,34 @@ def test_the_notices_and_errors_of_a_stroll_read_in_english(ps, clock, demo_stor
     said = []
 
     def say():
-        for msg in (ps.notice, ps.error):
+        for msg in (ps.core.notice, ps.core.error):
             if msg is not None:
                 said.append(tr.t(msg[0], **msg[1]))
-        ps.dismiss()
+        ps.core.dismiss()
 
-    ps.open_start(SF)
-    ps.toggle_member(MEI)
-    ps.toggle_member(ROSA)
-    ps.set_lead(ROSA)
-    ps.begin()
+    ps.start.open_start(SF)
+    ps.start.toggle_member(MEI)
+    ps.start.toggle_member(ROSA)
+    ps.start.set_lead(ROSA)
+    ps.start.begin()
     say()
-    ps.set_position(*STOCKTON[1])
+    ps.walk.set_position(*STOCKTON[1])
     say()
-    ps.open_check_in()
-    ps.pick_merchant(ps.merchants[0]["id"])
-    ps.check_in("all_good")
+    ps.visit.open_check_in()
+    ps.visit.pick_merchant(ps.visit.merchants[0]["id"])
+    ps.visit.check_in("all_good")
     say()
-    ps.open_add_merchant()
-    ps.edit_new_merchant("name", "Sun Wah Kue")
-    ps.save_merchant()
+    ps.visit.open_add_merchant()
+    ps.visit.edit_new_merchant("name", "Sun Wah Kue")
+    ps.visit.save_merchant()
     say()
     iid = _quick(ps)
     say()
-    ps.open_incident(iid)
-    ps.save_incident()
+    ps.report.open_incident(iid)
+    ps.report.save_incident()
     say()
     with Locked(demo_store):
-        ps.on_position(*STOCKTON[2], clock.wall(), 5.0)
+        ps.walk.on_position(*STOCKTON[2], clock.wall(), 5.0)
         say()
     assert said[0] == "Rosa Delgado leads but has not had stroll lead training."
     assert said[2].startswith("Check-in saved: ") and said[3] == "Added Sun Wah Kue."
@@ -1236,20 +1242,20 @@ def test_the_notices_and_errors_of_a_stroll_read_in_english(ps, clock, demo_stor
 
 
 def test_location_denied_forgets_the_last_fix_so_a_place_set_by_hand_counts(ps, clock):
-    ps.on_position(37.7946, -122.4068, accuracy=5)
-    assert ps.position_source() == "gps"
-    ps.on_gps_error("User denied Geolocation permission")
-    assert ps.live.gps == "denied" and ps.position() is None
-    assert ps.set_position(37.7950, -122.4070)
-    assert ps.position() == (37.7950, -122.4070) and ps.position_source() == "manual"
+    ps.walk.on_position(37.7946, -122.4068, accuracy=5)
+    assert ps.core.position_source() == "gps"
+    ps.walk.on_gps_error("User denied Geolocation permission")
+    assert ps.core.live.gps == "denied" and ps.core.position() is None
+    assert ps.walk.set_position(37.7950, -122.4070)
+    assert ps.core.position() == (37.7950, -122.4070) and ps.core.position_source() == "manual"
 
 
 def test_the_live_map_has_the_neighborhoods_streets_and_businesses_to_tap_on(running,
                                                                             demo_store):
     # with no tiles (offline) and no GPS, these are what a person finds "here" by
-    names = {name for _, _, name in running.track.places}
+    names = {name for _, _, name in running.core.track.places}
     assert names == {m["name"] for m in demo_store.merchants(SF)}
     routes = demo_store.routes(SF)
-    others = [r for r in routes if r["id"] != running.stroll["route_id"]]
-    assert len(running.track.streets) == len(others) >= 1
-    assert all(len(s) >= 2 for s in running.track.streets)
+    others = [r for r in routes if r["id"] != running.core.stroll["route_id"]]
+    assert len(running.core.track.streets) == len(others) >= 1
+    assert all(len(s) >= 2 for s in running.core.track.streets)

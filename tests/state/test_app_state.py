@@ -87,7 +87,6 @@ def synced_state(store, sync, **kw) -> AppState:
 
 # ---- reading the store -------------------------------------------------------------------
 
-
 def test_load_reads_strolls_shifts_and_neighborhoods(state, demo_store):
     assert [n["name"] for n in state.neighborhoods] == \
         [n["name"] for n in demo_store.neighborhoods()]
@@ -128,7 +127,6 @@ def test_route_counts_per_neighborhood(state, demo_store):
 
 
 # ---- navigation ----------------------------------------------------------------------------
-
 
 def test_select_tab_changes_tab_and_notifies(state):
     changes = []
@@ -186,7 +184,6 @@ def test_map_neighborhood_loads_its_routes_and_merchants(state, demo_store):
 
 
 # ---- language and settings -------------------------------------------------------------------
-
 
 def test_language_is_saved_and_a_new_session_opens_in_it(state, demo_store):
     state.set_language("zh-Hant")
@@ -246,7 +243,6 @@ def test_stored_settings_win_over_the_command_line_defaults(demo_store):
 
 
 # ---- the sync badge ----------------------------------------------------------------------------
-
 
 def test_no_server_means_no_server_badge_with_the_outbox_count(state, demo_store):
     state.refresh_sync()

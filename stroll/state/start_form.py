@@ -187,40 +187,35 @@ class StartForm:
     def begin(self) -> bool:
         """Start the stroll (buddy rule: the service refuses fewer than 2 people)."""
         self.start_error = None
+        service = self._core.service
         try:
-            if self._core.service.active_stroll() is not None:
-                # one stroll at a time on a device (another session started it, or the
-                # form was reopened): show it rather than a form error
-                self._walk.restore()
-                self._core.notice = ("patrol.already_running", {})
-                return True
-        except StrollError as e:
-            self._core.fail(e)
-            self.start_error = "error.start_failed"
-            return False
-        if not self.neighborhood_id:
-            self.start_error = "error.neighborhood"
-            return False
-        try:
-            started = self._core.service.start_stroll(
+            running = service.active_stroll() is not None
+            if not running and not self.neighborhood_id:
+                self.start_error = "error.neighborhood"
+                return False
+            started = None if running else service.start_stroll(
                 self.neighborhood_id, route_id=self.route_id, shift_id=self.shift_id,
                 team=self.team())
         except ValidationError as e:
             self.start_error = error_key(e)
             return False
         except StrollAlreadyActive:
-            self._walk.restore()
-            self._core.notice = ("patrol.already_running", {})
-            return True
+            started = None
         except StrollError as e:
             self._core.fail(e)
             self.start_error = "error.start_failed"
             return False
+        if started is None:
+            # one stroll at a time on a device (another session started it, or the form
+            # was reopened): show it rather than a form error
+            self._walk.restore()
+            self._core.notice = ("patrol.already_running", {})
+            return True
         self._reset_form()
         self._walk.enter(started.stroll.to_dict())
         self._core.notice = ((f"warning.{started.warnings[0].code}",
-                        dict(started.warnings[0].params))
-                       if started.warnings else ("live.started", {}))
+                              dict(started.warnings[0].params))
+                             if started.warnings else ("live.started", {}))
         return True
 
     def _reset_form(self) -> None:

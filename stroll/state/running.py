@@ -24,8 +24,8 @@ from stroll.domain import taxonomy as tx
 from stroll.domain.errors import StrollError
 from stroll.domain.geo import Fix
 from stroll.patrol import NoActiveStroll, StrollEnded
-from stroll.state.core import (FIX_FRESH_S, GPS_DENIED, GPS_LOST, GPS_OFF, GPS_OK,
-                               GPS_UNAVAILABLE, GPS_WAITING, StrollCore)
+from stroll.state.core import (GPS_DENIED, GPS_LOST, GPS_OFF, GPS_OK, GPS_UNAVAILABLE,
+                               GPS_WAITING, StrollCore)
 
 TRACK_REFRESH_S = 2.0        # the map's track is re-read at most this often
 MAX_QUEUED_FIXES = 50_000    # fixes kept in memory while the store refuses them

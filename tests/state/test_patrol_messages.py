@@ -50,7 +50,7 @@ def test_every_message_key_the_patrol_screens_can_set_is_in_the_english_catalog(
     assert key in EN, f"{key} is missing from assets/locales/en.json"
 
 
-# The values PatrolState fills in, per message (every other message has none).
+# The values the patrol screens fill in, per message (every other message has none).
 MESSAGE_PARAMS = {"check_in.saved": {"name"},
                   "merchant.added": {"name"}, "warning.lead_not_trained": {"name"}}
 

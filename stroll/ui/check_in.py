@@ -5,7 +5,7 @@ three big status buttons on its screen, which saves the visit (``state.check_in`
 The optional note and language sit above the buttons, the visit history below.
 
 Each ``*View(state)`` returns an ``ft.View`` for the shell's screen stack. What they
-show comes from ``state.visit.visit.visit`` (``CheckIn``, an observable of its own): the
+show comes from ``state.patrol.visit`` (``CheckIn``, an observable of its own): the
 body is a component that receives it, so a change there re-renders the body.
 """
 from __future__ import annotations
@@ -117,7 +117,7 @@ def CheckInBody(state: AppState, visit: CheckIn):
 
 def CheckInView(state: AppState) -> ft.View:
     return screen("/check-in", state.tr.t("check_in.title"), "check-in",
-                  CheckInBody(state, state.visit.visit))
+                  CheckInBody(state, state.patrol.visit))
 
 
 # ---- 2. one business: the check-in itself -------------------------------------------------
@@ -178,9 +178,9 @@ def MerchantBody(state: AppState, visit: CheckIn):
 
 
 def MerchantView(state: AppState) -> ft.View:
-    m = state.visit.visit.merchant or {}
+    m = state.patrol.visit.merchant or {}
     return screen("/merchant", m.get("name") or state.tr.t("check_in.title"), "merchant",
-                  MerchantBody(state, state.visit.visit))
+                  MerchantBody(state, state.patrol.visit))
 
 
 # ---- 3. add a business where the team stands ---------------------------------------------
@@ -260,7 +260,7 @@ def AddMerchantBody(state: AppState, visit: CheckIn):
 
 def AddMerchantView(state: AppState) -> ft.View:
     return screen("/add-merchant", state.tr.t("new_merchant.title"), "add-merchant-form",
-                  AddMerchantBody(state, state.visit.visit))
+                  AddMerchantBody(state, state.patrol.visit))
 
 
 __all__ = ["CheckInView", "MerchantView", "AddMerchantView"]

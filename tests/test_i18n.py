@@ -68,7 +68,7 @@ def test_languages_are_the_ones_the_settings_accept():
     assert set(SETTINGS_LANGUAGES) == set(LANGUAGES)
 
 
-UI_CODE = [ROOT / "stroll" / "state.py", ROOT / "stroll" / "i18n.py",
+UI_CODE = [*(ROOT / "stroll" / "state").rglob("*.py"), ROOT / "stroll" / "i18n.py",
            *(ROOT / "stroll" / "ui").rglob("*.py")]
 
 

@@ -20,7 +20,7 @@ from stroll.i18n import DEFAULT_LANGUAGE, Translator
 from stroll.state import AppState, SyncService, default_engine_factory
 from stroll.store import Store, StoreError
 from stroll.ui import flet_compat
-from stroll.ui.live import LiveSensors
+from stroll.ui.sensors import LiveSensors
 from stroll.ui.shell import App
 from stroll.ui.theme import build_theme, fonts, locale_configuration
 from sync.version import VERSION
@@ -94,7 +94,7 @@ def build_main(settings, *, engine_factory: Callable[..., Any] = default_engine_
         state.start()  # a stroll still running on this device reopens its live screen
         page.render_views(App, state)
         # GPS stream and clock while a stroll runs (also the one just reopened)
-        sensors = LiveSensors(page, state.patrol)
+        sensors = LiveSensors(page, state.patrol.walk)
 
         # A reloaded or closed tab leaves its session waiting for a reconnect (an hour):
         # its clock and GPS stream rest meanwhile, so two sessions never record at once.

@@ -5,8 +5,8 @@ three big status buttons on its screen, which saves the visit (``state.check_in`
 The optional note and language sit above the buttons, the visit history below.
 
 Each ``*View(state)`` returns an ``ft.View`` for the shell's screen stack. What they
-show comes from ``state.patrol`` (PatrolState, an observable of its own): the body is
-a component that receives it, so a change there re-renders the body.
+show comes from ``state.patrol.visit`` (``CheckIn``, an observable of its own): the
+body is a component that receives it, so a change there re-renders the body.
 """
 from __future__ import annotations
 
@@ -16,8 +16,7 @@ import flet as ft
 
 from stroll.domain import taxonomy as tx
 from stroll.domain.records import parse_time
-from stroll.patrol_state import MERCHANT_CATEGORIES, FormNotice, PatrolState
-from stroll.state import AppState
+from stroll.state import MERCHANT_CATEGORIES, AppState, CheckIn, FormNotice
 from stroll.ui.theme import GAP, MIN_TOUCH
 from stroll.ui.widgets import (big_button, chip, chips, error_text, field_label, icon_text,
                                info_line, note, save_footer, screen, scroll_list,
@@ -96,10 +95,10 @@ def _merchant_row(state: AppState, m: dict) -> ft.Control:
 
 
 @ft.component
-def CheckInBody(state: AppState, patrol: PatrolState):
+def CheckInBody(state: AppState, visit: CheckIn):
     tr = state.tr
     controls: list[ft.Control] = []
-    if patrol.position_source() is None:
+    if visit.core.position_source() is None:
         controls.append(info_line(ft.Icons.LOCATION_OFF_OUTLINED, tr.t("check_in.by_name"),
                                   "check-in-by-name"))
     else:
@@ -107,10 +106,10 @@ def CheckInBody(state: AppState, patrol: PatrolState):
     controls.append(ft.Semantics(identifier="add-merchant", button=True, content=ft.OutlinedButton(
         tr.t("check_in.add"), icon=ft.Icons.ADD_BUSINESS_OUTLINED, height=MIN_TOUCH,
         width=float("inf"), on_click=lambda _: state.open_add_merchant())))
-    if patrol.checkin_error:
-        controls.append(error_text(tr.t(patrol.checkin_error), "check-in-error"))
-    if patrol.merchants:
-        controls += [_merchant_row(state, m) for m in patrol.merchants]
+    if visit.checkin_error:
+        controls.append(error_text(tr.t(visit.checkin_error), "check-in-error"))
+    if visit.merchants:
+        controls += [_merchant_row(state, m) for m in visit.merchants]
     else:
         controls.append(note(tr.t("check_in.empty")))
     return scroll_list(controls, "check-in-list")
@@ -118,7 +117,7 @@ def CheckInBody(state: AppState, patrol: PatrolState):
 
 def CheckInView(state: AppState) -> ft.View:
     return screen("/check-in", state.tr.t("check_in.title"), "check-in",
-                  CheckInBody(state, state.patrol))
+                  CheckInBody(state, state.patrol.visit))
 
 
 # ---- 2. one business: the check-in itself -------------------------------------------------
@@ -142,9 +141,9 @@ def _history_row(state: AppState, v: dict) -> ft.Control:
 
 
 @ft.component
-def MerchantBody(state: AppState, patrol: PatrolState):
+def MerchantBody(state: AppState, visit: CheckIn):
     tr = state.tr
-    m = patrol.merchant or {}
+    m = visit.merchant or {}
     facts: list[ft.Control] = [icon_text(ft.Icons.STOREFRONT_OUTLINED,
                                          category_label(state, m.get("category")))]
     if m.get("address"):
@@ -153,61 +152,61 @@ def MerchantBody(state: AppState, patrol: PatrolState):
     controls: list[ft.Control] = [
         *facts,
         ft.Semantics(identifier="check-in-note", content=ft.TextField(
-            key=f"check-in-note-{patrol.checkin_field}",
+            key=f"check-in-note-{visit.checkin_field}",
             label=tr.t("check_in.note"), hint_text=tr.t("check_in.note_hint"),
-            value=patrol.checkin_note, multiline=True, min_lines=1, max_lines=4,
-            on_change=lambda e: patrol.edit_checkin_note(e.control.value))),
+            value=visit.checkin_note, multiline=True, min_lines=1, max_lines=4,
+            on_change=lambda e: visit.edit_checkin_note(e.control.value))),
         field_label(tr.t("check_in.language")),
         chips([chip(f"check-in-lang-{code}", tr.t(f"spoken.{code}"),
-                    patrol.checkin_language == code,
-                    lambda code=code: patrol.choose_checkin_language(code))
+                    visit.checkin_language == code,
+                    lambda code=code: visit.choose_checkin_language(code))
                for code in langs]),
         ft.Container(height=4),
         section_title(tr.t("check_in.how"), "check-in-how"),
     ]
-    if patrol.checkin_error:
-        controls.append(error_text(tr.t(patrol.checkin_error), "check-in-error"))
+    if visit.checkin_error:
+        controls.append(error_text(tr.t(visit.checkin_error), "check-in-error"))
     for status in tx.CHECK_IN_STATUS:
         color, icon = _STATUS_LOOK[status]
         controls.append(big_button(f"check-in-{status}", tr.t(f"check_in_status.{status}"),
                                    icon, lambda s=status: state.check_in(s), color=color))
     controls.append(section_title(tr.t("check_in.history"), "merchant-history-title"))
-    history = [_history_row(state, v) for v in patrol.history]
+    history = [_history_row(state, v) for v in visit.history]
     controls.append(ft.Semantics(identifier="merchant-history", container=True, content=ft.Column(
         history or [note(tr.t("check_in.no_history"))], spacing=GAP)))
     return scroll_list(controls, "merchant-body")
 
 
 def MerchantView(state: AppState) -> ft.View:
-    m = state.patrol.merchant or {}
+    m = state.patrol.visit.merchant or {}
     return screen("/merchant", m.get("name") or state.tr.t("check_in.title"), "merchant",
-                  MerchantBody(state, state.patrol))
+                  MerchantBody(state, state.patrol.visit))
 
 
 # ---- 3. add a business where the team stands ---------------------------------------------
 
 
 @ft.component
-def MerchantTextField(state: AppState, patrol: PatrolState, notice: FormNotice, field: str,
+def MerchantTextField(state: AppState, visit: CheckIn, notice: FormNotice, field: str,
                       value: str, rev: int,
                       capitalization: Optional[ft.TextCapitalization] = None):
     """A text field of the new business and what the last save said about it; the
     error goes with the first keystroke after it (``notice`` redraws this field and the
     save footer, not the form: a chip tapped next lands where the person sees it)."""
-    error = patrol.merchant_errors_shown().get(field)
+    error = visit.merchant_errors_shown().get(field)
     return ft.Column([
         ft.Semantics(identifier=f"new-merchant-{field}", content=ft.TextField(
             key=f"new-merchant-{field}-{rev}", label=state.tr.t(f"new_merchant.{field}"),
             value=value, capitalization=capitalization,
-            on_change=lambda e: patrol.edit_new_merchant(field, e.control.value))),
+            on_change=lambda e: visit.edit_new_merchant(field, e.control.value))),
         *([error_text(state.tr.t(error), f"new-merchant-error-{field}")] if error else []),
     ], spacing=4, tight=True)
 
 
 @ft.component
-def MerchantSaveFooter(state: AppState, patrol: PatrolState, notice: FormNotice):
+def MerchantSaveFooter(state: AppState, visit: CheckIn, notice: FormNotice):
     """Save, with the first error the person has not answered yet right above it."""
-    first = next(iter(patrol.merchant_errors_shown().values()), None)
+    first = next(iter(visit.merchant_errors_shown().values()), None)
     save = big_button("new-merchant-save", state.tr.t("new_merchant.save"),
                       ft.Icons.SAVE_OUTLINED, state.save_merchant)
     return save_footer(save, state.tr.t(first) if first else None,
@@ -215,18 +214,18 @@ def MerchantSaveFooter(state: AppState, patrol: PatrolState, notice: FormNotice)
 
 
 @ft.component
-def AddMerchantBody(state: AppState, patrol: PatrolState):
+def AddMerchantBody(state: AppState, visit: CheckIn):
     tr = state.tr
-    shown = patrol.merchant_errors_shown()  # the text fields show their own
-    notice = patrol.merchant_notice
-    draft = patrol.new_merchant
-    rev = patrol.checkin_field
+    shown = visit.merchant_errors_shown()  # the text fields show their own
+    notice = visit.merchant_notice
+    draft = visit.new_merchant
+    rev = visit.checkin_field
 
     def err(field: str) -> list[ft.Control]:
         return [error_text(tr.t(shown[field]), f"new-merchant-error-{field}")] \
             if shown.get(field) else []
 
-    src = patrol.position_source()
+    src = visit.core.position_source()
     if src is None:
         where = info_line(ft.Icons.LOCATION_OFF_OUTLINED, tr.t("error.no_position"),
                           "new-merchant-where", color=ft.Colors.ERROR)
@@ -236,19 +235,19 @@ def AddMerchantBody(state: AppState, patrol: PatrolState):
                           "new-merchant-where")
     controls: list[ft.Control] = [
         where,
-        MerchantTextField(state, patrol, notice, "name", draft.get("name", ""), rev,
+        MerchantTextField(state, visit, notice, "name", draft.get("name", ""), rev,
                           ft.TextCapitalization.WORDS),
-        MerchantTextField(state, patrol, notice, "address", draft.get("address", ""), rev),
+        MerchantTextField(state, visit, notice, "address", draft.get("address", ""), rev),
         field_label(tr.t("new_merchant.category")),
         chips([chip(f"new-merchant-category-{c}", tr.t(f"merchant_category.{c}"),
-                    patrol.new_merchant_category == c,
-                    lambda c=c: patrol.choose_new_merchant_category(c))
+                    visit.new_merchant_category == c,
+                    lambda c=c: visit.choose_new_merchant_category(c))
                for c in MERCHANT_CATEGORIES]),
         *err("category"),
         field_label(tr.t("new_merchant.languages")),
         chips([chip(f"new-merchant-lang-{c}", tr.t(f"spoken.{c}"),
-                    c in patrol.new_merchant_languages,
-                    lambda c=c: patrol.toggle_new_merchant_language(c))
+                    c in visit.new_merchant_languages,
+                    lambda c=c: visit.toggle_new_merchant_language(c))
                for c in tx.SPOKEN_LANGUAGES]),
         *err("languages"),
         *err("position"),
@@ -256,12 +255,12 @@ def AddMerchantBody(state: AppState, patrol: PatrolState):
           if k not in ("name", "address", "category", "languages", "position")],
     ]
     return scroll_list(controls, "add-merchant-body",
-                       footer=MerchantSaveFooter(state, patrol, notice))
+                       footer=MerchantSaveFooter(state, visit, notice))
 
 
 def AddMerchantView(state: AppState) -> ft.View:
     return screen("/add-merchant", state.tr.t("new_merchant.title"), "add-merchant-form",
-                  AddMerchantBody(state, state.patrol))
+                  AddMerchantBody(state, state.patrol.visit))
 
 
 __all__ = ["CheckInView", "MerchantView", "AddMerchantView"]

@@ -4,9 +4,11 @@ Quick: harm type(s), what the team did, optional cross streets and note; the tim
 now and the place is the team's position (kept to the nearest block). Full form: every
 field of ``INCIDENT_FIELDS`` in sections; fields only coordinators may read carry a lock.
 
-Chips and switches change the draft through ``state.patrol`` (a re-render of the body);
-typing only updates the draft (no re-render per keystroke). Text fields are keyed by the
-incident (and ``quick_field`` for the quick log), so opening another one starts blank.
+How each field is answered (chips, a switch, typing) is ``FIELD_KINDS``, read off the
+``Incident`` record. Chips and switches change the draft through ``state.patrol.report``
+(``IncidentForms``: a re-render of the body); typing only updates the draft (no
+re-render per keystroke). Text fields are keyed by the incident (and ``quick_field``
+for the quick log), so opening another one starts blank.
 """
 from __future__ import annotations
 
@@ -16,9 +18,9 @@ import flet as ft
 
 from stroll.domain import taxonomy as tx
 from stroll.domain.records import Incident, parse_time
-from stroll.patrol_state import (CONTACT_FIELDS, INCIDENT_CHOICES, INCIDENT_FIELDS,
-                                 INCIDENT_FLAGS, INCIDENT_LISTS, INCIDENT_TEXTS, PatrolState)
-from stroll.state import AppState
+from stroll.state import AppState, IncidentForms
+from stroll.state.incident_fields import (CONTACT_FIELDS, FIELD_CHOICES, FIELD_KINDS, FLAG,
+                                          INCIDENT_FIELDS, MULTI, SINGLE, TEXT)
 from stroll.ui.theme import MIN_TOUCH
 from stroll.ui.widgets import (big_button, chip, chips, error_text, info_line, note, save_footer,
                                screen, scroll_list, section_title)
@@ -64,7 +66,7 @@ def _label(state: AppState, field: str, code: str) -> str:
 
 
 def _where(state: AppState) -> ft.Control:
-    tr, src = state.tr, state.patrol.position_source()
+    tr, src = state.tr, state.patrol.core.position_source()
     if src is None:
         return info_line(ft.Icons.LOCATION_OFF_OUTLINED, tr.t("quick.where_none"),
                          "quick-where", color=ft.Colors.ERROR)
@@ -77,12 +79,12 @@ def _where(state: AppState) -> ft.Control:
 
 
 @ft.component
-def QuickIncidentBody(state: AppState, patrol: PatrolState):
+def QuickIncidentBody(state: AppState, report: IncidentForms):
     tr = state.tr
-    errs = patrol.quick_errors or {}
-    text = patrol.quick_text
-    rev = patrol.quick_field
-    rare_chosen = any(c not in COMMON_HARMS for c in patrol.quick_harms)
+    errs = report.quick_errors or {}
+    text = report.quick_text
+    rev = report.quick_field
+    rare_chosen = any(c not in COMMON_HARMS for c in report.quick_harms)
     more, set_more = ft.use_state(False)
     show_all = more or rare_chosen
 
@@ -91,20 +93,20 @@ def QuickIncidentBody(state: AppState, patrol: PatrolState):
 
     harms = [*COMMON_HARMS, *[c for c in tx.HARM_TYPES if c not in COMMON_HARMS]] if show_all \
         else list(COMMON_HARMS)
-    harm_chips = [chip(f"quick-harm-{c}", tr.t(f"harm_types.{c}"), c in patrol.quick_harms,
-                       lambda c=c: patrol.toggle_quick_harm(c)) for c in harms]
+    harm_chips = [chip(f"quick-harm-{c}", tr.t(f"harm_types.{c}"), c in report.quick_harms,
+                       lambda c=c: report.toggle_quick_harm(c)) for c in harms]
     if not show_all:
         harm_chips.append(ft.Semantics(identifier="quick-more-harms", button=True,
                                        content=ft.TextButton(
                                            tr.t("quick.more_harms"), icon=ft.Icons.EXPAND_MORE,
                                            height=MIN_TOUCH, on_click=lambda _: set_more(True))))
-    no_place = patrol.position_source() is None
+    no_place = report.core.position_source() is None
     cross = [
         ft.Semantics(identifier="quick-cross-streets", content=ft.TextField(
             key=f"quick-cross-streets-{rev}",
             label=tr.t("quick.cross_streets_needed" if no_place else "quick.cross_streets"),
             hint_text=tr.t("quick.cross_streets_hint"), value=text.get("cross_streets", ""),
-            on_change=lambda e: patrol.edit_quick("cross_streets", e.control.value))),
+            on_change=lambda e: report.edit_quick("cross_streets", e.control.value))),
         *err("cross_streets"), *err("location"),
     ]
     controls: list[ft.Control] = [
@@ -119,14 +121,14 @@ def QuickIncidentBody(state: AppState, patrol: PatrolState):
         chips(harm_chips),
         section_title(tr.t("quick.actions")),
         *err("actions_taken"),
-        chips([chip(f"quick-action-{c}", tr.t(f"actions.{c}"), c in patrol.quick_actions,
-                    lambda c=c: patrol.toggle_quick_action(c)) for c in tx.ACTIONS_TAKEN]),
+        chips([chip(f"quick-action-{c}", tr.t(f"actions.{c}"), c in report.quick_actions,
+                    lambda c=c: report.toggle_quick_action(c)) for c in tx.ACTIONS_TAKEN]),
         ft.Container(height=4),
         *([] if no_place else cross),
         ft.Semantics(identifier="quick-note", content=ft.TextField(
             key=f"quick-note-{rev}", label=tr.t("quick.note"), value=text.get("note", ""),
             prefix_icon=ft.Icons.LOCK_OUTLINE, multiline=True, min_lines=2, max_lines=5,
-            on_change=lambda e: patrol.edit_quick("note", e.control.value))),
+            on_change=lambda e: report.edit_quick("note", e.control.value))),
         *[error_text(tr.t(v), f"quick-error-{k}") for k, v in errs.items()
           if k not in ("harm_types", "actions_taken", "cross_streets", "location")],
     ]
@@ -139,7 +141,7 @@ def QuickIncidentBody(state: AppState, patrol: PatrolState):
 
 def QuickIncidentView(state: AppState) -> ft.View:
     return screen("/incident", state.tr.t("quick.title"), "quick-incident",
-                  QuickIncidentBody(state, state.patrol))
+                  QuickIncidentBody(state, state.patrol.report))
 
 
 # ---- the full form -----------------------------------------------------------------------
@@ -159,42 +161,43 @@ def _title(state: AppState, field: str) -> ft.Control:
                   spacing=6, tight=True)
 
 
-def _field(state: AppState, patrol: PatrolState, field: str, draft: dict,
+def _field(state: AppState, report: IncidentForms, field: str, draft: dict,
            err: Callable[[str], list]) -> list[ft.Control]:
     """The control(s) of one field: title, chips/switch/text, its error."""
     tr = state.tr
     ident = f"incident-{field}"
-    if field in INCIDENT_LISTS:
+    kind = FIELD_KINDS[field]
+    if kind == MULTI:
         chosen = list(draft.get(field) or [])
-        codes = list(INCIDENT_LISTS[field])
+        codes = list(FIELD_CHOICES[field])
         if field == "harm_types":
             codes = [*COMMON_HARMS, *[c for c in codes if c not in COMMON_HARMS]]
         body = [_title(state, field), ft.Semantics(identifier=ident, container=True, content=chips([
             chip(f"{ident}-{c}", _label(state, field, c), c in chosen,
-                 lambda c=c: patrol.incident_toggle(field, c))
+                 lambda c=c: report.incident_toggle(field, c))
             for c in codes]))]
-    elif field in INCIDENT_CHOICES:
-        codes = list(INCIDENT_CHOICES[field])
+    elif kind == SINGLE:
+        codes = list(FIELD_CHOICES[field])
         if field in ("affected_language", "narrative_language", "contact_language"):
             codes = _languages_first(codes, draft)
         body = [_title(state, field), ft.Semantics(identifier=ident, container=True, content=chips([
             chip(f"{ident}-{c}", _label(state, field, c), draft.get(field) == c,
-                 lambda c=c: patrol.incident_choose(field, c))
+                 lambda c=c: report.incident_choose(field, c))
             for c in codes]))]
-    elif field in INCIDENT_FLAGS:
+    elif kind == FLAG:
         body = [ft.Semantics(identifier=ident, content=ft.Container(
             ft.Switch(label=tr.t(f"incident.{field}"), value=bool(draft.get(field)),
-                      on_change=lambda e: patrol.incident_flag(field, bool(e.control.value))),
+                      on_change=lambda e: report.incident_flag(field, bool(e.control.value))),
             height=MIN_TOUCH, alignment=ft.Alignment.CENTER_LEFT))]
-    elif field in INCIDENT_TEXTS:
+    elif kind == TEXT:
         multiline = field in _MULTILINE
         body = [ft.Semantics(identifier=ident, content=ft.TextField(
-            key=f"{ident}-{patrol.incident_id}", label=tr.t(f"incident.{field}"),
+            key=f"{ident}-{report.incident_id}", label=tr.t(f"incident.{field}"),
             value=draft.get(field) or "", multiline=multiline,
             min_lines=3 if field == "narrative" else 1, max_lines=8 if multiline else 1,
             prefix_icon=ft.Icons.LOCK_OUTLINE if field in SENSITIVE else None,
             keyboard_type=ft.KeyboardType.MULTILINE if multiline else ft.KeyboardType.TEXT,
-            on_change=lambda e: patrol.incident_text(field, e.control.value)))]
+            on_change=lambda e: report.incident_text(field, e.control.value)))]
     else:  # pragma: no cover - every field is one of the kinds above
         body = []
     if field in SENSITIVE and field not in CONTACT_FIELDS:
@@ -212,11 +215,11 @@ def _languages_first(codes: list[str], draft: dict) -> list[str]:
     return first + [c for c in codes if c not in first]
 
 
-def _place(state: AppState, patrol: PatrolState, draft: dict) -> list[ft.Control]:
+def _place(state: AppState, report: IncidentForms, draft: dict) -> list[ft.Control]:
     tr = state.tr
-    inc = patrol.incident
+    inc = report.incident
     precision = tr.t(f"precision.{draft.get('location_precision') or 'block'}")
-    if "lat" in patrol.incident_patch():
+    if "lat" in report.incident_patch():
         line = tr.t("incident.place_new", precision=precision)
         icon = ft.Icons.MY_LOCATION
     elif inc.get("lat") is not None:
@@ -227,22 +230,22 @@ def _place(state: AppState, patrol: PatrolState, draft: dict) -> list[ft.Control
         info_line(icon, line, "incident-place"),
         ft.Semantics(identifier="incident-use-position", button=True, content=ft.OutlinedButton(
             tr.t("incident.use_position"), icon=ft.Icons.MY_LOCATION, height=MIN_TOUCH,
-            on_click=lambda _: patrol.incident_use_position())),
+            on_click=lambda _: report.incident_use_position())),
     ]
 
 
 @ft.component
-def IncidentFormBody(state: AppState, patrol: PatrolState):
+def IncidentFormBody(state: AppState, report: IncidentForms):
     tr = state.tr
-    draft = patrol.incident_draft
-    errs = patrol.incident_errors or {}
+    draft = report.incident_draft
+    errs = report.incident_errors or {}
 
     def err(field: str) -> list[ft.Control]:
         return [error_text(tr.t(errs[field]), f"incident-error-{field}")] \
             if errs.get(field) else []
 
     controls: list[ft.Control] = []
-    occurred = patrol.incident.get("occurred_at")
+    occurred = report.incident.get("occurred_at")
     if occurred:
         try:
             when = tr.when(parse_time(occurred), state.now())
@@ -266,8 +269,8 @@ def IncidentFormBody(state: AppState, patrol: PatrolState):
             if field == CONTACT_FIELDS[0]:
                 section.append(_private_mark(state))
             if field == "location_precision":
-                section += _place(state, patrol, draft)
-            section += _field(state, patrol, field, draft, err)
+                section += _place(state, report, draft)
+            section += _field(state, report, field, draft, err)
         controls.append(ft.Column(section, spacing=8,
                                   horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
     save = big_button("incident-save", tr.t("incident.save"), ft.Icons.SAVE_OUTLINED,
@@ -297,7 +300,7 @@ def IncidentFormBody(state: AppState, patrol: PatrolState):
 
 def IncidentFormView(state: AppState) -> ft.View:
     return screen("/incident-form", state.tr.t("incident.title"), "incident-form",
-                  IncidentFormBody(state, state.patrol))
+                  IncidentFormBody(state, state.patrol.report))
 
 
 __all__ = ["QuickIncidentView", "IncidentFormView", "SECTIONS", "COMMON_HARMS"]

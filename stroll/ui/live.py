@@ -1,31 +1,23 @@
 """The running stroll: distance, time, GPS status, the map, tallies, check-in, incident, end.
 
 ``LiveView(state)`` returns the screen. What changes every second (distance, time, GPS
-status: ``patrol.live``) and with every fix (the map: ``patrol.track``) is rendered by
-components of their own, so a tick re-renders only the numbers.
-
-``LiveSensors`` runs the stroll's GPS stream (flet-geolocator) and its one-second
-clock while ``patrol.tracking`` is true, for the whole session: the stream keeps
-recording while the team looks at a tab or a check-in. It only hands positions,
-errors and ticks to ``PatrolState``; the rules are there.
+status: ``core.live``, a ``LiveNumbers``) and with every fix (the map: ``core.track``)
+is rendered by components of their own, so a tick re-renders only the numbers. The
+GPS stream and the clock that feed them are ``LiveSensors`` (stroll/ui/sensors.py).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
-from typing import Any, Optional
 
 import flet as ft
-import flet_geolocator as fg
 import flet_map as fm
 
 from stroll.domain import taxonomy as tx
 from stroll.domain.geo import names_apart
 from stroll.domain.records import parse_time
-from stroll.patrol_state import (GPS_DENIED, GPS_LOST, GPS_OK, GPS_UNAVAILABLE, GPS_WAITING,
-                                 LiveView as LiveNumbers, PatrolState, TrackView)
-from stroll.state import AppState
+from stroll.state import (GPS_DENIED, GPS_LOST, GPS_OK, GPS_UNAVAILABLE, GPS_WAITING, AppState,
+                          LiveNumbers, RunningStroll, StrollCore, TrackView)
 from stroll.ui.map_tab import fit_camera
 from stroll.ui.theme import GAP, MIN_TOUCH
 from stroll.ui.widgets import note, screen, section_title
@@ -44,123 +36,6 @@ def duration_text(seconds: float | int | None) -> str:
     """h:mm:ss (digits read the same in every language the app speaks)."""
     s = max(0, int(seconds or 0))
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
-
-
-# ---- GPS stream and clock -------------------------------------------------------------
-
-
-def _epoch(stamp: Any) -> Optional[float]:
-    """A geolocator timestamp (datetime, epoch ms or s, ISO text) as epoch seconds."""
-    if isinstance(stamp, datetime):
-        return stamp.timestamp()
-    if isinstance(stamp, (int, float)) and stamp > 0:
-        return stamp / 1000.0 if stamp > 1e11 else float(stamp)
-    if isinstance(stamp, str) and stamp:
-        try:
-            return parse_time(stamp).timestamp()
-        except (TypeError, ValueError):
-            return None
-    return None
-
-
-class LiveSensors:
-    """One session's GPS stream and one-second clock, on while ``patrol.tracking``."""
-
-    def __init__(self, page: ft.Page, patrol: PatrolState):
-        self.page = page
-        self.patrol = patrol
-        self._geo: Optional[fg.Geolocator] = None
-        self._tasks: list = []
-        self._suspended = False
-        # an observable keeps its listeners weakly: hold the bound method here
-        self._listener = self._changed
-        self._unsubscribe = patrol.subscribe(self._listener)
-        self._changed(patrol, "tracking")
-
-    @property
-    def running(self) -> bool:
-        return bool(self._tasks)
-
-    def _changed(self, _sender, field: Optional[str]) -> None:
-        if field not in ("tracking", None):
-            return
-        if self.patrol.tracking and not self._tasks and not self._suspended:
-            self._tasks = [self.page.run_task(self._clock), self.page.run_task(self._gps)]
-        elif not self.patrol.tracking and self._tasks:
-            self._stop()
-
-    def _cancel(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        self._tasks = []
-
-    def _stop(self) -> None:
-        self._cancel()
-        self._detach()
-
-    def suspend(self) -> None:
-        """The browser went away (the session waits for it): rest the clock and the GPS
-        stream. The stream's handlers go without a message: there is no one to send it to."""
-        self._suspended = True
-        self._cancel()
-        if self._geo is not None:
-            self._geo.on_position_change = None
-            self._geo.on_error = None
-
-    def resume(self) -> None:
-        """The browser is back: clock and GPS again if a stroll is being tracked."""
-        self._suspended = False
-        self._changed(self.patrol, "tracking")
-
-    def close(self) -> None:
-        """The session ends."""
-        self._unsubscribe()
-        self._cancel()
-
-    async def _clock(self) -> None:
-        while True:
-            await asyncio.sleep(1.0)
-            try:
-                self.patrol.tick()
-            except Exception:  # the clock must keep going; the state reports its own errors
-                log.exception("stroll tick failed")
-
-    async def _gps(self) -> None:
-        if self._geo is None:
-            self._geo = fg.Geolocator(configuration=fg.GeolocatorConfiguration(
-                accuracy=fg.GeolocatorPositionAccuracy.BEST, distance_filter=0))
-        try:
-            status = await self._geo.request_permission()
-        except Exception as e:  # no answer or no location service: the stream says more
-            log.info("location permission request failed: %s", e)
-            status = None
-        if status in (fg.GeolocatorPermissionStatus.DENIED,
-                      fg.GeolocatorPermissionStatus.DENIED_FOREVER):
-            self.patrol.on_gps_denied()
-            return
-        if not self.patrol.tracking:
-            return
-        self._geo.on_position_change = self._on_position
-        self._geo.on_error = self._on_error
-        self._geo.update()
-
-    def _detach(self) -> None:
-        geo = self._geo
-        if geo is None or geo.on_position_change is None:
-            return
-        geo.on_position_change = None
-        geo.on_error = None
-        try:
-            geo.update()  # no handlers: the client stops the stream
-        except Exception as e:
-            log.info("could not stop the GPS stream: %s", e)
-
-    def _on_position(self, e: fg.GeolocatorPositionChangeEvent) -> None:
-        p = e.position
-        self.patrol.on_position(p.latitude, p.longitude, _epoch(p.timestamp), p.accuracy)
-
-    def _on_error(self, e: ft.ControlEvent) -> None:
-        self.patrol.on_gps_error(str(e.data or ""))
 
 
 # ---- the numbers -------------------------------------------------------------------------
@@ -200,7 +75,7 @@ def figure(identifier: str, label: str, value: str) -> ft.Control:
 
 
 @ft.component
-def LiveFigures(state: AppState, patrol: PatrolState, live: LiveNumbers, track: TrackView):
+def LiveFigures(state: AppState, walk: RunningStroll, live: LiveNumbers, track: TrackView):
     tr = state.tr
     rows: list[ft.Control] = [
         ft.Row([figure("live-distance", tr.t("live.distance"), tr.km(live.distance_m)),
@@ -214,7 +89,7 @@ def LiveFigures(state: AppState, patrol: PatrolState, live: LiveNumbers, track: 
                     ft.Text(tr.t("live.paused"), expand=True, weight=ft.FontWeight.W_600),
                     ft.Semantics(identifier="live-resume", button=True, content=ft.FilledButton(
                         tr.t("live.resume"), icon=ft.Icons.PLAY_ARROW, height=MIN_TOUCH,
-                        on_click=lambda _: patrol.resume()))],
+                        on_click=lambda _: walk.resume()))],
                    spacing=8),
             bgcolor=ft.Colors.AMBER_50, border_radius=8,
             padding=ft.Padding.only(left=8, right=8, top=4, bottom=4))))
@@ -230,9 +105,9 @@ def _latlon(p) -> fm.MapLatitudeLongitude:
 
 
 @ft.component
-def LiveMap(state: AppState, patrol: PatrolState, track: TrackView):
+def LiveMap(state: AppState, core: StrollCore, walk: RunningStroll, track: TrackView):
     map_ref = ft.use_ref(None)
-    stroll_id = patrol.stroll_id
+    stroll_id = core.stroll_id
 
     def first_camera():
         points = list(track.route) or ([track.center] if track.center else [])
@@ -283,7 +158,7 @@ def LiveMap(state: AppState, patrol: PatrolState, track: TrackView):
     def tapped(e: fm.MapTapEvent):
         c = e.coordinates
         if c is not None:
-            patrol.set_position(c.latitude, c.longitude)
+            walk.set_position(c.latitude, c.longitude)
 
     the_map = fm.Map(
         key=f"live-map-{stroll_id}",
@@ -332,22 +207,22 @@ def _banner(identifier: str, text: str, *, error: bool, on_dismiss) -> ft.Contro
     return ft.Semantics(identifier=identifier, live_region=True, container=True, content=box)
 
 
-def _tally(state: AppState, patrol: PatrolState, kind: str) -> ft.Control:
+def _tally(state: AppState, core: StrollCore, walk: RunningStroll, kind: str) -> ft.Control:
     tr = state.tr
-    value = int(patrol.tallies.get(kind, 0))
+    value = int(core.tallies.get(kind, 0))
     return ft.Container(ft.Column([
         ft.Text(tr.t(f"tally.{kind}"), size=13, max_lines=2, text_align=ft.TextAlign.CENTER),
         ft.Row([
             ft.Semantics(identifier=f"tally-{kind}-minus", button=True, label=tr.t("live.less"),
                          content=ft.IconButton(ft.Icons.REMOVE, disabled=value <= 0,
-                on_click=lambda _: patrol.tally(kind, -1))),
+                on_click=lambda _: walk.tally(kind, -1))),
             ft.Semantics(identifier=f"tally-{kind}", content=ft.Text(
                 str(value), size=22, weight=ft.FontWeight.W_700, width=44,
                 text_align=ft.TextAlign.CENTER)),
             ft.Semantics(identifier=f"tally-{kind}-plus", button=True, label=tr.t("live.more"),
                          content=ft.IconButton(ft.Icons.ADD, style=ft.ButtonStyle(
                     bgcolor=ft.Colors.PRIMARY_CONTAINER),
-                on_click=lambda _: patrol.tally(kind, 1))),
+                on_click=lambda _: walk.tally(kind, 1))),
         ], alignment=ft.MainAxisAlignment.CENTER, spacing=0),
     ], spacing=2, horizontal_alignment=ft.CrossAxisAlignment.CENTER),
         border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT), border_radius=12, padding=6,
@@ -377,7 +252,7 @@ def _incident_row(state: AppState, i: dict) -> ft.Control:
     ], spacing=8), key=f"incident-{i['id']}", padding=ft.Padding.symmetric(vertical=4))
 
 
-def end_dialog(state: AppState, patrol: PatrolState) -> ft.AlertDialog:
+def end_dialog(state: AppState, walk: RunningStroll) -> ft.AlertDialog:
     tr = state.tr
     return ft.AlertDialog(
         modal=True,
@@ -386,13 +261,13 @@ def end_dialog(state: AppState, patrol: PatrolState) -> ft.AlertDialog:
                              content=ft.Text(tr.t("live.end_body"))),
         actions=[
             ft.Semantics(identifier="live-end-cancel", button=True, content=ft.TextButton(
-                tr.t("live.end_no"), height=MIN_TOUCH, on_click=lambda _: patrol.cancel_end())),
+                tr.t("live.end_no"), height=MIN_TOUCH, on_click=lambda _: walk.cancel_end())),
             ft.Semantics(identifier="live-end-yes", button=True, content=ft.FilledButton(
                 tr.t("live.end_yes"), height=MIN_TOUCH,
                 style=ft.ButtonStyle(bgcolor=ft.Colors.RED_700),
                 on_click=lambda _: state.end_stroll())),
         ],
-        on_dismiss=lambda _: patrol.cancel_end(),
+        on_dismiss=lambda _: walk.cancel_end(),
     )
 
 
@@ -407,31 +282,31 @@ def _action(identifier: str, text: str, icon, on_click, *, color=None,
 
 
 @ft.component
-def LiveBody(state: AppState, patrol: PatrolState):
+def LiveBody(state: AppState, core: StrollCore, walk: RunningStroll):
     tr = state.tr
-    ft.use_dialog(end_dialog(state, patrol) if patrol.confirm_end else None)
-    notice = patrol.notice
+    ft.use_dialog(end_dialog(state, walk) if walk.confirm_end else None)
+    notice = core.notice
 
     async def hide_notice():
         await asyncio.sleep(NOTICE_SHOWN_S)
-        if patrol.notice is notice and notice is not None:
-            patrol.notice = None
+        if core.notice is notice and notice is not None:
+            core.notice = None
 
     ft.use_effect(hide_notice, dependencies=[notice], cleanup=lambda: None)
 
     top: list[ft.Control] = []
-    if patrol.error:
-        key, params = patrol.error
+    if core.error:
+        key, params = core.error
         top.append(_banner("live-error", tr.t(key, **params), error=True,
-                           on_dismiss=patrol.dismiss))
+                           on_dismiss=core.dismiss))
     elif notice:
         key, params = notice
         top.append(_banner("live-notice", tr.t(key, **params), error=False,
-                           on_dismiss=patrol.dismiss))
-    top += [LiveFigures(state, patrol, patrol.live, patrol.track),
-            LiveMap(state, patrol, patrol.track)]
+                           on_dismiss=core.dismiss))
+    top += [LiveFigures(state, walk, core.live, core.track),
+            LiveMap(state, core, walk, core.track)]
 
-    paused = patrol.live.status == "paused"
+    paused = core.live.status == "paused"
     rest: list[ft.Control] = [
         ft.Row([
             _action("live-check-in", tr.t("live.check_in"), ft.Icons.STOREFRONT_OUTLINED,
@@ -440,18 +315,18 @@ def LiveBody(state: AppState, patrol: PatrolState):
                     state.open_incident, color=ft.Colors.RED_700),
         ], spacing=GAP),
         section_title(tr.t("live.tallies")),
-        ft.ResponsiveRow([_tally(state, patrol, k) for k in tx.TALLIES], spacing=8,
+        ft.ResponsiveRow([_tally(state, core, walk, k) for k in tx.TALLIES], spacing=8,
                          run_spacing=8),
         section_title(tr.t("live.incidents")),
         ft.Semantics(identifier="live-incidents", container=True, content=ft.Column(
-            [_incident_row(state, i) for i in patrol.incidents]
+            [_incident_row(state, i) for i in core.incidents]
             or [note(tr.t("live.no_incidents"))], spacing=0)),
         ft.Container(height=4),
         ft.Row([
             *([] if paused else [_action("live-pause", tr.t("live.pause"), ft.Icons.PAUSE,
-                                         patrol.pause, outlined=True)]),
+                                         walk.pause, outlined=True)]),
             _action("live-end", tr.t("live.end"), ft.Icons.STOP_CIRCLE_OUTLINED,
-                    patrol.ask_end, color=ft.Colors.RED_700, outlined=True),
+                    walk.ask_end, color=ft.Colors.RED_700, outlined=True),
         ], spacing=GAP),
     ]
     return ft.Column([
@@ -463,9 +338,10 @@ def LiveBody(state: AppState, patrol: PatrolState):
 
 
 def LiveView(state: AppState) -> ft.View:
-    title = state.neighborhood_name((state.patrol.stroll or {}).get("neighborhood_id")) \
+    patrol = state.patrol
+    title = state.neighborhood_name((patrol.core.stroll or {}).get("neighborhood_id")) \
         or state.tr.t("live.title")
-    return screen("/live", title, "live", LiveBody(state, state.patrol))
+    return screen("/live", title, "live", LiveBody(state, patrol.core, patrol.walk))
 
 
-__all__ = ["LiveView", "LiveSensors", "duration_text", "figure", "incident_line"]
+__all__ = ["LiveView", "duration_text", "figure", "incident_line"]

@@ -1,17 +1,16 @@
 """The start form: where, which route and shift, who walks, who leads; then Begin.
 
 Everything it shows and every rule (the buddy rule, the lead warnings) comes from
-``state.patrol`` (PatrolState); the form only renders it and calls one action per tap.
-Warnings (no trained lead) are shown but never block the start; the buddy rule's
-message comes back from Begin as ``patrol.start_error``.
+``state.patrol.start`` (``StartForm``); the form only renders it and calls one action
+per tap. Warnings (no trained lead) are shown but never block the start; the buddy
+rule's message comes back from Begin as ``StartForm.start_error``.
 """
 from __future__ import annotations
 
 import flet as ft
 
 from stroll.domain.records import parse_time
-from stroll.patrol_state import PatrolState
-from stroll.state import AppState
+from stroll.state import AppState, StartForm, StrollCore
 from stroll.ui.theme import GAP, MIN_TOUCH
 from stroll.ui.widgets import big_button, chip, chips, error_text, note, screen, section_title
 
@@ -46,9 +45,9 @@ def trained_badge(state: AppState) -> ft.Control:
         border=ft.Border.all(1, TRAINED))
 
 
-def _member_row(state: AppState, patrol: PatrolState, m: dict) -> ft.Control:
+def _member_row(state: AppState, start: StartForm, m: dict) -> ft.Control:
     """A whole-row toggle (48 px tall): box, name, and the trained-lead badge."""
-    on = m["id"] in patrol.team_ids
+    on = m["id"] in start.team_ids
     row: list[ft.Control] = [
         ft.Icon(ft.Icons.CHECK_BOX if on else ft.Icons.CHECK_BOX_OUTLINE_BLANK,
                 color=ft.Colors.PRIMARY if on else ft.Colors.ON_SURFACE_VARIANT),
@@ -61,10 +60,10 @@ def _member_row(state: AppState, patrol: PatrolState, m: dict) -> ft.Control:
             ft.Row(row, spacing=12, vertical_alignment=ft.CrossAxisAlignment.CENTER),
             height=MIN_TOUCH, border_radius=8, ink=True,
             padding=ft.Padding.symmetric(horizontal=8),
-            on_click=lambda _, mid=m["id"]: patrol.toggle_member(mid)))
+            on_click=lambda _, mid=m["id"]: start.toggle_member(mid)))
 
 
-def _guest_row(state: AppState, patrol: PatrolState, i: int, name: str) -> ft.Control:
+def _guest_row(state: AppState, start: StartForm, i: int, name: str) -> ft.Control:
     tr = state.tr
     return ft.Semantics(identifier=f"new-stroll-guest-{i}", container=True, content=ft.Row([
         ft.Icon(ft.Icons.PERSON_OUTLINE, color=ft.Colors.ON_SURFACE_VARIANT),
@@ -73,22 +72,22 @@ def _guest_row(state: AppState, patrol: PatrolState, i: int, name: str) -> ft.Co
         ft.Semantics(identifier=f"new-stroll-remove-guest-{i}", button=True,
                      content=ft.IconButton(ft.Icons.CLOSE, tooltip=tr.t(
                          "new_stroll.remove_guest", name=name),
-                         on_click=lambda _, g=name: patrol.remove_guest(g))),
+                         on_click=lambda _, g=name: start.remove_guest(g))),
     ], vertical_alignment=ft.CrossAxisAlignment.CENTER))
 
 
-def _guest_field(state: AppState, patrol: PatrolState) -> ft.Control:
+def _guest_field(state: AppState, start: StartForm) -> ft.Control:
     tr = state.tr
     return ft.Row([
         ft.Semantics(identifier="new-stroll-guest-name", expand=True, content=ft.TextField(
-            key=f"guest-{patrol.guest_field}", label=tr.t("new_stroll.guest_name"),
-            hint_text=tr.t("new_stroll.guest_hint"), value=patrol.guest_name,
+            key=f"guest-{start.guest_field}", label=tr.t("new_stroll.guest_name"),
+            hint_text=tr.t("new_stroll.guest_hint"), value=start.guest_name,
             capitalization=ft.TextCapitalization.WORDS,
-            on_change=lambda e: patrol.edit_guest_name(e.control.value),
-            on_submit=lambda _: patrol.add_guest())),
+            on_change=lambda e: start.edit_guest_name(e.control.value),
+            on_submit=lambda _: start.add_guest())),
         ft.Semantics(identifier="new-stroll-add-guest", button=True, content=ft.FilledTonalButton(
             tr.t("new_stroll.add_guest"), icon=ft.Icons.PERSON_ADD_ALT_1_OUTLINED,
-            height=MIN_TOUCH, on_click=lambda _: patrol.add_guest())),
+            height=MIN_TOUCH, on_click=lambda _: start.add_guest())),
     ], vertical_alignment=ft.CrossAxisAlignment.CENTER)
 
 
@@ -103,11 +102,11 @@ def _lead_key(person: dict) -> str:
     return person["member_id"] or f"guest:{person['name']}"
 
 
-def warnings_box(state: AppState, patrol: PatrolState) -> ft.Control:
+def warnings_box(state: AppState, start: StartForm) -> ft.Control:
     return ft.Semantics(identifier="new-stroll-warning", live_region=True, content=ft.Container(
         ft.Row([ft.Icon(ft.Icons.WARNING_AMBER_ROUNDED, color=ft.Colors.AMBER_900),
-                ft.Column([ft.Text(state.tr.t(w, **patrol.warning_params.get(w, {})))
-                           for w in patrol.warnings],
+                ft.Column([ft.Text(state.tr.t(w, **start.warning_params.get(w, {})))
+                           for w in start.warnings],
                           spacing=4, expand=True)],
                vertical_alignment=ft.CrossAxisAlignment.START),
         bgcolor=ft.Colors.AMBER_50, border=ft.Border.all(1, ft.Colors.AMBER_700),
@@ -115,40 +114,40 @@ def warnings_box(state: AppState, patrol: PatrolState) -> ft.Control:
 
 
 @ft.component
-def StartForm(state: AppState, patrol: PatrolState):
+def StartFormBody(state: AppState, start: StartForm, core: StrollCore):
     tr = state.tr
     form: list[ft.Control] = [section_title(tr.t("new_stroll.pick")), _neighborhoods(state)]
-    if patrol.routes:
-        form += [section_title(tr.t("new_stroll.route")), keyed("routes", patrol.routes, [
-            chip(f"new-stroll-route-{r['id']}", r["name"], r["id"] == patrol.route_id,
-                 lambda rid=r["id"]: patrol.choose_route(rid)) for r in patrol.routes])]
-    if patrol.shifts:
-        form += [section_title(tr.t("new_stroll.shift")), keyed("shifts", patrol.shifts, [
-            chip(f"new-stroll-shift-{s['id']}", _shift_label(state, s), s["id"] == patrol.shift_id,
-                 lambda sid=s["id"]: patrol.choose_shift(sid)) for s in patrol.shifts])]
+    if start.routes:
+        form += [section_title(tr.t("new_stroll.route")), keyed("routes", start.routes, [
+            chip(f"new-stroll-route-{r['id']}", r["name"], r["id"] == start.route_id,
+                 lambda rid=r["id"]: start.choose_route(rid)) for r in start.routes])]
+    if start.shifts:
+        form += [section_title(tr.t("new_stroll.shift")), keyed("shifts", start.shifts, [
+            chip(f"new-stroll-shift-{s['id']}", _shift_label(state, s), s["id"] == start.shift_id,
+                 lambda sid=s["id"]: start.choose_shift(sid)) for s in start.shifts])]
     form.append(section_title(tr.t("new_stroll.team")))
     form.append(note(tr.t("new_stroll.buddy")))
-    if patrol.members:
-        form += [_member_row(state, patrol, m) for m in patrol.members]
+    if start.members:
+        form += [_member_row(state, start, m) for m in start.members]
     else:
         form.append(note(tr.t("new_stroll.no_members")))
-    form.append(_guest_field(state, patrol))
-    form += [_guest_row(state, patrol, i, g) for i, g in enumerate(patrol.guests)]
-    team = patrol.team()
+    form.append(_guest_field(state, start))
+    form += [_guest_row(state, start, i, g) for i, g in enumerate(start.guests)]
+    team = start.team()
     if team:
         form += [section_title(tr.t("new_stroll.lead")), keyed("lead", team, [
             chip(f"new-stroll-lead-{_lead_key(p)}", p["name"], p["lead"],
-                 lambda k=_lead_key(p): patrol.set_lead(k)) for p in team])]
+                 lambda k=_lead_key(p): start.set_lead(k)) for p in team])]
 
     footer: list[ft.Control] = [ft.Semantics(
         identifier="new-stroll-team-size", content=ft.Text(
-            tr.t("patrol.team", count=patrol.team_size()), weight=ft.FontWeight.W_600))]
-    if patrol.warnings:
-        footer.append(warnings_box(state, patrol))
-    if patrol.start_error:
-        footer.append(error_text(tr.t(patrol.start_error), "new-stroll-error"))
-    elif patrol.error:
-        key, params = patrol.error
+            tr.t("patrol.team", count=start.team_size()), weight=ft.FontWeight.W_600))]
+    if start.warnings:
+        footer.append(warnings_box(state, start))
+    if start.start_error:
+        footer.append(error_text(tr.t(start.start_error), "new-stroll-error"))
+    elif core.error:
+        key, params = core.error
         footer.append(error_text(tr.t(key, **params), "new-stroll-error"))
     footer.append(big_button("begin-stroll", tr.t("new_stroll.begin"), ft.Icons.PLAY_ARROW,
                              state.begin_stroll))
@@ -164,7 +163,7 @@ def StartForm(state: AppState, patrol: PatrolState):
 
 def NewStrollView(state: AppState) -> ft.View:
     return screen("/new-stroll", state.tr.t("new_stroll.title"), "new-stroll",
-                  StartForm(state, state.patrol))
+                  StartFormBody(state, state.patrol.start, state.patrol.core))
 
 
 __all__ = ["NewStrollView", "trained_badge"]

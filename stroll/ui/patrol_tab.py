@@ -33,7 +33,7 @@ def PatrolTab(state: AppState):
     controls: list[ft.Control] = [
         ft.Semantics(identifier="start-stroll", button=True, content=ft.FilledButton(
             # with a stroll running on this phone, the same button goes back to it
-            tr.t("patrol.back_to_stroll" if state.patrol.stroll else "patrol.start"),
+            tr.t("patrol.back_to_stroll" if state.patrol.core.stroll else "patrol.start"),
             icon=ft.Icons.DIRECTIONS_WALK, height=56,
             width=float("inf"), on_click=lambda _: state.open_new_stroll())),
         section_title(tr.t("patrol.recent"), "recent-strolls"),

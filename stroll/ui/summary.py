@@ -1,6 +1,6 @@
 """The summary after a stroll ends: what was done, who walked, what waits to sync.
 
-Reads ``patrol.summary`` (PatrolService.end_stroll's summary: distance_m, duration_s,
+Reads ``RunningStroll.summary`` (PatrolService.end_stroll's summary: distance_m, duration_s,
 check_ins, incidents, tallies, team, started_at, neighborhood_id) and the outbox count
 now; Done goes back to the Patrol tab (``state.close_summary``).
 """
@@ -10,8 +10,7 @@ import flet as ft
 
 from stroll.domain import taxonomy as tx
 from stroll.domain.records import parse_time
-from stroll.patrol_state import PatrolState
-from stroll.state import AppState
+from stroll.state import AppState, RunningStroll
 from stroll.ui.live import duration_text, figure, incident_line
 from stroll.ui.theme import GAP
 from stroll.ui.widgets import big_button, icon_text, note, screen, section_title
@@ -26,9 +25,9 @@ def _count_row(identifier: str, icon, label: str, count: int) -> ft.Control:
 
 
 @ft.component
-def SummaryBody(state: AppState, patrol: PatrolState):
+def SummaryBody(state: AppState, walk: RunningStroll):
     tr = state.tr
-    s = patrol.summary or {}
+    s = walk.summary or {}
     controls: list[ft.Control] = []
     if s.get("started_at"):
         started = parse_time(s["started_at"]).astimezone(state.now().tzinfo)
@@ -41,7 +40,7 @@ def SummaryBody(state: AppState, patrol: PatrolState):
     controls.append(ft.Divider())
     controls.append(_count_row("summary-check-ins", ft.Icons.STOREFRONT_OUTLINED,
                                tr.t("summary.check_ins"), s.get("check_ins", 0)))
-    incidents = patrol.summary_incidents()
+    incidents = walk.summary_incidents()
     controls.append(_count_row("summary-incidents", ft.Icons.REPORT_OUTLINED,
                                tr.t("summary.incidents"), s.get("incidents", len(incidents))))
     controls += [ft.Container(incident_line(state, i), padding=ft.Padding.only(left=32))
@@ -56,7 +55,7 @@ def SummaryBody(state: AppState, patrol: PatrolState):
     controls.append(ft.Semantics(identifier="summary-team", container=True, content=ft.Column([
         icon_text(ft.Icons.PERSON_OUTLINE, tr.t("summary.lead", name=p["name"]) if p.get("lead")
                   else p["name"]) for p in s.get("team") or []], spacing=6)))
-    pending = patrol.pending_count()
+    pending = walk.pending_count()
     controls.append(ft.Container(height=4))
     waiting = ft.Row([
         ft.Icon(ft.Icons.CLOUD_UPLOAD_OUTLINED if pending else ft.Icons.CLOUD_DONE_OUTLINED),
@@ -76,7 +75,7 @@ def SummaryBody(state: AppState, patrol: PatrolState):
 
 def SummaryView(state: AppState) -> ft.View:
     return screen("/summary", state.tr.t("summary.title"), "summary",
-                  SummaryBody(state, state.patrol))
+                  SummaryBody(state, state.patrol.walk))
 
 
 __all__ = ["SummaryView"]

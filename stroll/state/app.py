@@ -1,25 +1,20 @@
-"""App state for the device UI: observable, with the actions the screens call.
+"""The app's navigation, settings and lists: observable, with the actions the screens call.
 
-``AppState`` holds what the screens show (current tab, language, the lists of the
-Patrol/Shifts/Map tabs, settings drafts, the sync badge) and the actions that change it.
-Actions read and write through the ``Store`` and talk to the sync engine through
-``SyncService``; there is no SQL and no HTTP here. Components only render an
-``AppState`` and call one of its methods from each handler.
+``AppState`` holds what the screens show (current tab, the screens pushed above it,
+language, the lists of the Patrol/Shifts/Map tabs, settings drafts, the sync badge)
+and the actions that change them. Actions read and write through the ``Store`` and
+talk to the sync engine through ``SyncService`` (stroll/state/sync_badge.py); there
+is no SQL and no HTTP here. The patrol screens' data and actions are in
+``AppState.patrol`` (stroll/state/patrol_screens.py); which of them shows is here.
 
 ``AppState`` is a Flet observable (``@ft.observable``): assigning a public attribute
-re-renders the components that received the state. Its methods work without a Flet
-page, so tests/test_state.py drives them directly against a real Store.
-
-``SyncService`` is process-wide (one per device database): it owns the ``SyncEngine``
-for the configured server address and fans its status out to every open session.
-The engine calls back from its own thread; the UI hands each callback to the page's
-loop (see stroll/ui/app.py) before it reaches ``AppState.apply_sync_status``.
+re-renders the components that received the state. Its methods need no Flet page, so
+tests/state/ drive them directly against a real Store.
 """
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any, Callable, Optional
 
@@ -29,154 +24,22 @@ from stroll.domain.errors import StrollError
 from stroll.domain.records import parse_time
 from stroll.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from stroll.patrol import PatrolService
-from stroll.patrol_state import PatrolState
+from stroll.state.patrol_screens import PatrolState
+from stroll.state.sync_badge import (ERROR, NO_SERVER, OFFLINE, ONLINE, SYNC_ERROR_CODES,
+                                     SyncService, SyncView)
 
 log = logging.getLogger("stroll.state")
 
 TABS = ("patrol", "shifts", "map", "more")
-# Screens pushed above the tabs, bottom first. The patrol screens' data and actions
-# live in ``AppState.patrol`` (stroll/patrol_state.py); which screen shows is here.
+# Screens pushed above the tabs, bottom first.
 SCREENS = ("new_stroll", "live", "check_in", "merchant", "add_merchant", "incident",
            "incident_form", "summary")
-
-# Why a sync round failed (sync.client error codes); each has ``sync.failed.<code>``.
-SYNC_ERROR_CODES = ("server_unreachable", "server_busy", "auth_required",
-                    "unsupported_version", "rejected", "device_failure")
 
 # Keys in the store's settings table owned by the UI.
 SETTING_LANGUAGE = "ui.language"
 SETTING_SERVER_URL = "sync.server_url"
 SETTING_DEVICE_NAME = "device.name"
 SETTING_TILE_URL = "map.tile_url"
-
-# What the sync badge says about the connection.
-NO_SERVER, CONNECTING, ONLINE, SYNCING, OFFLINE, ERROR, AUTH = (
-    "no_server", "connecting", "online", "syncing", "offline", "error", "auth")
-
-
-@dataclass(frozen=True)
-class SyncView:
-    """The sync badge: immutable, replaced as a whole so the UI re-renders."""
-
-    connection: str = NO_SERVER
-    pending: int = 0
-    rejected: int = 0
-    last_synced_at: Optional[str] = None
-    last_error: Optional[str] = None       # the engine's (or server's) own words
-    error_code: Optional[str] = None       # what the UI says: ``sync.failed.<code>``
-
-    @property
-    def is_online(self) -> bool:
-        return self.connection in (ONLINE, SYNCING)
-
-
-# ---- the sync engine, shared by the sessions of one process ---------------------------
-
-
-def default_engine_factory(store, server_url: str, device_name: str):
-    """A real ``SyncEngine`` talking HTTP to ``server_url`` (imported lazily)."""
-    from sync.client import SyncClient
-    from sync.engine import SyncEngine
-
-    return SyncEngine(store, SyncClient(server_url), device_name=device_name or "stroll device")
-
-
-class SyncService:
-    """Owns the device's ``SyncEngine`` and fans its status out to listeners.
-
-    ``configure(url, name)`` (re)starts the engine when the address changes; an empty
-    address stops it. Listeners get ``(connection, status_or_None)`` from any thread.
-    """
-
-    def __init__(self, store, engine_factory: Callable[..., Any] = default_engine_factory):
-        self.store = store
-        self.engine_factory = engine_factory
-        self.engine = None
-        self.server_url = ""
-        self.device_name = ""
-        self._listeners: list[Callable[[str, Any], None]] = []
-        self._unsubscribe: Optional[Callable[[], None]] = None
-        self._connection = NO_SERVER
-        self._last_status = None
-        self._seen_round = False
-        self._lock = threading.RLock()
-
-    @property
-    def connection(self) -> str:
-        return self._connection
-
-    def configure(self, server_url: str, device_name: str = "") -> None:
-        server_url = (server_url or "").strip().rstrip("/")
-        with self._lock:
-            if server_url == self.server_url and self.engine is not None:
-                self.device_name = device_name
-                self.engine.device_name = device_name or self.engine.device_name
-                return
-            self._stop_engine()
-            self.server_url, self.device_name = server_url, device_name
-            if not server_url:
-                self._connection, self._last_status = NO_SERVER, None
-                self._emit()
-                return
-            self._connection, self._seen_round = CONNECTING, False
-            self.engine = self.engine_factory(self.store, server_url, device_name)
-            self._unsubscribe = self.engine.subscribe(self._on_status)
-            start = getattr(self.engine, "start", None)
-            if start:
-                start()
-
-    def _stop_engine(self) -> None:
-        if self._unsubscribe:
-            self._unsubscribe()
-            self._unsubscribe = None
-        if self.engine is not None:
-            stop = getattr(self.engine, "stop", None)
-            if stop:
-                threading.Thread(target=stop, name="stroll-sync-stop", daemon=True).start()
-            self.engine = None
-
-    def stop(self) -> None:
-        with self._lock:
-            self._stop_engine()
-
-    def _on_status(self, status) -> None:
-        state = getattr(status, "state", "idle")
-        with self._lock:
-            if state == "syncing":
-                self._seen_round, conn = True, SYNCING
-            elif state == "idle":
-                # the engine reports "idle" once on subscribing, before any round
-                conn = ONLINE if self._seen_round else CONNECTING
-            elif state == "offline":
-                conn = OFFLINE
-            elif state == "auth_required":
-                conn = AUTH
-            else:
-                conn = ERROR
-            self._connection, self._last_status = conn, status
-        self._emit()
-
-    def _emit(self) -> None:
-        for cb in list(self._listeners):
-            try:
-                cb(self._connection, self._last_status)
-            except Exception:  # one session's bug must not stop the others
-                log.exception("sync listener failed")
-
-    def subscribe(self, callback: Callable[[str, Any], None]) -> Callable[[], None]:
-        self._listeners.append(callback)
-
-        def unsubscribe() -> None:
-            if callback in self._listeners:
-                self._listeners.remove(callback)
-        return unsubscribe
-
-    def sync_now(self) -> bool:
-        if self.engine is None:
-            return False
-        self.engine.sync_now()
-        return True
-
 
 # ---- the app state -----------------------------------------------------------------------
 
@@ -311,13 +174,13 @@ class AppState:
 
     def open_new_stroll(self) -> None:
         """The start form; with a stroll already running, its live screen."""
-        if self.patrol.stroll is not None:
+        if self.patrol.core.stroll is not None:
             self.open_live()
             return
         if self.new_stroll_neighborhood_id is None and self.neighborhoods:
             self.new_stroll_neighborhood_id = (self.map_neighborhood_id
                                                or self.neighborhoods[0]["id"])
-        self.patrol.open_start(self.new_stroll_neighborhood_id)
+        self.patrol.start.open_start(self.new_stroll_neighborhood_id)
         self.screens = ("new_stroll",)
 
     def close_screen(self) -> None:
@@ -336,62 +199,62 @@ class AppState:
         if self.neighborhood(neighborhood_id) is None:
             raise ValueError(f"unknown neighborhood {neighborhood_id!r}")
         self.new_stroll_neighborhood_id = neighborhood_id
-        self.patrol.choose_neighborhood(neighborhood_id)
+        self.patrol.start.choose_neighborhood(neighborhood_id)
 
     # ---- the patrol screens (data and rules: self.patrol) --------------------------------
 
     def begin_stroll(self) -> None:
-        if self.patrol.begin():
+        if self.patrol.start.begin():
             self.screens = ("live",)
 
     def open_live(self) -> None:
-        if self.patrol.stroll is None and not self.patrol.restore():
+        if self.patrol.core.stroll is None and not self.patrol.walk.restore():
             return
         self.screens = ("live",)
 
     def open_check_in(self) -> None:
-        self.patrol.open_check_in()
+        self.patrol.visit.open_check_in()
         self.screens = ("live", "check_in")
 
     def pick_merchant(self, merchant_id: str) -> None:
-        self.patrol.pick_merchant(merchant_id)
+        self.patrol.visit.pick_merchant(merchant_id)
         self._push("merchant")
 
     def check_in(self, status: str) -> None:
-        if self.patrol.check_in(status):
+        if self.patrol.visit.check_in(status):
             self.screens = ("live",)
 
     def open_add_merchant(self) -> None:
-        self.patrol.open_add_merchant()
+        self.patrol.visit.open_add_merchant()
         self._push("add_merchant")
 
     def save_merchant(self) -> None:
-        if self.patrol.save_merchant():
+        if self.patrol.visit.save_merchant():
             self.screens = ("live", "check_in", "merchant")
 
     def open_incident(self) -> None:
-        self.patrol.open_quick_incident()
+        self.patrol.report.open_quick_incident()
         self.screens = ("live", "incident")
 
     def save_quick_incident(self) -> None:
-        if self.patrol.save_quick_incident():
+        if self.patrol.report.save_quick_incident():
             self.screens = ("live",)
 
     def complete_incident(self, incident_id: str) -> None:
-        if self.patrol.open_incident(incident_id):
+        if self.patrol.report.open_incident(incident_id):
             self._push("incident_form")
 
     def save_incident_form(self) -> None:
-        if self.patrol.save_incident():
+        if self.patrol.report.save_incident():
             self.screens = self.screens[:-1]
 
     def end_stroll(self) -> None:
-        if self.patrol.end():
+        if self.patrol.walk.end():
             self.screens = ("summary",)
             self.refresh_sync()
 
     def close_summary(self) -> None:
-        self.patrol.close_summary()
+        self.patrol.walk.close_summary()
         self.screens = ()
         self.tab = "patrol"
         self.load()
@@ -449,7 +312,7 @@ class AppState:
         """Load the tabs and make sure sync runs for the configured server. A stroll
         still running on this device (the app was closed or killed) opens at once."""
         self.load()
-        if self.patrol.restore():
+        if self.patrol.walk.restore():
             self.screens = ("live",)
         if self._sync is not None and self.server_url and self._sync.server_url != self.server_url:
             self._sync.configure(self.server_url, self.device_name)
@@ -514,5 +377,4 @@ class AppState:
         self.sync_details_open = False
 
 
-__all__ = ["AppState", "SyncService", "SyncView", "TABS", "NO_SERVER", "CONNECTING", "ONLINE",
-           "SYNCING", "OFFLINE", "ERROR", "AUTH", "default_engine_factory"]
+__all__ = ["AppState", "TABS", "SCREENS"]

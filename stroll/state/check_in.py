@@ -1,0 +1,186 @@
+"""The check-in screens: the businesses nearby, one business and its visits, adding one.
+
+``CheckIn`` holds the ``StrollCore`` (stroll/state/core.py): the team's position
+orders the list, goes with the visit, and places a business added on the spot; a
+visit made without GPS makes the business the team's position.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+import flet as ft
+
+from stroll.domain import ValidationError
+from stroll.domain import taxonomy as tx
+from stroll.domain.errors import StrollError
+from stroll.state.core import StrollCore, copied
+from stroll.state.errors import error_key
+
+log = logging.getLogger("stroll.state.check_in")
+
+MERCHANT_CATEGORIES = tx.MERCHANT_CATEGORIES
+
+
+@ft.observable
+class FormNotice:
+    """The fields of a refused form the person has changed since the refusal: their
+    errors go at once. Its own observable, so that only the errors redraw (not the
+    form being typed into)."""
+
+    def __init__(self):
+        self.answered: frozenset = frozenset()
+
+
+@ft.observable
+class CheckIn:
+    """The check-in screens' data and actions (the list, a visit, a new business)."""
+
+    checkin_note = copied("_checkin_note")
+    new_merchant = copied("_new_merchant")
+
+    def __init__(self, core: StrollCore):
+        self._core = core
+        # ---- check-in
+        self.merchants: list[dict] = []
+        self.merchant: Optional[dict] = None
+        self.history: list[dict] = []
+        self.checkin_language: Optional[str] = None
+        self.checkin_field = 0
+        self._checkin_note = ""
+        self.checkin_error: Optional[str] = None
+        # ---- add a merchant
+        self.new_merchant_category = "other"
+        self.new_merchant_languages: list[str] = []
+        self.merchant_errors: dict = {}
+        self.merchant_notice = FormNotice()
+        self._new_merchant = {"name": "", "address": ""}
+
+    @property
+    def core(self) -> StrollCore:
+        return self._core
+
+    # ---- check-ins -------------------------------------------------------------------
+
+    def open_check_in(self) -> None:
+        """The neighborhood's merchants, nearest first (by name without a position)."""
+        self.checkin_error = None
+        try:
+            core = self._core
+            self.merchants = core.service.merchants_nearby(core.position(), core.neighborhood_id)
+        except StrollError as e:
+            self._core.fail(e)
+
+    def pick_merchant(self, merchant_id: str) -> None:
+        m = next((m for m in self.merchants if m["id"] == merchant_id), None) \
+            or self._core.store.get("merchant", merchant_id)
+        if m is None:
+            raise ValueError(f"unknown merchant {merchant_id!r}")
+        self.merchant = m
+        self.checkin_language = (m.get("languages") or [None])[0]
+        self._checkin_note = ""
+        self.checkin_field += 1
+        self.checkin_error = None
+        try:
+            self.history = self._core.service.merchant_history(merchant_id)
+        except StrollError as e:
+            self._core.fail(e)
+            self.history = []
+
+    def edit_checkin_note(self, value: str) -> None:
+        self._checkin_note = value or ""
+
+    def choose_checkin_language(self, code: str) -> None:
+        self.checkin_language = None if code == self.checkin_language else code
+
+    def check_in(self, status: str) -> bool:
+        """Record the visit with ``status`` (the second tap). True when saved."""
+        if self.merchant is None:
+            return False
+        m = self.merchant
+        try:
+            self._core.service.check_in(m["id"], status=status, note=self._checkin_note.strip(),
+                                        language=self.checkin_language,
+                                        position=self._core.position())
+        except StrollError as e:
+            self.checkin_error = error_key(e) if isinstance(e, ValidationError) \
+                else "error.not_saved"
+            self._core.fail(e)
+            return False
+        if self._core.position_source() != "gps" and m.get("lat") is not None:
+            # no GPS: standing at the merchant is the best place we know
+            self._core.set_manual((m["lat"], m["lon"]))
+        self._core.notice = ("check_in.saved", {"name": m["name"]})
+        try:
+            self.history = self._core.service.merchant_history(m["id"])
+        except StrollError as e:
+            log.warning("could not re-read the visits of %s: %s", m["id"], e)
+        self._core.refresh()
+        return True
+
+    # ---- add a merchant ----------------------------------------------------------------
+
+    def open_add_merchant(self) -> None:
+        self._new_merchant = {"name": "", "address": ""}
+        self.new_merchant_category = "other"
+        self.new_merchant_languages = []
+        self._refuse_merchant({})
+        self.checkin_field += 1
+
+    def _refuse_merchant(self, errors: dict) -> None:
+        self.merchant_errors = errors
+        self.merchant_notice.answered = frozenset()
+
+    def merchant_errors_shown(self) -> dict:
+        """The errors of the last refused save the person has not answered yet."""
+        answered = self.merchant_notice.answered
+        return {k: v for k, v in self.merchant_errors.items() if k not in answered}
+
+    def _answer(self, field: str) -> None:
+        notice = self.merchant_notice
+        if field in self.merchant_errors and field not in notice.answered:
+            notice.answered = notice.answered | {field}
+
+    def edit_new_merchant(self, field: str, value: str) -> None:
+        if field not in self._new_merchant:
+            raise ValueError(f"unknown merchant field {field!r}")
+        self._new_merchant[field] = value or ""
+        self._answer(field)
+
+    def choose_new_merchant_category(self, category: str) -> None:
+        self.new_merchant_category = category
+        self._answer("category")
+
+    def toggle_new_merchant_language(self, code: str) -> None:
+        langs = self.new_merchant_languages
+        self.new_merchant_languages = ([c for c in langs if c != code] if code in langs
+                                       else [*langs, code])
+        self._answer("languages")
+
+    def save_merchant(self) -> bool:
+        """Add the merchant where the team stands; it becomes the one to check in with."""
+        self._refuse_merchant({})
+        name = " ".join(self._new_merchant["name"].split())
+        if not name:
+            self._refuse_merchant({"name": "error.merchant_name"})
+            return False
+        try:
+            rec = self._core.service.add_merchant(
+                name, self._core.position(), neighborhood_id=self._core.neighborhood_id,
+                category=self.new_merchant_category,
+                address=self._new_merchant["address"].strip(),
+                languages=list(self.new_merchant_languages))
+        except ValidationError as e:
+            self._refuse_merchant({"position" if e.field in ("position", "lat", "lon")
+                                   else e.field: error_key(e)})
+            return False
+        except StrollError as e:
+            self._core.fail(e)
+            return False
+        self.open_check_in()
+        self.pick_merchant(rec.id)
+        self._core.notice = ("merchant.added", {"name": rec.name})
+        return True
+
+
+__all__ = ["CheckIn", "FormNotice", "MERCHANT_CATEGORIES"]

@@ -162,8 +162,9 @@ Decision = Union[Acknowledge, NothingAcknowledged, ResendFrom, Shrink, ServerLos
 
 
 def after_answer(batch: Batch, answer: PushResponse) -> Acknowledge | NothingAcknowledged:
-    """A 200: each result settles its entry (rejected ones are refused, applied and
-    duplicates acknowledged); ``acked_through`` acknowledges the rest it covers."""
+    """A 200: each result settles its entry (rejected ones are refused, and so are
+    duplicates of an entry refused before; applied and other duplicates acknowledged);
+    ``acked_through`` acknowledges the rest it covers."""
     sent = set(batch.seqs)
     acked: list[int] = []
     refused: list[tuple[int, str]] = []
@@ -174,7 +175,8 @@ def after_answer(batch: Batch, answer: PushResponse) -> Acknowledge | NothingAck
         if seq not in sent:
             continue
         seen.add(seq)
-        if r.status == "rejected":
+        if r.status == "rejected" or (r.status == "duplicate" and r.error is not None):
+            # a duplicate with an error: refused the first time (that answer was lost)
             refused.append((seq, r.error.message if r.error is not None else r.status))
             continue
         acked.append(seq)

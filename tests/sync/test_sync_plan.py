@@ -83,6 +83,15 @@ def test_rejected_results_are_refused_with_the_servers_reason():
     assert got.acked == (11,) and got.refused == ((12, "check_in r-12 cannot be changed"),)
 
 
+def test_a_resent_entry_the_server_refused_before_stays_refused():
+    # the first answer (rejected) was lost; the server answers the resend as a duplicate
+    # carrying the original refusal: the entry must not be acknowledged as applied
+    why = ErrorBody("append_only", "check_in r-12 cannot be changed")
+    got = plan.after_answer(batch(n=2), answer(2, PushResult(1, "duplicate"),
+                                               PushResult(2, "duplicate", error=why)))
+    assert got.acked == (11,) and got.refused == ((12, "check_in r-12 cannot be changed"),)
+
+
 def test_acked_through_acknowledges_entries_without_a_result():
     got = plan.after_answer(batch(n=4), answer(3, PushResult(1, "applied")))
     assert got.acked == (11, 12, 13)  # wire 4 is past acked_through: sent again later

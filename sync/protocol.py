@@ -8,7 +8,7 @@ dict. The error codes and their HTTP statuses are part of the contract, so they
 live here too: ``ERROR_CODES`` is the one code -> status table, and every error
 the server answers is a ``CodedError`` that carries its code.
 
-Longer than most modules on purpose: it is the whole wire contract in one place
+Size: longer than most modules on purpose: it is the whole wire contract in one place
 (limits, error table, every message with its checks), read beside docs/SYNC.md,
 and both sides must import the same one.
 """

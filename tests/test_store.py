@@ -228,8 +228,7 @@ def test_list_and_count_take_field_values_never_sql(store):
     assert [m["id"] for m in store.list("merchant", notes="evenings")] == [a.id]
     assert store.count("merchant", neighborhood_id="n1") == 1
     assert store.count("merchant", category="other", neighborhood_id="n2") == 1
-    assert store.list("merchant", "name = ?", ["Shop A"])[0]["id"] == a.id
     with pytest.raises(ValueError, match="merchant has no field colour"):
         store.list("merchant", colour="red")
-    with pytest.raises(ValueError, match="field=value"):
-        store.count("merchant", "name LIKE ?", ["Shop%"])
+    with pytest.raises(TypeError):
+        store.count("merchant", "name LIKE ?", ["Shop%"])  # no SQL fragments

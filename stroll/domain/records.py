@@ -12,6 +12,10 @@ carries the rules the generic validator applies:
 ``merge`` on the class says how the server combines concurrent writes:
 ``append`` (written once, never edited: a later write of the same id is a
 duplicate), ``fields`` (per-field last-writer-wins on the server's receive order).
+
+Size: every record type in one module on purpose: together they are the schema the
+device store, the sync protocol and the server share, read as one page; the
+validator beside them is what the field metadata means.
 """
 from __future__ import annotations
 

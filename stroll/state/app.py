@@ -27,6 +27,7 @@ from stroll.patrol import PatrolService
 from stroll.state.patrol_screens import PatrolState
 from stroll.state.sync_badge import (ERROR, NO_SERVER, OFFLINE, ONLINE, SYNC_ERROR_CODES,
                                      SyncService, SyncView)
+from sync.version import VERSION
 
 log = logging.getLogger("stroll.state")
 
@@ -56,7 +57,7 @@ class AppState:
                  tile_url: str = "", device_name: str = "",
                  sync: Optional[SyncService] = None,
                  now: Callable[[], datetime] = lambda: datetime.now().astimezone(),
-                 version: str = "0.1.0", patrol: Optional[PatrolService] = None):
+                 version: str = VERSION, patrol: Optional[PatrolService] = None):
         self._store = store
         self._sync = sync
         self._now = now

@@ -13,11 +13,13 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from sync.engine import FAILURE_CODES
+
 log = logging.getLogger("stroll.state.sync_badge")
 
-# Why a sync round failed (sync.client error codes); each has ``sync.failed.<code>``.
-SYNC_ERROR_CODES = ("server_unreachable", "server_busy", "auth_required",
-                    "unsupported_version", "rejected", "device_failure")
+# Why a sync round failed (the engine's codes); each has ``sync.failed.<code>`` in the
+# catalogs, the sentence the badge shows.
+SYNC_ERROR_CODES = FAILURE_CODES
 
 # What the sync badge says about the connection.
 NO_SERVER, CONNECTING, ONLINE, SYNCING, OFFLINE, ERROR, AUTH = (

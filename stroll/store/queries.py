@@ -7,7 +7,6 @@ store. The generic ``list`` and ``count`` take field names and values only
 from __future__ import annotations
 
 import dataclasses
-import re
 from datetime import datetime, timedelta
 from typing import Any, Iterable
 
@@ -15,22 +14,6 @@ from stroll.domain import record_class
 from stroll.domain.geo import Fix
 from stroll.domain.records import parse_time
 from stroll.store.tx import PATROL_STATE_COLS, _from_row
-
-_EQUALS = re.compile(r"\s*\[?(\w+)\]?\s*=\s*(\?|'[^']*')\s*")
-
-
-def _older_where(where: str, params: Any) -> dict:
-    """Read the older ``list(rtype, "field = ? AND other = 'text'", [value])`` form as
-    field=value pairs. Only that form is understood; nothing of it runs as SQL."""
-    values = list(params or [])
-    equals = {}
-    for clause in re.split(r"\s+AND\s+", where, flags=re.IGNORECASE):
-        m = _EQUALS.fullmatch(clause)
-        if m is None:
-            raise ValueError(f"pass fields as field=value, not {where!r}")
-        equals[m[1]] = values.pop(0) if m[2] == "?" else m[2][1:-1]
-    return equals
-
 
 class Queries:
     """Named reads of ``Store`` (it provides ``_guarded``, ``_conn`` and ``db``)."""
@@ -54,17 +37,12 @@ class Queries:
             rows = self.db[cls.TYPE].rows_where(where, params, order_by=order_by, limit=limit)
             return [_from_row(cls, r) for r in rows]
 
-    def list(self, record_type: str, *older: Any, **equals: Any) -> list[dict]:
-        """Every ``record_type`` record whose fields equal ``equals`` (stored order).
-        ``older`` is the ``("field = ? AND ...", [values])`` form some callers still
-        pass, read as the same field=value pairs."""
-        if older:
-            equals = {**_older_where(*older), **equals}
+    def list(self, record_type: str, **equals: Any) -> list[dict]:
+        """Every ``record_type`` record whose fields equal ``equals`` (stored order)."""
         return self._select(record_type, equals)
 
-    def count(self, record_type: str, *older: Any, **equals: Any) -> int:
-        if older:
-            equals = {**_older_where(*older), **equals}
+    def count(self, record_type: str, **equals: Any) -> int:
+        """How many ``record_type`` records have fields equal to ``equals``."""
         cls, where, params = self._where(record_type, equals)
         with self._guarded():
             sql = f"SELECT count(*) FROM [{cls.TYPE}]" + (f" WHERE {where}" if where else "")

@@ -81,7 +81,7 @@ def test_a_check_in_takes_two_taps_and_waits_in_the_outbox(phone, store_view, st
     tap(page, "check-in-concern")                         # tap 2: how, and saved
     wait_shown(page, "live")
 
-    visits = store_view.list("check_in", "stroll_id = ?", [stroll_id])
+    visits = store_view.list("check_in", stroll_id=stroll_id)
     assert [(v["merchant_id"], v["status"]) for v in visits] == [(door["id"], "concern")]
     assert visits[0]["lat"] is not None
     queued = _entries(store_view, "check_in", visits[0]["id"])
@@ -142,7 +142,7 @@ def test_a_quick_incident_is_saved_then_completed_with_a_patch_of_the_changed_fi
     choose(page, "quick-harm-verbal_harassment")
     tap(page, "quick-save")
     wait_shown(page, "live")
-    [inc] = store_view.list("incident", "stroll_id = ?", [stroll_id])
+    [inc] = store_view.list("incident", stroll_id=stroll_id)
     assert inc["harm_types"] == ["verbal_harassment"]
     assert inc["actions_taken"] == ["de_escalated"]
     assert inc["location_precision"] == "block" and inc["quick"] is True

@@ -130,7 +130,7 @@ def test_a_stroll_walked_with_gps_is_kept_whole_in_the_phone_store(gps_phone, st
         tap(page, f"check-in-{status}")
         wait_shown(page, "live")
         checked.append(merchant["id"])
-    check_ins = store_view.list("check_in", "stroll_id = ?", [sid])
+    check_ins = store_view.list("check_in", stroll_id=sid)
     assert sorted(c["merchant_id"] for c in check_ins) == sorted(checked)
     assert {c["status"] for c in check_ins} == {"all_good", "concern"}
 
@@ -142,7 +142,7 @@ def test_a_stroll_walked_with_gps_is_kept_whole_in_the_phone_store(gps_phone, st
     screenshot(page, "walk_5_quick_incident")
     tap(page, "quick-save")
     wait_shown(page, "live")
-    incidents = store_view.list("incident", "stroll_id = ?", [sid])
+    incidents = store_view.list("incident", stroll_id=sid)
     assert len(incidents) == 1
     inc = incidents[0]
     assert inc["harm_types"] == ["verbal_harassment"]

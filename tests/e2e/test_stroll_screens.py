@@ -193,7 +193,7 @@ def test_ending_shows_the_summary_and_leaves_the_stroll_ended_in_the_outbox(app,
     assert stroll["tallies"]["greetings"] == 1
     outbox = [e for e in store_view.outbox_entries(limit=100_000) if e["record_id"] == sid]
     assert outbox and outbox[-1]["payload"].get("status") == "ended"
-    assert store_view.count("track_chunk", "stroll_id = ?", [sid]) >= 1
+    assert store_view.count("track_chunk", stroll_id=sid) >= 1
     wait_for_text(app, "summary-distance", EN.km(stroll["distance_m"]))
     wait_for_text(app, "summary-check-ins", "0")
     wait_for_text(app, "summary-pending",

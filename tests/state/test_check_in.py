@@ -40,7 +40,7 @@ def test_a_check_in_writes_the_visit_with_stroll_status_language_and_note(runnin
     running.visit.choose_checkin_language("en")
     running.visit.edit_checkin_note("  Owner asked about the night patrols  ")
     assert running.visit.check_in("concern") is True
-    visits = demo_store.list("check_in", "stroll_id = ?", [running.core.stroll_id])
+    visits = demo_store.list("check_in", stroll_id=running.core.stroll_id)
     assert len(visits) == 1
     v = visits[0]
     assert (v["merchant_id"], v["status"], v["language"], v["note"]) == \
@@ -164,5 +164,5 @@ def test_a_check_in_the_store_refuses_keeps_the_note_for_another_try(running, de
     assert running.visit.checkin_error == "error.not_saved"
     assert running.visit.checkin_note == "Window broken last night"
     assert running.visit.check_in("needs_follow_up") is True
-    assert demo_store.list("check_in", "stroll_id = ?", [running.core.stroll_id])[0]["note"] == \
+    assert demo_store.list("check_in", stroll_id=running.core.stroll_id)[0]["note"] == \
         "Window broken last night"

@@ -98,7 +98,7 @@ def test_choosing_an_untrained_lead_warns(ps):
 
 def test_linking_a_shift_takes_its_route_and_adds_its_confirmed_volunteers(ps, demo_store):
     confirmed = {s["member_id"] for s in demo_store.list(
-        "signup", "shift_id = ? AND status = 'confirmed'", [FRIDAY_SHIFT])}
+        "signup", shift_id=FRIDAY_SHIFT, status="confirmed")}
     assert confirmed                                      # the demo signs people up
     ps.start.open_start(SF)
     ps.start.choose_shift(FRIDAY_SHIFT)

@@ -189,3 +189,12 @@ def test_the_real_engine_records_why_sync_failed_for_the_next_start(demo_store):
     state.refresh_sync()
     assert state.sync.error_code == "server_unreachable"
     assert state.sync_error_text() == state.tr.t("sync.failed.server_unreachable")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-Hant", "zh-Hans", "vi", "es"])
+def test_every_reason_the_engine_gives_for_a_failed_sync_has_its_own_sentence(state, lang):
+    from sync.engine import FAILURE_CODES
+    state.set_language(lang)
+    for code in FAILURE_CODES:
+        text = state.tr.t(f"sync.failed.{code}")  # a missing tier-1 key raises
+        assert text and text != f"sync.failed.{code}"

@@ -8,6 +8,26 @@ class StrollError(Exception):
     code = "stroll_error"
 
 
+class TemplatedError(StrollError):
+    """An error whose words are the class's ``message`` template filled with the values
+    it is raised with (``FIELDS``, in order); each value is kept as an attribute. A
+    subclass names its code and template in its header:
+    ``class StrollEnded(_StrollError, code="stroll_ended", message="stroll {stroll_id} …")``."""
+
+    FIELDS: tuple[str, ...] = ()
+    message = ""
+
+    def __init_subclass__(cls, code: str | None = None, message: str | None = None, **kw):
+        super().__init_subclass__(**kw)
+        cls.code = code or cls.code
+        cls.message = message or cls.message
+
+    def __init__(self, *values: object):
+        for name, value in zip(self.FIELDS, values, strict=True):
+            setattr(self, name, value)
+        super().__init__(self.message.format(**dict(zip(self.FIELDS, values))))
+
+
 class ValidationError(StrollError):
     """A record field holds a value the rules do not allow."""
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Callable
 
 from stroll.domain import Stroll, StrollError
+from stroll.domain.errors import TemplatedError
 from stroll.domain import patrol_rules as rules
 from stroll.domain.geo import LatLon
 from stroll.store import RecordNotFound, Store
@@ -27,30 +28,26 @@ class NoActiveStroll(PatrolError):
         super().__init__("no stroll is running on this device: start one first")
 
 
-class _StrollError(PatrolError):
+class _StrollError(PatrolError, TemplatedError):
     """A patrol action refused because of where stroll ``stroll_id`` stands."""
-    message = "stroll {stroll_id}"
-
-    def __init__(self, stroll_id: str):
-        self.stroll_id = stroll_id
-        super().__init__(self.message.format(stroll_id=stroll_id))
+    FIELDS = ("stroll_id",)
 
 
-class StrollAlreadyActive(_StrollError):
-    code = "stroll_already_active"
-    message = ("stroll {stroll_id} is still running on this device: "
-               "end it before starting another")
+class StrollAlreadyActive(_StrollError, code="stroll_already_active", message=(
+        "stroll {stroll_id} is still running on this device: end it before starting "
+        "another")):
+    """Only one stroll runs on a device at a time."""
 
 
-class StrollEnded(_StrollError):
-    code = "stroll_ended"
-    message = "stroll {stroll_id} has ended: nothing more can be recorded on it"
+class StrollEnded(_StrollError, code="stroll_ended", message=(
+        "stroll {stroll_id} has ended: nothing more can be recorded on it")):
+    """An ended stroll takes no more fixes, check-ins or tallies."""
 
 
-class StrollNotOnThisDevice(_StrollError):
-    code = "stroll_not_on_this_device"
-    message = ("stroll {stroll_id} was not started on this device, so its "
-               "track cannot be recorded here")
+class StrollNotOnThisDevice(_StrollError, code="stroll_not_on_this_device", message=(
+        "stroll {stroll_id} was not started on this device, so its track cannot be "
+        "recorded here")):
+    """A track is recorded only by the device that started the stroll."""
 
 
 def _system_clock() -> datetime:

@@ -8,41 +8,37 @@ from __future__ import annotations
 from pathlib import Path
 
 from stroll.domain import StrollError
+from stroll.domain.errors import TemplatedError
 
 
 class StoreError(StrollError):
     code = "store_error"
 
 
-class _DatabaseFileError(StoreError):
+class _DatabaseFileError(StoreError, TemplatedError):
     """A failure of the database file at ``path``; ``message`` is filled in with the
     path and the detail (what SQLite or the file system said)."""
-    message = "The stroll database at {path} failed ({detail})."
-
-    def __init__(self, path: Path, detail: object):
-        self.path = path
-        super().__init__(self.message.format(path=path, detail=detail))
+    FIELDS = ("path", "detail")
 
 
-class DatabaseCorrupt(_DatabaseFileError):
-    code = "database_corrupt"
-    message = ("The stroll database at {path} is damaged ({detail}). It was left untouched: "
-               "keep a copy and ask a coordinator to recover it, or start with another file "
-               "(--db PATH or STROLL_DB_PATH).")
+class DatabaseCorrupt(_DatabaseFileError, code="database_corrupt", message=(
+        "The stroll database at {path} is damaged ({detail}). It was left untouched: keep "
+        "a copy and ask a coordinator to recover it, or start with another file (--db PATH "
+        "or STROLL_DB_PATH).")):
+    """Not a SQLite database, or a damaged one: never written to."""
 
 
-class DatabaseUnreadable(_DatabaseFileError):
-    code = "database_unreadable"
-    message = ("The stroll database at {path} cannot be opened ({detail}). Check that the "
-               "file and its folder exist and can be read and written by this user.")
+class DatabaseUnreadable(_DatabaseFileError, code="database_unreadable", message=(
+        "The stroll database at {path} cannot be opened ({detail}). Check that the file "
+        "and its folder exist and can be read and written by this user.")):
+    """Missing, not a file, or no permission."""
 
 
-class StoreFailure(_DatabaseFileError):
+class StoreFailure(_DatabaseFileError, code="store_failure", message=(
+        "The stroll database at {path} could not be read or written ({detail}). Nothing "
+        "was changed by this action; try again, and if it repeats, free some space or "
+        "restart the app.")):
     """A read or write that SQLite refused (disk full, closed file, I/O error)."""
-    code = "store_failure"
-    message = ("The stroll database at {path} could not be read or written ({detail}). "
-               "Nothing was changed by this action; try again, and if it repeats, free "
-               "some space or restart the app.")
 
 
 class RecordNotFound(StoreError):

@@ -1,8 +1,8 @@
 """The sync wire contract (docs/SYNC.md) as plain data: pure Python, no I/O, no framework.
 
-Both sides build and read messages with these classes: the device engine
-(``sync/client.py``) and the server (``sync/server/``). ``from_dict`` checks a
-decoded JSON body and raises a ``ProtocolError`` subclass naming the offending
+Both sides build and read messages with these classes: the device (``sync/client.py``,
+``sync/plan.py``) and the server (``sync/server/``). ``from_dict`` checks a decoded
+JSON body and raises a ``ProtocolError`` subclass naming the offending
 field (``entries[3].seq: must be an integer``); ``to_dict`` gives the JSON-ready
 dict. The error codes and their HTTP statuses are part of the contract, so they
 live here too: ``ERROR_CODES`` is the one code -> status table, and every error

@@ -84,7 +84,7 @@ def imports(mod: Module, parsed: ast.Module | None = None) -> list[tuple[int, st
 # Device layers, top to bottom; a module may import its own layer and the ones below:
 #   entry     stroll.cli, stroll.__main__
 #   ui        stroll.ui.*
-#   state     stroll.state(.*), stroll.patrol_state
+#   state     stroll.state(.*)
 #   services  stroll.patrol, stroll.demo, stroll.i18n, stroll.settings and any other
 #             top-level stroll module (i18n and settings are imported by the state, the
 #             screens, the services and the command line, and import only the store and
@@ -126,7 +126,7 @@ def layer(name: str) -> str | None:
         return "store"
     if under(name, "stroll.ui"):
         return "ui"
-    if under(name, "stroll.state", "stroll.patrol_state"):
+    if under(name, "stroll.state"):
         return "state"
     if name in ("stroll.cli", "stroll.__main__"):
         return "entry"

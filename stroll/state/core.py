@@ -1,6 +1,6 @@
 """The running stroll's core, shared by the patrol screens' observables.
 
-``PatrolService`` (stroll/patrol.py) owns every rule and every write: the buddy rule,
+``PatrolService`` (stroll/patrol/) owns every rule and every write: the buddy rule,
 the jitter filter, chunk sealing, location precision, validation. ``StrollCore`` keeps
 what every patrol screen needs from it: the service and its store, the clocks, the
 stroll that runs, its numbers (``live``: a ``LiveNumbers``) and map (``track``: a

@@ -220,6 +220,8 @@ def test_with_location_denied_the_screen_says_so_and_a_map_tap_sets_the_position
     app = no_location
     sid = begin_with(app, store_view, sf, [sf["trained"][0], sf["trained"][1]])
     wait_for_text(app, "live-gps", EN.t("live.gps_denied"))
+    # without GPS the stroll's clock still runs
+    wait_for_text(app, "live-duration", "0:00:02")
     box = by_id(app, "live-map").bounding_box()
     app.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 3)
     wait_for_text(app, "live-gps", EN.t("live.manual"))

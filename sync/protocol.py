@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
 from stroll.domain import RECORD_TYPES, StrollError
+from stroll.domain.ids import ID_PATTERN, is_uuid
+
+_CANONICAL_ID = ID_PATTERN.match  # a record id as new_id() writes it (checked per entry)
 
 # ---- versions, headers, limits ------------------------------------------------------
 
@@ -34,6 +37,7 @@ HEADER_ENROLL_KEY = "X-Stroll-Enroll-Key"
 MAX_BATCH_ENTRIES = 2000           # entries in one push
 MAX_BODY_BYTES = 8 * 1024 * 1024   # bytes of one request body
 DEFAULT_PULL_LIMIT = 500           # changes in one pull page when the device sends no limit
+MAX_CURSOR = 2**63 - 1             # cursors are 64-bit signed integers on both backends
 MAX_PULL_LIMIT = 5000              # largest page a device may ask for
 
 OPS = ("upsert", "patch", "delete")
@@ -320,7 +324,7 @@ class PushEntry:
         seq, rtype, rid, op = d.get("seq"), d.get("type"), d.get("id"), d.get("op")
         body, device_time = d.get("data"), d.get("device_time")
         if (seq.__class__ is int and seq >= 1 and rtype.__class__ is str and rtype in RECORD_TYPES
-                and rid.__class__ is str and 0 < len(rid) <= 64
+                and rid.__class__ is str and _CANONICAL_ID(rid) is not None
                 and (op == "upsert" or op == "patch" or op == "delete")
                 and body.__class__ is dict
                 and (device_time is None
@@ -336,6 +340,9 @@ class PushEntry:
         seq = _int(d, "seq", f"{where}.seq", minimum=1)
         rtype = _record_type(d, where)
         rid = _str(d, "id", f"{where}.id", max_len=64)
+        if not is_uuid(rid):
+            raise InvalidMessage(f"must be a UUID in canonical form (lower-case hex, "
+                                 f"8-4-4-4-12 with hyphens), got {rid!r}", field=f"{where}.id")
         op = _str(d, "op", f"{where}.op", choices=OPS)
         body = d.get("data")
         if body is None:
@@ -505,6 +512,9 @@ class PullChange:
         cursor = _int(d, "cursor", f"{where}.cursor", minimum=1)
         rtype = _record_type(d, where)
         rid = _str(d, "id", f"{where}.id", max_len=64)
+        if not is_uuid(rid):
+            raise InvalidMessage(f"must be a UUID in canonical form (lower-case hex, "
+                                 f"8-4-4-4-12 with hyphens), got {rid!r}", field=f"{where}.id")
         op = _str(d, "op", f"{where}.op", choices=PULL_OPS)
         body = d.get("data")
         if op == "upsert" and not isinstance(body, dict):
@@ -563,8 +573,8 @@ def parse_pull_query(after: Any, limit: Any) -> tuple[int, int]:
         return value
     a = num(after, "after", 0)
     n = num(limit, "limit", DEFAULT_PULL_LIMIT)
-    if a < 0:
-        raise InvalidMessage(f"must be at least 0, got {a}", field="after")
+    if not 0 <= a <= MAX_CURSOR:
+        raise InvalidMessage(f"must be between 0 and {MAX_CURSOR}, got {a}", field="after")
     if not 1 <= n <= MAX_PULL_LIMIT:
         raise InvalidMessage(f"must be between 1 and {MAX_PULL_LIMIT}, got {n}", field="limit")
     return a, n

@@ -161,3 +161,50 @@ def test_from_dict_builds_what_the_constructor_builds_with_fresh_defaults():
     assert a.id != b.id and is_uuid(a.id)                      # a new id each time
     a.referral_needs.append("legal")
     assert b.referral_needs == []                                # lists are not shared
+
+
+# ---- ids and field types (what a hostile push may send) ---------------------------------
+
+
+@pytest.mark.parametrize("spelling", [
+    lambda i: i.upper(), lambda i: "{" + i + "}", lambda i: "urn:uuid:" + i,
+    lambda i: "\t" + i, lambda i: i + "\n", lambda i: i.replace("-", ""),
+])
+def test_an_id_is_a_uuid_only_in_its_canonical_spelling(spelling):
+    canonical = new_id()
+    assert is_uuid(canonical)
+    assert not is_uuid(spelling(canonical))  # another spelling would be another record
+    with pytest.raises(ValidationError) as e:
+        Merchant(id=spelling(canonical), neighborhood_id="n", name="Shop", lat=37.79,
+                 lon=-122.4).validate()
+    assert e.value.field == "id"
+
+
+def stroll(**over) -> Stroll:
+    base = dict(neighborhood_id="n", team=[{"name": "A"}, {"name": "B"}], started_at=now_iso())
+    return Stroll(**{**base, **over})
+
+
+@pytest.mark.parametrize("field, value, words", [
+    ("distance_m", "far", "must be a number"),
+    ("distance_m", float("nan"), "must be a number"),
+    ("distance_m", True, "must be a number"),
+    ("neighborhood_id", {"id": "n"}, "must be text"),
+    ("route_id", ["r"], "must be text"),
+])
+def test_every_field_is_type_checked_even_one_without_a_kind(field, value, words):
+    with pytest.raises(ValidationError) as e:
+        stroll(**{field: value}).validate()
+    assert e.value.field == field and words in e.value.reason
+
+
+@pytest.mark.parametrize("over, field", [
+    ({"notes": "walked\x00home"}, "notes"),
+    ({"neighborhood_id": "n\x00"}, "neighborhood_id"),
+    ({"team": [{"name": "A\x00"}, {"name": "B"}]}, "team"),
+    ({"tallies": {"greetings\x00": 1}}, "tallies"),
+])
+def test_a_nul_character_is_refused_in_text_and_inside_lists_and_maps(over, field):
+    with pytest.raises(ValidationError) as e:
+        stroll(**over).validate()
+    assert e.value.field == field and "NUL" in e.value.reason

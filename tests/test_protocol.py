@@ -191,7 +191,8 @@ def test_pull_response_cursors_must_increase():
 
 
 def test_pull_upsert_needs_data():
-    d = {"changes": [{"cursor": 1, "type": "incident", "id": "x", "op": "upsert", "data": None}],
+    d = {"changes": [{"cursor": 1, "type": "incident", "id": new_id(), "op": "upsert",
+                      "data": None}],
          "next_cursor": 1, "has_more": False}
     with pytest.raises(p.InvalidMessage) as info:
         p.PullResponse.from_dict(d)
@@ -210,3 +211,22 @@ def test_error_body_reads_the_one_shape():
     assert e.details == {}
     with pytest.raises(p.InvalidMessage):
         p.ErrorBody.from_dict({"detail": "Not Found"})
+
+
+@pytest.mark.parametrize("rid", [
+    new_id().upper(), "{" + new_id() + "}", "urn:uuid:" + new_id(), "\t" + new_id(),
+    new_id() + "\n", "not-a-uuid", "a\"b", ""])
+def test_a_push_entry_id_must_be_a_canonical_uuid(rid):
+    good = {"seq": 1, "type": "incident", "id": new_id(), "op": "delete", "data": {}}
+    bad = {**good, "seq": 2, "id": rid}
+    with pytest.raises(p.InvalidMessage) as info:
+        p.PushRequest.from_dict({"protocol": 1, "app_version": "t", "device_id": new_id(),
+                                 "entries": [good, bad]})
+    assert info.value.field == "entries[1].id"
+
+
+def test_a_pull_cursor_beyond_64_bits_is_refused_not_a_server_error():
+    assert p.parse_pull_query(str(p.MAX_CURSOR), "10") == (p.MAX_CURSOR, 10)
+    with pytest.raises(p.InvalidMessage) as info:
+        p.parse_pull_query(str(p.MAX_CURSOR + 1), "10")
+    assert info.value.field == "after"

@@ -20,6 +20,7 @@ validator beside them is what the field metadata means.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -125,6 +126,16 @@ _SPECS: dict[type, tuple] = {}
 _NAMES: dict[type, frozenset] = {}
 
 
+def _kind_of(f: dataclasses.Field) -> str | None:
+    """The field's ``kind``, or the one its annotation implies: every field is checked
+    for its type (``str`` -> text, ``float`` -> number), not only those that say so."""
+    kind = f.metadata.get("kind")
+    if kind is None and not f.metadata.get("choices"):
+        base = f.type.split("|")[0].strip()
+        kind = {"str": "text", "float": "number", "int": "count", "bool": "bool"}.get(base)
+    return kind
+
+
 def _spec(cls: type) -> tuple:
     """Per-class validation plan, built once: (name, required, container, kind, choices)."""
     spec = _SPECS.get(cls)
@@ -132,7 +143,7 @@ def _spec(cls: type) -> tuple:
         spec = tuple(
             (f.name, bool(f.metadata.get("required")),
              list if f.type == "list" else dict if f.type == "dict" else None,
-             f.metadata.get("kind"),
+             _kind_of(f),
              frozenset(f.metadata["choices"]) if f.metadata.get("choices") else None)
             for f in dataclasses.fields(cls))
         _SPECS[cls] = spec
@@ -162,7 +173,7 @@ def _validator(cls: type):
 def _compile_validator(cls: type):
     env: dict[str, Any] = {"_check_kind": _check_kind, "_hashable": _hashable,
                            "_bad_choice": _bad_choice, "_bad_container": _bad_container,
-                           "_bad_type": _bad_type}
+                           "_bad_type": _bad_type, "_holds_nul": _holds_nul}
     lines = ["def validate(self):"]
     for i, (name, required, container, kind, choices) in enumerate(_spec(cls)):
         lines.append(f"    value = self.{name}")
@@ -177,9 +188,14 @@ def _compile_validator(cls: type):
             env[f"C{i}"] = container
             lines.append(f"        if vtype is not C{i} and not isinstance(value, C{i}):")
             lines.append(f"            _bad_container(self, {name!r}, C{i}, value)")
+            if choices is None:  # free content (a team, a path, tallies): no NUL inside
+                lines.append("        if _holds_nul(value):")
+                lines.append(f"            self.fail({name!r}, 'holds a NUL character')")
         if kind == "text":
             lines.append("        if vtype is not str and not isinstance(value, str):")
             lines.append(f"            _bad_type(self, {name!r}, 'text', value)")
+            lines.append("        if '\\x00' in value:")
+            lines.append(f"            self.fail({name!r}, 'holds a NUL character')")
         elif kind == "bool":
             lines.append("        if vtype is not bool:")
             lines.append(f"            _bad_type(self, {name!r}, 'bool', value)")
@@ -247,12 +263,30 @@ def _check_kind(rec: "Record", name: str, kind: str, value) -> None:
     elif kind == "lon":
         if not _in_range(value, -180, 180):
             rec.fail(name, f"longitude out of range (-180..180): {value!r}")
+    elif kind == "number":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value):
+            rec.fail(name, f"must be a number, got {value!r}")
     elif kind == "count":
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             rec.fail(name, f"must be a whole number >= 0, got {value!r}")
     elif kind == "bool":
         if not isinstance(value, bool):
             rec.fail(name, f"must be true or false, got {value!r}")
+
+
+def _holds_nul(value, depth: int = 0) -> bool:
+    """A NUL character in any text, key or item of ``value`` (nested lists and maps)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth > 32:
+        return False  # deeper than any record holds: the encoder refuses it
+    if isinstance(value, dict):
+        return any(_holds_nul(k, depth + 1) or _holds_nul(v, depth + 1)
+                   for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v, depth + 1) for v in value)
+    return False
 
 
 def _in_range(value, lo, hi) -> bool:

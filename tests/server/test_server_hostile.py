@@ -1,0 +1,112 @@
+"""What an outsider may send a real ``stroll-server`` process (both backends): ids in
+other spellings, values of the wrong type, NUL characters, a cursor past 64 bits. Each
+is refused with a clear answer naming the entry or field, and what was accepted still
+pulls as valid JSON for every device."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from conftest import entry
+from server_records import incident
+from stroll.domain import Merchant, Stroll, new_id, now_iso
+from sync import protocol as p
+
+
+def stroll(**over) -> dict:
+    d = Stroll(neighborhood_id=new_id(), team=[{"name": "A"}, {"name": "B"}],
+               started_at=now_iso()).to_dict()
+    d.update(over)
+    return d
+
+
+def merchant(**over) -> dict:
+    d = Merchant(neighborhood_id=new_id(), name="Golden Gate Bakery", lat=37.7963,
+                 lon=-122.4069).to_dict()
+    d.update(over)
+    return d
+
+
+@pytest.mark.parametrize("spelling", ["upper", "braces", "urn", "tab"])
+def test_an_id_in_another_spelling_is_a_422_naming_the_entry(live, spelling):
+    dev = live.enroll()
+    rec = incident()
+    rid = {"upper": rec["id"].upper(), "braces": "{" + rec["id"] + "}",
+           "urn": "urn:uuid:" + rec["id"], "tab": "\t" + rec["id"]}[spelling]
+    ok = incident()
+    r = live.push_raw(dev, [entry(1, "incident", ok["id"], "upsert", ok),
+                            entry(2, "incident", rid, "upsert", {**rec, "id": rid})])
+    assert r.status_code == 422, r.text
+    err = r.json()["error"]
+    assert err["code"] == "invalid_message" and err["details"]["field"] == "entries[1].id"
+    assert "canonical" in err["message"]
+    # nothing of the refused push was applied: the good entry goes again, alone
+    assert live.push(dev, [entry(1, "incident", ok["id"], "upsert", ok)])["results"][0][
+        "status"] == "applied"
+
+
+def test_wrong_types_and_nul_are_refused_per_entry_and_every_pull_stays_valid_json(live):
+    writer, reader = live.enroll(), live.enroll()
+    tricky = incident(narrative='"quoted" \\ back\\slash </script> \u2028 \U0001F95F \u00e9',
+                      cross_streets="Grant & \"Pacific\"")
+    sent = [
+        ("stroll", stroll(distance_m="far"), "distance_m"),
+        ("merchant", merchant(neighborhood_id={"id": "x"}), "neighborhood_id"),
+        ("incident", incident(narrative="walked her home\x00"), "narrative"),
+        ("stroll", stroll(team=[{"name": "A\x00"}, {"name": "B"}]), "team"),
+        ("incident", tricky, None),
+    ]
+    out = live.push(writer, [entry(i + 1, t, d["id"], "upsert", d)
+                             for i, (t, d, _) in enumerate(sent)])
+    for (rtype, data, field), res in zip(sent, out["results"]):
+        if field is None:
+            assert res["status"] == "applied", res
+        else:
+            assert res["status"] == "rejected", res
+            assert res["error"]["details"]["field"] == field, res
+    # the reader's pages parse as JSON and hold the accepted record, as it was sent
+    after, seen = 0, {}
+    while True:
+        r = requests.get(live.base + "/v1/sync/pull", params={"after": after, "limit": 2},
+                         headers=reader.headers(), timeout=10)
+        assert r.status_code == 200, r.text
+        page = json.loads(r.content)
+        seen.update({c["id"]: c for c in page["changes"]})
+        after = page["next_cursor"]
+        if not page["has_more"]:
+            break
+    assert seen[tricky["id"]]["data"]["cross_streets"] == tricky["cross_streets"]
+    for rtype, data, field in sent[:-1]:
+        assert data["id"] not in seen
+
+
+def test_a_pull_cursor_past_64_bits_is_a_422_not_a_server_error(live):
+    dev = live.enroll()
+    r = requests.get(live.base + "/v1/sync/pull", params={"after": str(p.MAX_CURSOR + 1)},
+                     headers=dev.headers(), timeout=10)
+    assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "query.after"
+    r = requests.get(live.base + "/v1/sync/pull", params={"after": str(p.MAX_CURSOR)},
+                     headers=dev.headers(), timeout=10)
+    assert r.status_code == 200 and r.json()["changes"] == []
+
+
+def test_a_large_push_with_a_wrong_token_is_refused_before_its_body_is_read(live):
+    """Headers that announce 8 MB and a wrong token, and no body at all: the answer
+    comes at once (the server does not wait for bytes it would throw away)."""
+    import socket
+    import time
+    from urllib.parse import urlsplit
+    u = urlsplit(live.base)
+    head = (f"POST /v1/sync/push HTTP/1.1\r\nHost: {u.hostname}\r\n"
+            f"{p.HEADER_PROTOCOL}: 1\r\n{p.HEADER_APP}: test\r\n"
+            "Authorization: Bearer not-a-token\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {p.MAX_BODY_BYTES}\r\n\r\n")
+    with socket.create_connection((u.hostname, u.port), timeout=5) as s:
+        t0 = time.monotonic()
+        s.sendall(head.encode())
+        answer = s.recv(4096).decode(errors="replace")
+        took = time.monotonic() - t0
+    assert answer.startswith("HTTP/1.1 401"), answer[:200]
+    assert '"auth_required"' in answer and took < 3

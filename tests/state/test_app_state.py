@@ -6,23 +6,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from stroll.demo import seed
 from stroll.state import AppState
 
-NOW = datetime.now().astimezone()
-
-
-@pytest.fixture
-def demo_store(store):
-    seed(store, NOW.date())
-    return store
-
-
-@pytest.fixture
-def state(demo_store):
-    s = AppState(demo_store, now=lambda: NOW)
-    s.load()
-    return s
+from app_fixtures import NOW, demo_store, state  # noqa: F401 (fixtures)
 
 
 # ---- reading the store -------------------------------------------------------------------

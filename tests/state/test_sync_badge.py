@@ -3,29 +3,14 @@ shows of it, against a real Store on a temporary file (no Flet page, a fake engi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 import pytest
 
-from stroll.demo import seed
 from stroll.domain import Merchant
 from stroll.state import (AUTH, CONNECTING, NO_SERVER, OFFLINE, ONLINE, SYNCING, AppState,
                           SyncService)
 
-NOW = datetime.now().astimezone()
-
-
-@pytest.fixture
-def demo_store(store):
-    seed(store, NOW.date())
-    return store
-
-
-@pytest.fixture
-def state(demo_store):
-    s = AppState(demo_store, now=lambda: NOW)
-    s.load()
-    return s
+from app_fixtures import NOW, demo_store, state  # noqa: F401 (fixtures)
 
 
 @dataclass(frozen=True)

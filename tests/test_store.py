@@ -30,6 +30,19 @@ def test_migrations_apply_to_a_fresh_file_and_twice(tmp_path):
     assert migrations.pending(db) == []
 
 
+def test_the_database_and_its_wal_are_readable_by_this_user_only(tmp_path):
+    path = tmp_path / "phone" / "stroll.db"
+    s = Store(path)
+    s.save(CheckIn(merchant_id="m", at=now_iso(), note="quiet"))
+    for p in (path, path.with_name("stroll.db-wal"), path.with_name("stroll.db-shm")):
+        assert p.stat().st_mode & 0o777 == 0o600, p
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    s.close()
+    path.chmod(0o644)  # e.g. copied by hand: opening it again takes the others' access away
+    Store(path).close()
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
 def test_store_uses_wal_mode(store):
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 

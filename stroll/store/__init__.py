@@ -36,6 +36,17 @@ from stroll.store.queries import Queries
 from stroll.store.tx import Transaction, get_row, put_setting
 
 
+def _owner_only(path: Path) -> None:
+    """Read and write for this user only (survivor data lives in the file): a file
+    made readable by others (copied, or created by an older version) is tightened."""
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if p.exists() and p.stat().st_mode & 0o077:
+                os.chmod(p, 0o600)
+        except OSError:  # not ours to change (another user's file): reading still works
+            pass
+
+
 class Store(Queries):
     """The device database. Thread-safe: one connection guarded by a lock."""
 
@@ -64,9 +75,13 @@ class Store(Queries):
                 raise DatabaseCorrupt(path, "it is not a SQLite database")
         else:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                # created for this user only; SQLite gives its -wal and -shm files the
+                # same permissions
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             except OSError as e:
                 raise DatabaseUnreadable(path, e.strerror or str(e)) from None
+        _owner_only(path)
         try:
             conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None,
                                    timeout=10)

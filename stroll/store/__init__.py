@@ -141,11 +141,6 @@ class Store(Queries):
                 self._tx = None
             self._conn.execute("COMMIT")
 
-    def _outbox(self, tx: Transaction, rtype: str, rid: str, op: str, payload: dict) -> int:
-        """An outbox entry without its record (for tests of what sync does with odd
-        entries); writes of records add theirs themselves."""
-        return tx._outbox(rtype, rid, op, payload)
-
     # ---- writes (each with its outbox entry, in one transaction) -------------------
 
     def save(self, record: Record, *, outbox: bool = True) -> Record:

@@ -102,10 +102,6 @@ class Queries:
         return sorted(self._select("incident", {"stroll_id": stroll_id}),
                       key=lambda i: i["reported_at"] or "")
 
-    def stroll_check_ins(self, stroll_id: str) -> list[dict]:
-        """The stroll's check-ins, in the order they were recorded."""
-        return self._select("check_in", {"stroll_id": stroll_id})
-
     def stroll_count(self, record_type: str, stroll_id: str) -> int:
         """How many ``record_type`` records (check-ins, incidents, track chunks) belong
         to the stroll."""

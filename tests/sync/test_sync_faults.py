@@ -327,9 +327,9 @@ def test_a_record_type_the_server_does_not_know_is_kept_and_said_not_dropped(dev
     from_b = b.store.save_many(checkins(3, "uk-b"))
     b.sync_until_done()
     mine = a.store.save_many(checkins(2, "uk-a"))
-    with a.store.transaction() as conn:
-        a.store._outbox(conn, "lantern_festival", "0190a5c2-0000-7000-8000-000000000001",
-                        "upsert", {"id": "0190a5c2-0000-7000-8000-000000000001"})
+    with a.store.transaction() as tx:  # an outbox entry without a record
+        tx._outbox("lantern_festival", "0190a5c2-0000-7000-8000-000000000001",
+                    "upsert", {"id": "0190a5c2-0000-7000-8000-000000000001"})
     with pytest.raises(RejectedError) as info:
         a.engine.sync_once()
     assert "lantern_festival" in str(info.value)

@@ -217,17 +217,19 @@ class SyncClient:
         except SyncError:
             return True  # it answered: reachable
 
-    def enroll(self, device_name: str, member_id: str | None = None, *,
-               role: str | None = None, enroll_key: str | None = None) -> EnrollResponse:
-        """Register this phone; keeps and returns its device id and token."""
-        body: dict[str, Any] = {"device_name": device_name, "member_id": member_id}
-        if role:
-            body["role"] = role
-        extra = {protocol.HEADER_ENROLL_KEY: enroll_key} if enroll_key else None
-        answer = self.request("POST", "/v1/devices", body=body, extra_headers=extra)
+    def enroll(self, device_name: str, invite_code: str) -> EnrollResponse:
+        """Sign this device in as the member ``invite_code`` was made for; keeps and
+        returns its device id and token (with the member's id, name and role)."""
+        answer = self.request("POST", "/v1/devices", body={
+            "device_name": device_name, "invite_code": invite_code})
         parsed = _checked(EnrollResponse, answer, "POST /v1/devices")
         self.device_id, self.token = parsed.device_id, parsed.token
         return parsed
+
+    def sign_out(self) -> None:
+        """Revoke this device's own token on the server (``DELETE /v1/devices/me``)."""
+        self.request("DELETE", "/v1/devices/me")
+        self.token = self.device_id = None
 
     def push(self, entries: Sequence[PushEntry | dict],
              device_id: str | None = None) -> PushResponse:

@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from sync import plan
+from sync.protocol import EnrollResponse
 from sync.client import (AuthError, RejectedError, ServerLostEntries, SyncClient, SyncError,
                          TransientError, UnsupportedVersion)
 
@@ -41,7 +42,13 @@ AUTH_REQUIRED = "auth_required"
 
 # Why a round failed (``SyncStatus.error_code``); the UI's catalogs say each one.
 FAILURE_CODES = ("server_unreachable", "server_busy", "auth_required", "unsupported_version",
-               "rejected", "server_lost_entries", "device_failure")
+               "rejected", "server_lost_entries", "device_failure", "sign_in_needed",
+               "token_expired", "device_revoked", "invite_invalid", "pending_entries")
+# 401 codes the app tells apart (any other 401 is auth_required)
+_AUTH_CODES = ("sign_in_needed", "token_expired", "device_revoked")
+# who this device is signed in as (sync.member_* settings), forgotten on sign-out
+IDENTITY = ("sync.token", "sync.device_id", "sync.seq_offset", "sync.auth_required",
+            "sync.member_id", "sync.member_name", "sync.role", "sync.token_expires_at")
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,9 @@ class SyncStatus:
 def error_code(e: SyncError) -> str:
     """The ``SyncStatus.error_code`` of a failure."""
     if isinstance(e, AuthError):
-        return "auth_required"
+        return e.code if e.code in _AUTH_CODES else "auth_required"
+    if e.code in ("invite_invalid", "pending_entries"):
+        return e.code
     if isinstance(e, UnsupportedVersion):
         return "unsupported_version"
     if isinstance(e, TransientError):
@@ -123,9 +132,6 @@ class SyncEngine:
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], Any] | None = None
     device_name: str = "stroll device"
-    member_id: str | None = None
-    role: str | None = None
-    enroll_key: str | None = None
     push_batch: int = 500
     push_batch_bytes: int = 1_000_000
     pull_limit: int = 1000
@@ -197,6 +203,8 @@ class SyncEngine:
     # ---- one round -----------------------------------------------------------------------
 
     def ensure_enrolled(self) -> None:
+        """The device's token, or AuthError ``sign_in_needed``: a device syncs only
+        once a member signed it in with an invite code (``sign_in``)."""
         if self.client.token and self.client.device_id:
             return
         token = self.store.get_setting("sync.token")
@@ -204,13 +212,76 @@ class SyncEngine:
             self.client.token = token
             self.client.device_id = self.store.get_setting("sync.device_id")
             return
-        enrolled = self.client.enroll(self.device_name, self.member_id, role=self.role,
-                                      enroll_key=self.enroll_key)
+        raise AuthError("this device is not signed in: enter an invite code",
+                        code="sign_in_needed")
+
+    # ---- who is signed in ------------------------------------------------------------------
+
+    def member(self) -> dict | None:
+        """``{"member_id", "name", "role"}`` of the member signed in here, or None."""
+        member_id = self.store.get_setting("sync.member_id")
+        if not member_id or not self.store.get_setting("sync.token"):
+            return None
+        return {"member_id": member_id, "name": self.store.get_setting("sync.member_name"),
+                "role": self.store.get_setting("sync.role")}
+
+    def sign_in(self, invite_code: str, device_name: str | None = None) -> EnrollResponse:
+        """Sign this device in with an invite code (a SyncError says why not: the
+        code is unknown, used or expired; the server cannot be reached). Another
+        member's sensitive data is wiped first and the pull starts over in the new
+        member's scope; entries still pending stay and go out as the new member."""
+        if device_name:
+            self.device_name = device_name
+        with self._round_lock:
+            enrolled = self.client.enroll(self.device_name, invite_code)
+            with self.store.transaction():
+                before = self.store.get_setting("sync.member_id")
+                if before and before != enrolled.member_id:
+                    self.store.wipe_member_data()
+                    self.store.set_setting("sync.cursor", None)
+                for key, value in (("sync.device_id", enrolled.device_id),
+                                   ("sync.token", enrolled.token),
+                                   ("sync.member_id", enrolled.member_id),
+                                   ("sync.member_name", enrolled.member_name),
+                                   ("sync.role", enrolled.role),
+                                   ("sync.token_expires_at", enrolled.expires_at),
+                                   # the new device id's sequence starts at 1 with this
+                                   # phone's next pending entry
+                                   ("sync.seq_offset", None), ("sync.auth_required", None),
+                                   ("sync.last_error", None),
+                                   ("sync.last_error_code", None)):
+                    self.store.set_setting(key, value)
+        self._publish(IDLE, code=None)
+        self._wake.set()
+        return enrolled
+
+    def sign_out(self, *, force: bool = False) -> None:
+        """Sign the member out: the server revokes this device's token (when it can
+        be reached), and the member's sensitive data and identity leave the device.
+        Refused (``pending_entries``) while entries wait to be sent, unless ``force``:
+        they were written by this member and would go out as the next one."""
+        with self._round_lock:
+            pending = self.store.pending_count()
+            if pending and not force:
+                raise SyncError(f"{pending} records of this member are not sent yet: sync "
+                                "before signing out", code="pending_entries")
+            if self.store.get_setting("sync.token"):
+                self.ensure_enrolled()
+                try:
+                    self.client.sign_out()
+                except SyncError as e:  # offline, or already revoked: forget it here
+                    log.info("sign-out not confirmed by the server: %s", e.message)
+            self._forget_member()
+        self._publish(AUTH_REQUIRED, code="sign_in_needed")
+
+    def _forget_member(self) -> None:
+        """Wipe the member's sensitive data and who they are (one transaction)."""
         with self.store.transaction():
-            self.store.set_setting("sync.device_id", enrolled.device_id)
-            self.store.set_setting("sync.token", enrolled.token)
-            # the new device id's sequence starts at 1 with this phone's next pending entry
-            self.store.set_setting("sync.seq_offset", None)
+            self.store.wipe_member_data()
+            for key in IDENTITY:
+                self.store.set_setting(key, None)
+            self.store.set_setting("sync.cursor", None)
+        self.client.token = self.client.device_id = None
 
     def sync_once(self) -> dict:
         """Push every pending entry, then pull until caught up. Raises a SyncError
@@ -258,6 +329,9 @@ class SyncEngine:
             self.store.set_setting("sync.last_error_code", code)
             if state == AUTH_REQUIRED:
                 self.store.set_setting("sync.auth_required", True)
+            if code == "device_revoked":  # a lost phone: nothing of the member stays
+                self._forget_member()
+                self.store.set_setting("sync.last_error_code", code)
         finally:
             self._publish(state, code=code, server_message=e.server_message, progress=None)
 
@@ -346,19 +420,6 @@ class SyncEngine:
 
     def sync_now(self) -> None:
         """Ask for a round as soon as possible. Never blocks; safe from any thread."""
-        self._wake.set()
-
-    def sign_in_again(self, device_name: str | None = None) -> None:
-        """Forget the refused sync key; the next round enrolls this phone again (pending
-        entries are renumbered for the new device id) and the thread resumes."""
-        with self.store.transaction():
-            for key in ("sync.token", "sync.device_id", "sync.seq_offset",
-                        "sync.auth_required"):
-                self.store.set_setting(key, None)
-        self.client.token = self.client.device_id = None
-        if device_name:
-            self.device_name = device_name
-        self._publish(IDLE, code=None)
         self._wake.set()
 
     def _wait(self, seconds: float) -> bool:

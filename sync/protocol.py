@@ -31,8 +31,6 @@ HEADER_PROTOCOL = "X-Stroll-Protocol"
 HEADER_APP = "X-Stroll-App"
 HEADER_AUTH = "Authorization"
 AUTH_SCHEME = "Bearer"
-# Sent (with the server's SYNC_COORDINATOR_KEY) to enroll a device as a coordinator.
-HEADER_ENROLL_KEY = "X-Stroll-Enroll-Key"
 
 MAX_BATCH_ENTRIES = 2000           # entries in one push
 MAX_BODY_BYTES = 8 * 1024 * 1024   # bytes of one request body
@@ -44,7 +42,9 @@ OPS = ("upsert", "patch", "delete")
 PULL_OPS = ("upsert", "delete")
 RESULT_STATUSES = ("applied", "duplicate", "rejected")
 DECISIONS = ("confirmed", "waitlisted", "refused")
-ROLES = ("volunteer", "ambassador", "coordinator")
+ROLES = ("volunteer", "ambassador", "coordinator", "admin")
+INVITE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read aloud, typed
+INVITE_LENGTH = 12                                   # ~59 bits, shown as XXXX-XXXX-XXXX
 
 # Every error code the server answers with (``ErrorBody.code``) and its HTTP status:
 # the one table of both (docs/SYNC.md). The server maps an error to its status here, at
@@ -54,8 +54,11 @@ ERROR_CODES = {
     "bad_request": 400,
     "malformed_json": 400,        # body is not JSON
     "invalid_header": 400,        # a required header is missing or not readable
-    "auth_required": 401,         # no, wrong or revoked token
+    "auth_required": 401,         # no token, or one the server does not know
+    "token_expired": 401,         # the token was not used for too long: sign in again
+    "device_revoked": 401,        # a coordinator revoked the device or its member
     "forbidden": 403,             # authenticated, but not allowed to do this
+    "invite_invalid": 403,        # unknown, used or expired invite code
     "not_found": 404,
     "method_not_allowed": 405,
     "not_acceptable": 406,
@@ -259,40 +262,57 @@ Op = Literal["upsert", "patch", "delete"]
 
 @dataclass
 class EnrollRequest:
-    """``POST /v1/devices``. ``role`` defaults to volunteer; enrolling a coordinator
-    device needs the server's enroll key (header X-Stroll-Enroll-Key)."""
+    """``POST /v1/devices``: a device signs in as the member an invite was made for."""
     device_name: str
-    member_id: Optional[str] = None
-    role: str = "volunteer"
+    invite_code: str
 
     def to_dict(self) -> dict:
-        return {"device_name": self.device_name, "member_id": self.member_id,
-                "role": self.role}
+        return {"device_name": self.device_name, "invite_code": self.invite_code}
 
     @classmethod
     def from_dict(cls, data: Any) -> "EnrollRequest":
         d = _obj(data, "body")
-        _unknown_keys(d, {"device_name", "member_id", "role"}, "")
+        _unknown_keys(d, {"device_name", "invite_code"}, "")
         return cls(device_name=_str(d, "device_name", "device_name"),
-                   member_id=_str(d, "member_id", "member_id", required=False),
-                   role=_str(d, "role", "role", required=False, choices=ROLES) or "volunteer")
+                   invite_code=_str(d, "invite_code", "invite_code", max_len=64))
+
+
+def normalize_invite_code(code: str) -> str:
+    """An invite code as the server keeps it: upper case, without the spaces and
+    hyphens people type between its groups."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def format_invite_code(code: str) -> str:
+    """``XXXX-XXXX-XXXX``: how an invite code is shown."""
+    code = normalize_invite_code(code)
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
 
 
 @dataclass
 class EnrollResponse:
     device_id: str
     token: str
-    role: str = "volunteer"
+    role: str
+    member_id: str
+    member_name: str = ""
+    expires_at: Optional[str] = None
 
     def to_dict(self) -> dict:
-        return {"device_id": self.device_id, "token": self.token, "role": self.role}
+        return {"device_id": self.device_id, "token": self.token, "role": self.role,
+                "member_id": self.member_id, "member_name": self.member_name,
+                "expires_at": self.expires_at}
 
     @classmethod
     def from_dict(cls, data: Any) -> "EnrollResponse":
         d = _obj(data, "body")
         return cls(device_id=_str(d, "device_id", "device_id"),
                    token=_str(d, "token", "token", max_len=500),
-                   role=_str(d, "role", "role", required=False, choices=ROLES) or "volunteer")
+                   role=_str(d, "role", "role", choices=ROLES),
+                   member_id=_str(d, "member_id", "member_id"),
+                   member_name=_str(d, "member_name", "member_name", required=False,
+                                    max_len=2000) or "",
+                   expires_at=_str(d, "expires_at", "expires_at", required=False))
 
 
 @dataclass
@@ -590,7 +610,7 @@ def request_headers(app_version: str, token: str | None = None) -> dict[str, str
 
 __all__ = [
     "PROTOCOL_VERSION", "SUPPORTED_PROTOCOLS", "HEADER_PROTOCOL", "HEADER_APP", "HEADER_AUTH",
-    "HEADER_ENROLL_KEY", "AUTH_SCHEME", "MAX_BATCH_ENTRIES", "MAX_BODY_BYTES",
+"AUTH_SCHEME", "MAX_BATCH_ENTRIES", "MAX_BODY_BYTES",
     "DEFAULT_PULL_LIMIT", "MAX_PULL_LIMIT", "OPS", "PULL_OPS", "RESULT_STATUSES",
     "DECISIONS", "ROLES", "ERROR_CODES", "status_of", "code_for_status",
     "CodedError", "ProtocolError", "InvalidMessage", "MalformedJSON", "InvalidHeader",

@@ -65,7 +65,7 @@ MERCHANT_CATEGORIES = ("restaurant", "bakery", "grocery", "pharmacy", "herbalist
                        "salon", "gift_shop", "bank", "retail", "services", "community",
                        "other")
 
-MEMBER_ROLES = ("ambassador", "volunteer", "coordinator")
+MEMBER_ROLES = ("ambassador", "volunteer", "coordinator", "admin")
 
 STROLL_STATUS = ("active", "paused", "ended")
 

@@ -1,20 +1,21 @@
 """The sync server's HTTP face: ``create_app(settings) -> FastAPI``.
 
-Endpoints (docs/SYNC.md): ``GET /health``, ``POST /v1/devices`` (enroll),
-``POST /v1/sync/push``, ``GET /v1/sync/pull``; OpenAPI at ``/docs`` and
-``/openapi.json``. Request bodies are read and checked by ``sync.protocol`` (not
+Endpoints (docs/SYNC.md): ``GET /health``, ``POST /v1/devices`` (enroll with an
+invite), ``POST /v1/sync/push``, ``GET /v1/sync/pull``, and the member API (members,
+invites, devices, revocation, the audit log); OpenAPI at ``/docs`` and
+``/openapi.json``. Who may call which endpoint, and write and read which record, is
+``rules.py``: every handler asks it. Request bodies are read and checked by ``sync.protocol`` (not
 by FastAPI models) so every failure names its field the same way on both sides;
 the protocol dataclasses still describe the bodies in the OpenAPI document.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+import logging
 import secrets
 import uuid
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -25,13 +26,17 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import protocol as p
 from ..version import VERSION
-from .errors import AuthRequired, Forbidden, install_error_handlers
+from . import members
+from .errors import (AuthRequired, DeviceRevoked, Forbidden, InviteInvalid, NotFound,
+                     TokenExpired, TooManyRequests, install_error_handlers)
+from .limits import RateLimit
+from .members import hash_secret as hash_token
+from .merge import dumps
+from .rules import Actor, carries_survivor_fields, may_call, may_manage_member
 from .settings import Settings
 from .storage import Device, Storage, open_storage
 
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+log = logging.getLogger("stroll.server")
 
 
 _REQUEST_MODELS = (p.EnrollRequest, p.PushRequest)
@@ -158,9 +163,6 @@ def _params(*names: str) -> list[dict]:
                      "description": "protocol version", "schema": {"type": "string"}},
         "app": {"name": p.HEADER_APP, "in": "header", "required": False,
                 "description": "app version", "schema": {"type": "string"}},
-        "enroll_key": {"name": p.HEADER_ENROLL_KEY, "in": "header", "required": False,
-                       "description": "the server's SYNC_COORDINATOR_KEY, to enroll a "
-                                      "coordinator device", "schema": {"type": "string"}},
         "after": {"name": "after", "in": "query", "required": False,
                   "description": "cursor of the last change the device applied "
                                  "(0: from the start)",
@@ -204,6 +206,11 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
                                        ("invalid_message", "invalid_message"),
                                        ("unsupported_protocol", "unsupported_protocol"))}
 
+    token_ttl = timedelta(days=settings.token_ttl_days)
+    invite_ttl = timedelta(hours=settings.invite_ttl_hours)
+    enrollments = RateLimit(settings.enroll_per_minute, 60)
+    wrong_invites = RateLimit(settings.enroll_failures_per_hour, 3600)
+
     def check_headers(request: Request) -> str | None:
         """The protocol header (400/426), then the bearer token (None: none given)."""
         p.check_protocol(request.headers.get(p.HEADER_PROTOCOL))
@@ -212,12 +219,33 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     def authenticate(token: str | None) -> Device:
         if not token:
             raise AuthRequired("this request needs a device token (Authorization: Bearer "
-                               "<token>): enroll the device with POST /v1/devices")
+                               "<token>): sign in on the device with an invite code")
         device = store.device_by_token_hash(hash_token(token))
         if device is None:
-            raise AuthRequired("the device token is wrong or was revoked: sign in again to "
-                               "enroll this device")
+            raise AuthRequired("the device token is wrong: sign in again with an invite code")
+        if device.revoked or device.role is None:
+            raise DeviceRevoked("this device was signed out or revoked by a coordinator: "
+                                "sign in again with a new invite code", device_id=device.id)
+        now = datetime.now(timezone.utc)
+        if device.expires_at:
+            expires = datetime.fromisoformat(device.expires_at)
+            if expires <= now:
+                raise TokenExpired(f"this device was not used for more than "
+                                   f"{settings.token_ttl_days:g} days: sign in again with "
+                                   "a new invite code", device_id=device.id)
+            if expires - now < token_ttl / 2:  # in use: refreshed silently
+                store.extend_device(device.id, members.iso(now + token_ttl))
         return device
+
+    def actor_of(device: Device) -> Actor:
+        return Actor(device.member_id, device.role, device.id)
+
+    def allowed(endpoint: str, token: str | None) -> Actor:
+        """The caller's actor, when the rules let it call ``endpoint`` (401/403)."""
+        actor = actor_of(authenticate(token))
+        if not may_call(endpoint, actor):
+            raise Forbidden(f"{endpoint} is not open to a {actor.role}", role=actor.role)
+        return actor
 
     @app.get("/health", tags=["server"], summary="Is the server and its database up?")
     def health() -> dict:
@@ -228,26 +256,117 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     @app.post("/v1/devices", tags=["sync"], status_code=201, summary="Enroll a device",
               response_model=p.EnrollResponse, responses={**error_responses},
               openapi_extra={**_body_doc(p.EnrollRequest),
-                             "parameters": _params("protocol", "app", "enroll_key")})
+                             "parameters": _params("protocol", "app")})
     async def enroll(request: Request):
         p.check_protocol(request.headers.get(p.HEADER_PROTOCOL))
+        address = request.client.host if request.client else "?"
+        wait = wrong_invites.retry_after(address) or enrollments.retry_after(address)
+        if wait:
+            log.warning("enrollment from %s refused: over the rate limit", address)
+            raise TooManyRequests(f"too many sign-ins from this address: try again in "
+                                  f"{wait} seconds", retry_after=wait)
+        enrollments.hit(address)
         req = p.EnrollRequest.from_dict(await read_json(request, 64 * 1024))
-        if req.role == "coordinator":
-            key = settings.coordinator_key.get_secret_value() if settings.coordinator_key else ""
-            given = request.headers.get(p.HEADER_ENROLL_KEY, "")
-            if not key:
-                raise Forbidden("this server enrolls no coordinator devices (it has no "
-                                "SYNC_COORDINATOR_KEY)")
-            if not hmac.compare_digest(given.encode(), key.encode()):
-                raise Forbidden(f"enrolling a coordinator device needs the right "
-                                f"{p.HEADER_ENROLL_KEY} header")
+        return await run_in_threadpool(_enroll, req, address,
+                                       request.headers.get(p.HEADER_APP))
+
+    def _enroll(req: p.EnrollRequest, address: str, app_version: str | None) -> Response:
+        now = datetime.now(timezone.utc)
+        code_hash = hash_token(p.normalize_invite_code(req.invite_code))
         token = secrets.token_urlsafe(32)
-        device = await run_in_threadpool(
-            store.create_device, device_id=str(uuid.uuid4()), name=req.device_name,
-            member_id=req.member_id, role=req.role, token_hash=hash_token(token),
-            app_version=request.headers.get(p.HEADER_APP),
-            created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        return _json(p.EnrollResponse(device.id, token, device.role).to_dict(), 201)
+        device = store.redeem_invite(
+            code_hash=code_hash, now=members.iso(now), device_id=str(uuid.uuid4()),
+            name=req.device_name, token_hash=hash_token(token), app_version=app_version,
+            expires_at=members.iso(now + token_ttl))
+        if device is None or device.role is None:
+            wrong_invites.hit(address)
+            found = store.invite(code_hash)
+            why = ("is not a code this server made" if found is None
+                   else "was already used" if found[2]
+                   else "has expired" if found[1] <= members.iso(now)
+                   else "is for a member who was removed")
+            log.warning("enrollment from %s refused: the invite code %s", address, why)
+            raise InviteInvalid(f"this invite code {why}: ask a coordinator for a new one")
+        member = store.member_record(device.member_id) or {}
+        store.add_audit(at=members.iso(now), member_id=device.member_id, device_id=device.id,
+                        action="enroll", detail=address)
+        return _json(p.EnrollResponse(device.id, token, device.role, device.member_id,
+                                      member.get("name") or "", device.expires_at).to_dict(),
+                     201)
+
+    def invite_json(invite: members.Invite) -> dict:
+        return {**invite.to_dict(settings.public_url),
+                "qr_svg": invite.qr_svg(settings.public_url)}
+
+    @app.post("/v1/members", tags=["members"], status_code=201,
+              summary="Add a member and make their first invite",
+              openapi_extra={"security": _SECURITY, "parameters": _params("protocol", "app")})
+    async def add_member(request: Request):
+        token = check_headers(request)
+        body = await read_json(request, SMALL_BODY)
+        if not isinstance(body, dict):
+            raise p.InvalidMessage("must be a JSON object of the member's fields",
+                                   field="body")
+        return await run_in_threadpool(_add_member, token, body)
+
+    def _add_member(token: str | None, body: dict) -> Response:
+        actor = allowed("POST /v1/members", token)
+        member, invite = members.create_member(store, actor, body, invite_ttl)
+        return _json({"member": member, "invite": invite_json(invite)}, 201)
+
+    @app.post("/v1/members/{member_id}/invites", tags=["members"], status_code=201,
+              summary="Make a new invite for a member",
+              openapi_extra={"security": _SECURITY, "parameters": _params("protocol", "app")})
+    def invite_member(member_id: str, request: Request):
+        actor = allowed("POST /v1/members/{member_id}/invites", check_headers(request))
+        return _json(invite_json(members.create_invite(store, actor, member_id, invite_ttl)),
+                     201)
+
+    @app.post("/v1/members/{member_id}/revoke", tags=["members"],
+              summary="Revoke every device of a member and their unused invites",
+              openapi_extra={"security": _SECURITY, "parameters": _params("protocol", "app")})
+    def revoke_member(member_id: str, request: Request):
+        actor = allowed("POST /v1/members/{member_id}/revoke", check_headers(request))
+        return _json(members.revoke_member(store, actor, member_id))
+
+    @app.get("/v1/devices", tags=["members"], summary="The enrolled devices",
+             openapi_extra={"security": _SECURITY, "parameters": _params("protocol", "app")})
+    def list_devices(request: Request):
+        allowed("GET /v1/devices", check_headers(request))
+        return _json({"devices": [members.device_json(d) for d in store.devices()]})
+
+    @app.delete("/v1/devices/{device_id}", tags=["members"],
+                summary="Revoke a device (me: this device signs out)",
+                openapi_extra={"security": _SECURITY,
+                               "parameters": _params("protocol", "app")})
+    def revoke_device(device_id: str, request: Request):
+        token = check_headers(request)
+        if device_id == "me":
+            actor = allowed("DELETE /v1/devices/me", token)
+            device_id = actor.device_id
+        else:
+            actor = allowed("DELETE /v1/devices/{device_id}", token)
+            target = store.device_by_id(device_id)
+            if target is None:
+                raise NotFound(f"no device with id {device_id}", device_id=device_id)
+            refused = may_manage_member(actor, target.role)
+            if refused:
+                raise Forbidden(refused, device_id=device_id)
+        now = members.iso(datetime.now(timezone.utc))
+        store.revoke_device(device_id, now)
+        store.add_audit(at=now, member_id=actor.member_id, device_id=actor.device_id,
+                        action="revoke_device", detail=device_id)
+        return _json({"device_id": device_id, "revoked": True})
+
+    @app.get("/v1/audit", tags=["members"], summary="The audit log",
+             openapi_extra={"security": _SECURITY, "parameters": _params("protocol", "app")})
+    def audit(request: Request, after: int = 0, limit: int = 500):
+        allowed("GET /v1/audit", check_headers(request))
+        if not (0 <= after <= p.MAX_CURSOR and 1 <= limit <= p.MAX_PULL_LIMIT):
+            raise p.InvalidMessage(f"after must be 0..{p.MAX_CURSOR} and limit "
+                                   f"1..{p.MAX_PULL_LIMIT}", field="query")
+        keys = ("id", "at", "member_id", "device_id", "action", "detail")
+        return _json({"lines": [dict(zip(keys, r)) for r in store.audit(after, limit)]})
 
     @app.post("/v1/sync/push", tags=["sync"], summary="Push outbox entries",
               response_model=p.PushResponse,
@@ -274,7 +393,8 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
             raise Forbidden(f"device_id {req.device_id} is not the device this token belongs "
                             f"to ({device.id})", device_id=req.device_id)
         now = datetime.now(timezone.utc)
-        out = store.push(device.id, req.entries, now, last_seq_hint=device.last_seq)
+        out = store.push(device.id, req.entries, now, last_seq_hint=device.last_seq,
+                         actor=actor_of(device))
         resp = p.PushResponse(out.acked_through, out.results,
                               now.isoformat(timespec="milliseconds"))
         return _json(resp.to_dict())
@@ -295,7 +415,20 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         except p.ProtocolError as e:  # named as FastAPI names query parameters
             raise p.InvalidMessage(e.reason, field=f"query.{e.field}") from None
         # The page comes from the database as JSON bytes: no decode/encode per record.
-        page = store.pull_page(after_n, limit_n, full=device.role == "coordinator")
+        actor = actor_of(device)
+        page = store.pull_page(after_n, limit_n, reader=actor)
+        if carries_survivor_fields(actor.role):
+            audit_pull(actor, after_n, page)
         return Response(page, media_type="application/json")
+
+    def audit_pull(actor: Actor, after: int, page: bytes) -> None:
+        """A page that carried survivor fields goes to the audit log: who, which."""
+        tail = page[page.rindex(b'"next_cursor":') + 14:]
+        through = int(tail[:tail.index(b",")])
+        records = store.survivor_records(after, through) if through > after else []
+        if records:
+            store.add_audit(at=members.iso(datetime.now(timezone.utc)),
+                            member_id=actor.member_id, device_id=actor.device_id,
+                            action="pull", detail=dumps([list(r) for r in records]))
 
     return app

@@ -1,5 +1,6 @@
 """``stroll-server``: run the sync server (uvicorn) with settings from the command
-line and the environment (``SYNC_*``)."""
+line and the environment (``SYNC_*``); ``stroll-server admin ...`` manages members,
+invites and devices from the command line (``admin.py``)."""
 from __future__ import annotations
 
 import argparse
@@ -21,8 +22,13 @@ def build_parser() -> argparse.ArgumentParser:
                "  stroll-server                      # SQLite in your data folder, port 8765\n"
                "  stroll-server --port 9000 --database-url sqlite:////srv/stroll/sync.db\n"
                "  SYNC_DATABASE_URL=postgresql://stroll@db/stroll stroll-server --workers 4\n"
-               "Other settings (environment only): SYNC_COORDINATOR_KEY, SYNC_MAX_BATCH,\n"
-               "SYNC_MAX_BODY_BYTES, SYNC_POOL_SIZE, SYNC_SQLITE_SYNCHRONOUS.\n"
+               "  stroll-server admin create --name 'Mei Chan' --role admin\n"
+               "                                     # the first admin and an invite code\n"
+               "  stroll-server admin --help         # members, invites, devices, audit\n"
+               "Other settings (environment only): SYNC_MAX_BATCH, SYNC_MAX_BODY_BYTES,\n"
+               "SYNC_POOL_SIZE, SYNC_SQLITE_SYNCHRONOUS, SYNC_TOKEN_TTL_DAYS,\n"
+               "SYNC_INVITE_TTL_HOURS, SYNC_ENROLL_PER_MINUTE, SYNC_ENROLL_FAILURES_PER_HOUR,\n"
+               "SYNC_PUBLIC_URL.\n"
                "API documentation: http://HOST:PORT/docs",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--host", help="address to listen on (SYNC_HOST; default 127.0.0.1; "
@@ -48,6 +54,10 @@ def app_from_env():
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["admin"]:
+        from .admin import main as admin_main
+        return admin_main(argv[1:])
     args = build_parser().parse_args(argv)
     overrides = {k: getattr(args, k) for k in _ENV_OVERRIDES}
     try:

@@ -29,8 +29,29 @@ class AuthRequired(ApiError, code="auth_required"):
     """No device token, or one that is wrong or revoked."""
 
 
+class TokenExpired(AuthRequired, code="token_expired"):
+    """A device token not used for longer than the server keeps one alive."""
+
+
+class DeviceRevoked(AuthRequired, code="device_revoked"):
+    """A device (or its member) a coordinator revoked: the device wipes its member's
+    sensitive data and asks to sign in."""
+
+
 class Forbidden(ApiError, code="forbidden"):
     """An enrolled device asks for what it may not do."""
+
+
+class InviteInvalid(ApiError, code="invite_invalid"):
+    """An invite code the server does not know, or one used or expired."""
+
+
+class NotFound(ApiError, code="not_found"):
+    """No such member or device."""
+
+
+class TooManyRequests(ApiError, code="too_many_requests"):
+    """Over a rate limit; ``details.retry_after`` seconds (also ``Retry-After``)."""
 
 
 def error_response(status: int, code: str, message: str, details: dict | None = None,
@@ -51,6 +72,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if status >= 500:
             log.error("%s %s: %s", request.method, request.url.path, exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if status == 429 and details and "retry_after" in details:
+            headers = {"Retry-After": str(details["retry_after"])}
         return error_response(status, exc.code, str(exc), details, headers)
 
     @app.exception_handler(StarletteHTTPException)

@@ -27,10 +27,12 @@ from typing import Callable, Iterable
 import orjson
 
 from stroll.domain import RECORD_TYPES, StrollError, ValidationError
+from stroll.domain.disclosure import coarse_view, enforce
 from stroll.domain.ids import is_uuid
 from stroll.domain.records import parse_time
 
 from ..protocol import Decision, ErrorBody, PushEntry, PushResult
+from .rules import SERVER, Actor, may_write
 
 Key = tuple[str, str]  # (record type, record id)
 
@@ -39,6 +41,7 @@ _FIELDS = {t: tuple(f.name for f in dataclasses.fields(c)) for t, c in RECORD_TY
 _SENSITIVE = {t: tuple(n for n in _FIELDS[t] if n in set(c.sensitive_fields()))
               for t, c in RECORD_TYPES.items()}
 _ACTIVE = ("confirmed", "waitlisted")
+STROLL_PARTS = ("track_chunk", "check_in", "incident")  # recorded on a stroll: its team's
 
 
 _std_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -58,24 +61,30 @@ def loads(text: str | bytes):
     return orjson.loads(text)
 
 
-def encode_record(rtype: str, data: dict) -> tuple[str, str | None]:
-    """The stored JSON of a record: ``(full, public)``.
+Encoded = tuple[str, "str | None", "str | None"]
 
-    ``public`` is the record without its sensitive fields (what a device outside the
-    coordinator scope receives), or None when the type has no sensitive fields (then
-    everyone gets ``full``). Both come from one pass: the full text is the public
-    text with the sensitive fields spliced onto its end."""
+
+def encode_record(rtype: str, data: dict) -> Encoded:
+    """The stored JSON of a record: ``(full, public, coarse)`` (the views of
+    ``stroll.domain.disclosure``).
+
+    ``public`` is the record without its sensitive fields, or None when the type has
+    no sensitive fields (then it is ``full``); ``coarse`` is an incident's coarse view
+    (None for other types). Full and public come from one pass: the full text is the
+    public text with the sensitive fields spliced onto its end."""
+    coarse = coarse_view(rtype, data)
+    coarse_text = None if coarse is None else dumps(coarse)
     sensitive = _SENSITIVE[rtype]
     if not sensitive:
-        return dumps(data), None
+        return dumps(data), None, coarse_text
     pub = data.copy()  # then take the few sensitive ones out (not a pass over every field)
     sens = {k: pub.pop(k) for k in sensitive if k in pub}
     public = dumps(pub)
     if not sens:
-        return public, public
+        return public, public, coarse_text
     tail = dumps(sens)
     full = public[:-1] + ("," if pub else "") + tail[1:]
-    return full, public
+    return full, public, coarse_text
 
 
 @dataclass(slots=True)  # thousands a push: lighter to make
@@ -85,6 +94,8 @@ class StoredRecord:
     id: str
     data: dict | None
     deleted: bool = False
+    owner: str | None = None       # the member whose device created it
+    audience: str | None = None    # ",id,id,": the members it concerns (rules: "team")
 
 
 @dataclass(slots=True)  # thousands a push: lighter to make
@@ -94,8 +105,11 @@ class RecordWrite:
     id: str
     data: str | None           # full JSON text; None for a tombstone
     data_public: str | None    # JSON text without sensitive fields, or None (= data)
+    data_coarse: str | None    # an incident's coarse view, or None
     deleted: bool
     device_time: str | None
+    owner: str | None = None
+    audience: str | None = None
     cursor: int = 0            # assigned by the backend, in write order
     exists: bool = False       # the database already has a row for it (else: a new row)
     device_id: str | None = None  # the device whose push wrote it last
@@ -125,7 +139,7 @@ class Prepared:
     outside the serialized section. A record that exists is merged and validated
     again under the lock."""
     data: dict | None = None
-    encoded: tuple[str, str | None] | None = None
+    encoded: Encoded | None = None
     error: Exception | None = None
 
 
@@ -140,7 +154,7 @@ def prepare(entries: Iterable[PushEntry]) -> dict[int, Prepared]:
         d["id"] = e.id
         try:
             rec = cls.from_dict(d)
-            data = BatchMerger._as_dict(e.type, rec)
+            data = enforce(e.type, BatchMerger._as_dict(e.type, rec))
             out[e.seq] = Prepared(data, None if e.type == "signup"
                                   else encode_record(e.type, data))
         except (StrollError, TypeError, ValueError, RecursionError) as err:
@@ -166,6 +180,7 @@ class BatchMerger:
     now: datetime
     position: int                                         # the cursor before the batch
     device_id: str | None = None                          # the device being applied
+    actor: Actor = SERVER                                 # whom that device acts for
     writes: dict[Key, RecordWrite] = field(default_factory=dict)
     signup_writes: dict[str, SignupRow] = field(default_factory=dict)
     _signups: dict[str, dict[str, SignupRow]] = field(default_factory=dict)
@@ -191,16 +206,41 @@ class BatchMerger:
         return self.records[key]
 
     def _put(self, rtype: str, rid: str, data: dict | None, device_time: str | None,
-             encoded: tuple[str, str | None] | None = None) -> None:
+             encoded: Encoded | None = None) -> None:
         key = (rtype, rid)
-        self.records[key] = StoredRecord(rtype, rid, data, data is None)
-        if data is None:
-            full = public = None
+        before = self.records.get(key)
+        owner = before.owner if before is not None else self.actor.member_id
+        if data is None:  # a tombstone keeps whom the record concerned
+            full = public = coarse = None
+            audience = before.audience if before is not None else None
         else:
-            full, public = encoded or encode_record(rtype, data)
+            full, public, coarse = encoded or encode_record(rtype, data)
+            audience = self._audience(rtype, data, owner)
+        self.records[key] = StoredRecord(rtype, rid, data, data is None, owner, audience)
         self.writes.pop(key, None)  # re-insert: the write order is the order of last change
-        self.writes[key] = RecordWrite(rtype, rid, full, public, data is None, device_time,
+        self.writes[key] = RecordWrite(rtype, rid, full, public, coarse, data is None,
+                                       device_time, owner, audience,
                                        exists=key in self._in_db, device_id=self.device_id)
+
+    def _audience(self, rtype: str, data: dict, owner: str | None) -> str | None:
+        """``,id,id,`` of the members a record concerns: its author, the member it is
+        about (a member, a sign-up) and, for a stroll and what was recorded on it, the
+        stroll's team."""
+        ids = {owner} if owner else set()
+        if rtype == "member":
+            ids.add(data["id"])
+        elif rtype == "signup":
+            ids.add(data.get("member_id"))
+        elif rtype == "stroll":
+            ids.update(m.get("member_id") for m in data.get("team") or ()
+                       if isinstance(m, dict))
+        elif rtype in STROLL_PARTS and is_uuid(data.get("stroll_id") or ""):
+            stroll = self._get(("stroll", data["stroll_id"]))
+            if stroll is not None and stroll.audience:
+                ids.update(stroll.audience.strip(",").split(","))
+        ids.discard(None)
+        ids.discard("")
+        return "," + ",".join(sorted(ids)) + "," if ids else None
 
     def _shift_signups(self, shift_id: str) -> dict[str, SignupRow]:
         if shift_id not in self._signups:
@@ -246,6 +286,13 @@ class BatchMerger:
         key = (e.type, e.id)
         cur = self._get(key)
         live = cur is not None and not cur.deleted
+        refused = may_write(e.type, self.actor, exists=cur is not None,
+                            owner=cur.owner if cur is not None else None,
+                            data=e.data if e.op != "delete" else None,
+                            before=cur.data if live else None)
+        if refused:
+            raise _reject("forbidden", f"{e.type} {e.id}: {refused}",
+                          record_type=e.type, record_id=e.id)
 
         if e.op == "delete":
             if not live and cur is not None:
@@ -281,7 +328,7 @@ class BatchMerger:
         else:
             merged = {**cur.data, **e.data, "id": e.id}
         rec = cls.from_dict(merged)
-        data = self._as_dict(e.type, rec)
+        data = enforce(e.type, self._as_dict(e.type, rec))
         decision = None
         if e.type == "signup":
             decision = self._signup(data, cur.data)
@@ -423,7 +470,13 @@ def duplicate_result(seq: int, stored: str | None) -> PushResult:
 
 
 def keys_of(entries: Iterable[PushEntry]) -> list[Key]:
+    """The records a batch writes, and the strolls its parts belong to (whose team
+    they concern): loaded together before the batch."""
     seen: dict[Key, None] = {}
     for e in entries:
         seen[(e.type, e.id)] = None
+        if e.type in STROLL_PARTS and isinstance(e.data, dict):
+            sid = e.data.get("stroll_id")
+            if isinstance(sid, str) and is_uuid(sid):
+                seen[("stroll", sid)] = None
     return list(seen)

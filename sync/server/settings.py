@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Literal, Optional
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from stroll.domain import StrollError
@@ -43,9 +43,18 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(MAX_BODY_BYTES, ge=1024, le=64 * 1024 * 1024,
                                 description="largest request body in bytes")
     pool_size: int = Field(10, ge=1, le=200, description="database connections per process")
-    coordinator_key: Optional[SecretStr] = Field(None, description=(
-        "key a device sends (X-Stroll-Enroll-Key) to enroll as a coordinator; "
-        "unset: no coordinator enrollment"))
+    token_ttl_days: float = Field(30, gt=0, le=3650, description=(
+        "a device token not used for this many days expires (a token in use is "
+        "refreshed silently)"))
+    invite_ttl_hours: float = Field(168, gt=0, le=24 * 90, description=(
+        "an invite code expires this many hours after it is made"))
+    enroll_per_minute: int = Field(30, ge=1, le=1_000_000, description=(
+        "enrollments one client address may try a minute, per server process"))
+    enroll_failures_per_hour: int = Field(20, ge=1, le=1_000_000, description=(
+        "wrong invite codes one client address may send an hour, per server process"))
+    public_url: Optional[str] = Field(None, description=(
+        "the address devices reach this server at, put in invite QR codes "
+        "(e.g. https://sync.example.org)"))
     sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
         "FULL", description="SQLite durability: FULL survives power loss")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
@@ -80,6 +89,12 @@ def load_settings(**overrides) -> Settings:
     """Settings from the environment, with ``overrides`` (e.g. from the command line)
     on top. Raises ConfigError naming each bad variable and why."""
     overrides = {k: v for k, v in overrides.items() if v is not None}
+    unknown = sorted(k for k in os.environ if k.startswith("SYNC_")
+                     and k[5:].lower() not in Settings.model_fields)
+    if unknown:  # a typo, or a setting this version no longer has
+        raise ConfigError("bad server settings:\n  " + "\n  ".join(
+            f"{k}: is not a setting of stroll-server (see stroll-server --help)"
+            for k in unknown))
     try:
         return Settings(**overrides)
     except ValidationError as e:

@@ -27,7 +27,6 @@ from sync.version import VERSION  # noqa: E402
 from tests import support  # noqa: E402
 from tests.support import free_port  # noqa: E402,F401 - the tests import it from here
 PG_URL = os.environ.get("STROLL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
-COORDINATOR_KEY = "test-coordinator-key"
 APP_VERSION = f"{VERSION}-test"
 
 _pg_state: dict[str, Any] = {}
@@ -110,34 +109,64 @@ class DeviceAuth:
     device_id: str
     token: str
     role: str
+    member_id: str = ""
     seq: int = 0
 
     def headers(self) -> dict:
         return p.request_headers(APP_VERSION, self.token)
 
 
-class Api:
-    """Speaks the protocol over a TestClient (in-process) or a requests.Session."""
+def make_invite(storage, role: str = "volunteer", name: str = "Test member",
+                **fields) -> tuple[dict, str]:
+    """A new member of ``role`` and their invite code, made the way
+    ``stroll-server admin create`` makes them (as the server itself)."""
+    from datetime import timedelta
 
-    def __init__(self, http, base: str = ""):
+    from sync.server import members
+    from sync.server.rules import SERVER
+    member, invite = members.create_member(storage, SERVER, {"name": name, "role": role,
+                                                             **fields}, timedelta(hours=1))
+    return member, invite.code
+
+
+class Api:
+    """Speaks the protocol over a TestClient (in-process) or a requests.Session;
+    ``storage`` (the server's database) makes members and their invites."""
+
+    def __init__(self, http, base: str = "", storage=None):
         self.http = http
         self.base = base
+        self.storage = storage
 
     def url(self, path: str) -> str:
         return self.base + path
 
-    def enroll(self, role: str = "volunteer", name: str = "phone", key: str | None = None
+    def redeem(self, code: str, name: str = "phone"):
+        """``POST /v1/devices`` with an invite code: the raw answer."""
+        return self.http.post(self.url("/v1/devices"),
+                              json={"device_name": name, "invite_code": code},
+                              headers=p.request_headers(APP_VERSION))
+
+    def enroll(self, role: str = "volunteer", name: str = "phone", **member_fields
                ) -> DeviceAuth:
-        h = p.request_headers(APP_VERSION)
-        if key is not None:
-            h[p.HEADER_ENROLL_KEY] = key
-        elif role == "coordinator":
-            h[p.HEADER_ENROLL_KEY] = COORDINATOR_KEY
-        r = self.http.post(self.url("/v1/devices"), json={"device_name": name, "role": role},
-                           headers=h)
+        """A device signed in as a new member of ``role``."""
+        member, code = make_invite(self.storage, role, **member_fields)
+        r = self.redeem(code, name)
         assert r.status_code == 201, r.text
         body = r.json()
-        return DeviceAuth(body["device_id"], body["token"], body["role"])
+        return DeviceAuth(body["device_id"], body["token"], body["role"], body["member_id"])
+
+    def enroll_as(self, member_id: str, name: str = "phone") -> DeviceAuth:
+        """Another device of an existing member."""
+        from datetime import timedelta
+
+        from sync.server import members
+        from sync.server.rules import SERVER
+        invite = members.create_invite(self.storage, SERVER, member_id, timedelta(hours=1))
+        r = self.redeem(invite.code, name)
+        assert r.status_code == 201, r.text
+        body = r.json()
+        return DeviceAuth(body["device_id"], body["token"], body["role"], body["member_id"])
 
     def push_raw(self, dev: DeviceAuth, entries: list[dict], **kw):
         body = {"protocol": 1, "app_version": APP_VERSION, "device_id": dev.device_id,
@@ -187,7 +216,8 @@ def entry(seq: int, rtype: str, rid: str, op: str = "upsert", data: dict | None 
 @pytest.fixture
 def app_settings(backend):
     from sync.server.settings import Settings
-    return Settings(database_url=backend, coordinator_key=COORDINATOR_KEY)
+    return Settings(database_url=backend, enroll_per_minute=100_000,
+                    enroll_failures_per_hour=100_000)
 
 
 @pytest.fixture
@@ -206,7 +236,7 @@ def client(app_settings):
 
 @pytest.fixture
 def api(client) -> Api:
-    return Api(client)
+    return Api(client, storage=client.app_storage)
 
 
 # ---- real stroll-server processes ------------------------------------------------------------
@@ -215,17 +245,19 @@ def api(client) -> Api:
 def server_env(**extra: str) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    env.setdefault("SYNC_COORDINATOR_KEY", COORDINATOR_KEY)
+    env.setdefault("SYNC_ENROLL_PER_MINUTE", "100000")
+    env.setdefault("SYNC_ENROLL_FAILURES_PER_HOUR", "100000")
     env.update(extra)
     return env
 
 
 class ServerProcess(support.ServerProcess):
     """``stroll-server`` in a subprocess on a free loopback port, started at once
-    (``.wait_ready()`` waits for it), with the tests' coordinator key."""
+    (``.wait_ready()`` waits for it), with rate limits the tests do not reach."""
 
     def __init__(self, database_url: str, log_path: Path, **kw):
-        kw.setdefault("env", {"SYNC_COORDINATOR_KEY": COORDINATOR_KEY})
+        kw.setdefault("env", {"SYNC_ENROLL_PER_MINUTE": "100000",
+                              "SYNC_ENROLL_FAILURES_PER_HOUR": "100000"})
         super().__init__(database_url, log_path, **kw)
         self.launch()
 
@@ -238,10 +270,12 @@ def live(request, tmp_path_factory):
     db = _Database(request.param, tmp)
     server = ServerProcess(db.url, tmp / "server.log").wait_ready()
     session = requests.Session()
-    a = Api(session, server.base)
+    storage = open_storage(db.url, pool_size=2)
+    a = Api(session, server.base, storage)
     a.server = server
     a.database_url = db.url
     yield a
     session.close()
+    storage.close()
     server.stop()
     db.drop()

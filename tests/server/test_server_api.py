@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import APP_VERSION, Api, entry
+from conftest import APP_VERSION, Api, entry, make_invite
 from inspect_storage import applied_log, count_records, last_cursor
 from server_records import incident, shift, signup
 from stroll.domain import Incident
@@ -68,14 +68,39 @@ def test_enrollment_returns_the_token_once_and_keeps_only_its_hash(api, client, 
     assert dev.token not in repr(raw) and digest in repr(raw)
 
 
-def test_coordinator_enrollment_needs_the_servers_key(api, client):
-    h = p.request_headers(APP_VERSION)
-    r = client.post("/v1/devices", json={"device_name": "x", "role": "coordinator"}, headers=h)
-    assert_error(r, 403, "forbidden", p.HEADER_ENROLL_KEY)
-    r = client.post("/v1/devices", json={"device_name": "x", "role": "coordinator"},
-                    headers={**h, p.HEADER_ENROLL_KEY: "wrong"})
-    assert_error(r, 403, "forbidden")
-    assert api.enroll("coordinator").role == "coordinator"
+def test_enrollment_needs_an_invite_code(client):
+    r = client.post("/v1/devices", json={"device_name": "x"},
+                    headers=p.request_headers(APP_VERSION))
+    err = assert_error(r, 422, "invalid_message", "invite_code: is required")
+    assert err["details"]["field"] == "invite_code"
+    r = client.post("/v1/devices", json={"device_name": "x", "invite_code": "AAAA-BBBB-CCCC",
+                                         "role": "coordinator"},
+                    headers=p.request_headers(APP_VERSION))
+    assert_error(r, 422, "invalid_message", "role: is not a field")
+
+
+def test_an_invite_enrolls_one_device_as_its_member_with_the_members_role(api, client):
+    member, code = make_invite(client.app_storage, "ambassador", name="Tuan")
+    r = api.redeem(code.lower().replace("-", " "))  # as typed: lower case, spaces
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert (body["role"], body["member_id"], body["member_name"]) == (
+        "ambassador", member["id"], "Tuan")
+    assert body["expires_at"] > "2026"
+    again = api.redeem(code)
+    assert_error(again, 403, "invite_invalid", "already used")
+
+
+def test_an_unknown_or_expired_invite_is_refused_and_says_why(api, client):
+    assert_error(api.redeem("ZZZZ-ZZZZ-ZZZZ"), 403, "invite_invalid", "not a code this server made")
+    from datetime import datetime, timedelta, timezone
+
+    from sync.server import members
+    from sync.server.rules import SERVER
+    member, _ = make_invite(client.app_storage)
+    old = members.create_invite(client.app_storage, SERVER, member["id"], timedelta(hours=1),
+                                now=datetime.now(timezone.utc) - timedelta(hours=2))
+    assert_error(api.redeem(old.code), 403, "invite_invalid", "has expired")
 
 
 def test_enrollment_checks_its_body(client):
@@ -94,10 +119,10 @@ def test_a_missing_or_wrong_token_is_auth_required(client, auth):
     assert r.headers.get("www-authenticate") == "Bearer"
 
 
-def test_a_revoked_token_is_auth_required(api, client):
+def test_a_revoked_device_is_told_so_apart_from_a_wrong_token(api, client):
     dev = api.enroll()
     client.app_storage.revoke_device(dev.device_id, "2026-11-22T00:00:00+00:00")
-    assert_error(client.get("/v1/sync/pull", headers=dev.headers()), 401, "auth_required",
+    assert_error(client.get("/v1/sync/pull", headers=dev.headers()), 401, "device_revoked",
                  "revoked")
 
 
@@ -109,6 +134,12 @@ def test_pushing_as_another_device_is_forbidden(api):
     assert_error(r, 403, "forbidden", b.device_id)
 
 
+def pulled(api, dev, record_id: str) -> dict:
+    """The data of one record as ``dev`` pulls it."""
+    (data,) = [c["data"] for c in api.pull_all(dev) if c["id"] == record_id]
+    return data
+
+
 def test_push_and_pull_round_trip(api):
     dev = api.enroll()
     inc = incident()
@@ -117,8 +148,9 @@ def test_push_and_pull_round_trip(api):
     p.PushResponse.from_dict(out)
     page = api.pull(dev)
     p.PullResponse.from_dict(page)
-    assert page["has_more"] is False and page["next_cursor"] == page["changes"][0]["cursor"]
-    assert page["changes"][0]["data"]["cross_streets"] == inc["cross_streets"]
+    (change,) = [c for c in page["changes"] if c["type"] == "incident"]
+    assert page["has_more"] is False and page["next_cursor"] == change["cursor"]
+    assert change["data"]["cross_streets"] == inc["cross_streets"]
 
 
 def test_push_twice_applies_once(api, client):
@@ -128,7 +160,7 @@ def test_push_twice_applies_once(api, client):
     again = api.push(dev, entries)
     assert [r["status"] for r in first["results"]] == ["applied", "applied"]
     assert [r["status"] for r in again["results"]] == ["duplicate", "duplicate"]
-    assert count_records(client.app_storage) == 2
+    assert count_records(client.app_storage, "incident") == 2
 
 
 def test_a_gap_is_409_with_the_expected_seq(api):
@@ -142,8 +174,8 @@ def test_a_volunteer_pulls_without_sensitive_fields_a_coordinator_with(api):
     vol, coord = api.enroll(), api.enroll("coordinator")
     inc = incident()
     api.send(vol, ("incident", "upsert", inc))
-    seen_by_vol = api.pull(vol)["changes"][0]["data"]
-    seen_by_coord = api.pull(coord)["changes"][0]["data"]
+    seen_by_vol = pulled(api, vol, inc["id"])
+    seen_by_coord = pulled(api, coord, inc["id"])
     for name in Incident.sensitive_fields():
         assert name not in seen_by_vol
         assert seen_by_coord[name] == inc[name]
@@ -157,7 +189,7 @@ def test_pull_pages_and_tombstones(api):
     api.send(dev, ("incident", "delete", None, recs[0]["id"]))
     page = api.pull(dev, 0, 2)
     assert len(page["changes"]) == 2 and page["has_more"] is True
-    changes = api.pull_all(dev, limit=2)
+    changes = [c for c in api.pull_all(dev, limit=2) if c["type"] == "incident"]
     assert [c["id"] for c in changes] == [r["id"] for r in recs[1:]] + [recs[0]["id"]]
     assert changes[-1]["op"] == "delete" and changes[-1]["data"] is None
     last = api.pull(dev, changes[-1]["cursor"])
@@ -165,7 +197,7 @@ def test_pull_pages_and_tombstones(api):
 
 
 def test_signup_decision_is_a_200_result(api):
-    dev = api.enroll()
+    dev = api.enroll("coordinator")  # a coordinator may sign anyone up
     sh = shift(capacity=1)
     out = api.send(dev, ("shift", "upsert", sh), ("signup", "upsert", signup(sh["id"])),
                    ("signup", "upsert", signup(sh["id"])))
@@ -270,12 +302,13 @@ def _bad_inputs():
                          ids=lambda x: getattr(x, "__name__", None))
 def test_a_bad_push_is_a_clear_4xx_and_applies_nothing(api, client, spoil, status, code, words):
     dev = api.enroll()
+    s = client.app_storage
+    records, cursor = count_records(s), last_cursor(s)
     body = spoil({"protocol": 1, "app_version": APP_VERSION, "device_id": dev.device_id,
                   "entries": _good(6)})
     r = client.post("/v1/sync/push", json=body, headers=dev.headers())
     assert_error(r, status, code, words)
-    s = client.app_storage
-    assert count_records(s) == 0 and last_cursor(s) == 0
+    assert count_records(s) == records and last_cursor(s) == cursor
     assert s.device_last_seq(dev.device_id) == 0 and applied_log(s, dev.device_id) == []
     assert api.push(dev, _good(2))["acked_through"] == 2  # and the device can go on
 
@@ -285,7 +318,7 @@ def test_malformed_json_applies_nothing(api, client):
     raw = json.dumps({"protocol": 1, "device_id": dev.device_id, "entries": _good(3)})
     r = client.post("/v1/sync/push", content=raw[:-40].encode(), headers=dev.headers())
     assert_error(r, 400, "malformed_json")
-    assert count_records(client.app_storage) == 0
+    assert count_records(client.app_storage, "incident") == 0
 
 
 def test_an_oversized_body_is_413_and_applies_nothing(backend):
@@ -297,7 +330,7 @@ def test_an_oversized_body_is_413_and_applies_nothing(backend):
     from sync.server.settings import Settings
     app = create_app(Settings(database_url=backend, max_body_bytes=20_000))
     with TestClient(app, raise_server_exceptions=False) as client:
-        api = Api(client)
+        api = Api(client, storage=app.state.storage)
         dev = api.enroll()
         r = api.push_raw(dev, _good(40))  # ~ 40 KB
         err = assert_error(r, 413, "body_too_large", "20000")
@@ -310,7 +343,7 @@ def test_an_oversized_body_is_413_and_applies_nothing(backend):
                 yield body[i:i + 4096]
         r = client.post("/v1/sync/push", content=chunks(), headers=dev.headers())
         assert_error(r, 413, "body_too_large")
-        assert count_records(app.state.storage) == 0
+        assert count_records(app.state.storage, "incident") == 0
         assert api.push(dev, _good(3))["acked_through"] == 3
 
 
@@ -322,4 +355,4 @@ def test_a_record_rule_broken_in_one_entry_rejects_only_that_entry(api, client):
     assert [r["status"] for r in out["results"]] == ["applied", "rejected", "applied"]
     err = out["results"][1]["error"]
     assert err["code"] == "invalid_record" and "not_a_harm" in err["message"]
-    assert count_records(client.app_storage) == 2
+    assert count_records(client.app_storage, "incident") == 2

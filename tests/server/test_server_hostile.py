@@ -48,7 +48,7 @@ def test_an_id_in_another_spelling_is_a_422_naming_the_entry(live, spelling):
 
 
 def test_wrong_types_and_nul_are_refused_per_entry_and_every_pull_stays_valid_json(live):
-    writer, reader = live.enroll(), live.enroll()
+    writer, reader = live.enroll(), live.enroll("coordinator")
     tricky = incident(narrative='"quoted" \\ back\\slash </script> \u2028 \U0001F95F \u00e9',
                       cross_streets="Grant & \"Pacific\"")
     sent = [

@@ -15,19 +15,30 @@ from inspect_storage import applied_log, count_records, get_record, last_cursor,
 from server_records import check_in, follow_up, incident, shift, signup, track_chunk
 from stroll.domain import Incident, new_id
 from sync.protocol import PushEntry
+from sync.server.rules import Actor
 from sync.server.storage import DeviceNotFound, SequenceGap, open_storage
 
 
-class Dev:
-    """A device enrolled straight in storage, numbering its entries."""
+COORDINATOR = Actor(None, "coordinator")   # reads everything, in full
+VOLUNTEER = Actor(None, "volunteer")       # a volunteer who wrote none of it
 
-    def __init__(self, storage, role="volunteer"):
+
+class Dev:
+    """A device enrolled straight in storage, numbering its entries; it acts for a
+    member of ``role`` (a coordinator by default: these tests are about the merge,
+    sequences and cursors; who may write what is test_server_rules.py)."""
+
+    def __init__(self, storage, role="coordinator"):
         self.s = storage
         self.id = str(uuid.uuid4())
-        storage.create_device(device_id=self.id, name="phone", member_id=None, role=role,
-                              token_hash=uuid.uuid4().hex, app_version="t",
+        self.actor = Actor(new_id(), role, self.id)
+        storage.create_device(device_id=self.id, name="phone", member_id=self.actor.member_id,
+                              role=role, token_hash=uuid.uuid4().hex, app_version="t",
                               created_at="2026-11-21T00:00:00+00:00")
         self.seq = 0
+
+    def push_entries(self, entries, now=None):
+        return self.s.push(self.id, entries, now, actor=self.actor)
 
     def entries(self, *records):
         out = []
@@ -38,7 +49,7 @@ class Dev:
         return out
 
     def push(self, *records):
-        return self.s.push(self.id, self.entries(*records))
+        return self.push_entries(self.entries(*records))
 
 
 def statuses(outcome):
@@ -56,9 +67,9 @@ def data(storage, rtype, rid):
 def test_push_twice_applies_once(storage):
     dev = Dev(storage)
     entries = dev.entries(("incident", "upsert", incident()), ("check_in", "upsert", check_in()))
-    first = storage.push(dev.id, entries)
+    first = dev.push_entries(entries)
     cursor = last_cursor(storage)
-    again = storage.push(dev.id, entries)
+    again = dev.push_entries(entries)
     assert statuses(first) == ["applied", "applied"]
     assert statuses(again) == ["duplicate", "duplicate"]
     assert first.acked_through == again.acked_through == 2
@@ -91,9 +102,9 @@ def test_retry_overlapping_applied_entries_applies_only_the_new_ones(storage):
     dev = Dev(storage)
     a, b, c = incident(), incident(), incident()
     first = dev.entries(("incident", "upsert", a), ("incident", "upsert", b))
-    storage.push(dev.id, first)
+    dev.push_entries(first)
     more = dev.entries(("incident", "upsert", c))
-    out = storage.push(dev.id, first[1:] + more)  # the device resends 2 with the new 3
+    out = dev.push_entries(first[1:] + more)  # the device resends 2 with the new 3
     assert statuses(out) == ["duplicate", "applied"]
     assert out.acked_through == 3
     assert count_records(storage, "incident") == 3
@@ -102,11 +113,11 @@ def test_retry_overlapping_applied_entries_applies_only_the_new_ones(storage):
 def test_an_older_request_arriving_late_is_all_duplicate(storage):
     dev = Dev(storage)
     old = dev.entries(("incident", "upsert", incident(narrative="v1")))
-    storage.push(dev.id, old)
+    dev.push_entries(old)
     rid = old[0].id
     newer = dev.entries(("incident", "patch", {"narrative": "v2"}, rid))
-    storage.push(dev.id, newer)
-    late = storage.push(dev.id, old)  # the first request, delivered again after the second
+    dev.push_entries(newer)
+    late = dev.push_entries(old)  # the first request, delivered again after the second
     assert statuses(late) == ["duplicate"]
     assert late.acked_through == 2
     assert data(storage, "incident", rid)["narrative"] == "v2"
@@ -130,8 +141,8 @@ def test_rejected_entry_consumes_its_seq_and_the_rest_apply(storage):
 def test_duplicate_of_a_rejected_entry_carries_the_original_reason(storage):
     dev = Dev(storage)
     entries = dev.entries(("incident", "upsert", incident(harm_types=["nope"])))
-    storage.push(dev.id, entries)
-    again = storage.push(dev.id, entries)
+    dev.push_entries(entries)
+    again = dev.push_entries(entries)
     assert again.results[0].status == "duplicate"
     assert again.results[0].error.details["field"] == "harm_types"
 
@@ -154,7 +165,7 @@ def test_record_id_must_be_a_uuid(storage):
 def test_unknown_device_cannot_push(storage):
     with pytest.raises(DeviceNotFound):
         storage.push(str(uuid.uuid4()), [PushEntry(1, "incident", new_id(), "upsert",
-                                                   incident())])
+                                                   incident())], actor=COORDINATOR)
 
 
 def test_revoked_device_cannot_push(storage):
@@ -263,7 +274,7 @@ def test_delete_leaves_a_tombstone_that_pulls_as_a_delete(storage):
     dev.push(("incident", "delete", None, inc["id"]))
     rec = get_record(storage, "incident", inc["id"])
     assert rec["deleted"] and rec["data"] is None  # survivor details are gone
-    rows, more = storage.pull(0, 100, full=True)
+    rows, more = storage.pull(0, 100, reader=COORDINATOR)
     assert [(r.id, r.deleted, r.data) for r in rows] == [(inc["id"], True, None)]
     out = dev.push(("incident", "patch", {"narrative": "x"}, inc["id"]))
     assert statuses(out) == ["rejected"]
@@ -293,7 +304,7 @@ def test_pull_pages_in_cursor_order_without_gaps_or_repeats(storage):
         dev.push(*[("incident", "upsert", r) for r in recs])
     seen, after, pages = [], 0, 0
     while True:
-        rows, more = storage.pull(after, 5, full=False)
+        rows, more = storage.pull(after, 5, reader=VOLUNTEER)
         pages += 1
         assert all(r.cursor > after for r in rows)
         seen += [r.id for r in rows]
@@ -302,7 +313,7 @@ def test_pull_pages_in_cursor_order_without_gaps_or_repeats(storage):
         if not more:
             break
     assert seen == ids and pages == 5
-    assert storage.pull(after, 5, full=False) == ([], False)
+    assert storage.pull(after, 5, reader=VOLUNTEER) == ([], False)
 
 
 def test_a_changed_record_moves_to_a_later_cursor(storage):
@@ -311,10 +322,10 @@ def test_a_changed_record_moves_to_a_later_cursor(storage):
     dev.push(("incident", "upsert", a), ("incident", "upsert", b))
     before = last_cursor(storage)
     dev.push(("incident", "patch", {"cross_streets": "Pacific"}, a["id"]))
-    rows, _ = storage.pull(before, 10, full=True)
+    rows, _ = storage.pull(before, 10, reader=COORDINATOR)
     assert [r.id for r in rows] == [a["id"]]
     assert json.loads(rows[0].data)["cross_streets"] == "Pacific"
-    rows, _ = storage.pull(0, 10, full=True)
+    rows, _ = storage.pull(0, 10, reader=COORDINATOR)
     assert [r.id for r in rows] == [b["id"], a["id"]]
 
 
@@ -340,8 +351,9 @@ def test_sensitive_fields_are_absent_from_the_public_version(storage):
     dev = Dev(storage)
     inc = incident()
     dev.push(("incident", "upsert", inc))
-    (full,), _ = storage.pull(0, 10, full=True)
-    (public,), _ = storage.pull(0, 10, full=False)
+    (full,), _ = storage.pull(0, 10, reader=COORDINATOR)
+    # the author's own team view (an ambassador): the incident minus survivor fields
+    (public,), _ = storage.pull(0, 10, reader=Actor(dev.actor.member_id, "ambassador"))
     full, public = json.loads(full.data), json.loads(public.data)
     assert full["narrative"] == inc["narrative"] and full["contact_value"] == inc["contact_value"]
     for name in Incident.sensitive_fields():
@@ -374,7 +386,7 @@ def test_two_storages_writing_at_once_never_let_a_reader_skip_a_change(backend):
             after = 0
             while True:
                 finished = done.is_set()
-                rows, _ = s2.pull(after, 7, full=False)
+                rows, _ = s2.pull(after, 7, reader=COORDINATOR)
                 seen.extend(r.id for r in rows)
                 if rows:
                     after = rows[-1].cursor
@@ -454,7 +466,7 @@ def test_a_cancelled_place_goes_to_the_longest_waiting_signup(storage):
     assert moved["status"] == "confirmed" and "waitlist" in moved["reason"]
     assert data(storage, "signup", b["id"])["status"] == "confirmed"
     assert data(storage, "signup", d["id"])["status"] == "waitlisted"
-    rows, _ = storage.pull(before, 10, full=False)  # the promoted sign-up travels too
+    rows, _ = storage.pull(before, 10, reader=COORDINATOR)  # the promoted sign-up travels
     assert {r.id for r in rows} == {a["id"], c["id"]}
 
 
@@ -533,7 +545,7 @@ def test_concurrent_pushes_in_one_process_each_get_their_own_outcome(storage):
         entries = dev.entries(*recs)
         barrier.wait()
         try:
-            outcomes[dev.id] = storage.push(dev.id, entries)
+            outcomes[dev.id] = dev.push_entries(entries)
         except SequenceGap as e:
             outcomes[dev.id] = e
 
@@ -552,7 +564,7 @@ def test_concurrent_pushes_in_one_process_each_get_their_own_outcome(storage):
         assert [a.seq for a in applied_log(storage, dev.id)] == [1, 2, 3, 4, 5]
     assert storage.device_last_seq(gap_dev.id) == 0
     assert count_records(storage) == 4 * (len(devs) - 1)
-    rows, _ = storage.pull(0, 1000, full=False)
+    rows, _ = storage.pull(0, 1000, reader=VOLUNTEER)
     assert [r.cursor for r in rows] == list(range(1, len(rows) + 1))
 
 
@@ -569,7 +581,7 @@ def test_big_and_small_pushes_arriving_together_all_get_applied(storage, monkeyp
     def run(dev, n):
         entries = dev.entries(*[("check_in", "upsert", check_in()) for _ in range(n)])
         barrier.wait()
-        outcomes[dev.id] = storage.push(dev.id, entries)
+        outcomes[dev.id] = dev.push_entries(entries)
 
     threads = [threading.Thread(target=run, args=(d, n)) for d, n in zip(devs, sizes)]
     with storage._push_lock:  # let every push queue up; then any of them may lead
@@ -610,13 +622,15 @@ def test_both_backends_answer_the_same_pull_page_bytes(tmp_path):
         try:
             dev = Dev(s)
             for batch in batches:
-                s.push(dev.id, dev.entries(*batch), now)
-            pages.append({(full, limit, after): s.pull_page(after, limit, full=full)
-                          for full in (True, False) for limit in (1, 3, 100)
-                          for after in range(0, 9)})
+                dev.push_entries(dev.entries(*batch), now)
+            readers = {"coordinator": COORDINATOR, "volunteer": VOLUNTEER,
+                       "author": Actor(dev.actor.member_id, "ambassador")}
+            pages.append({(who, limit, after): s.pull_page(after, limit, reader=reader)
+                          for who, reader in readers.items()
+                          for limit in (1, 3, 100) for after in range(0, 9)})
         finally:
             s.close()
             db.drop()
     assert pages[0] == pages[1]
-    changes = json.loads(pages[0][(True, 100, 0)])["changes"]
+    changes = json.loads(pages[0][("coordinator", 100, 0)])["changes"]
     assert [c["data"]["narrative"] for c in changes if c["id"] == inc["id"]] == [inc["narrative"]]

@@ -99,10 +99,27 @@ def server(backend, tmp_path_factory):
     srv = ServerProcess(db.url, tmp / "server.log").start()
     srv.db = db
     srv.storage = _inspector(db.url)
+    srv.invite = _inviter(srv.storage)
     yield srv
     srv.storage.close()
     srv.stop()
     db.drop()
+
+
+def _inviter(inspector):
+    """``invite(role) -> code``: a new member of ``role`` and their invite, made on the
+    server's database as ``stroll-server admin create`` makes them."""
+    from datetime import timedelta
+
+    from sync.server import members
+    from sync.server.rules import SERVER
+
+    def invite(role: str = "coordinator") -> str:
+        _, inv = members.create_member(inspector.storage, SERVER,
+                                       {"name": f"{role} member", "role": role},
+                                       timedelta(hours=1))
+        return inv.code
+    return invite
 
 
 def _inspector(url: str):
@@ -123,6 +140,7 @@ def fresh_server(backend, tmp_path):
     srv = ServerProcess(db.url, tmp_path / "server.log").start()
     srv.db = db
     srv.storage = _inspector(db.url)
+    srv.invite = _inviter(srv.storage)
     yield srv
     srv.storage.close()
     srv.stop()
@@ -133,5 +151,6 @@ def fresh_server(backend, tmp_path):
 def proxy(server):
     p = FaultProxy(server.port, on_kill=server.kill)
     p.storage = server.storage
+    p.invite = server.invite
     yield p
     p.close()

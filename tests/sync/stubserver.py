@@ -104,8 +104,14 @@ class MiniSync:
         stub.set("GET", "/health", (200, {"ok": True}, {}))
 
     def _enroll(self, req):
+        code = req["body"]["invite_code"]
+        if code == "USED":
+            return error(403, "invite_invalid", "this invite code was already used")
         self.devices += 1
-        return 201, {"device_id": f"dev-{self.devices}", "token": f"tok-{self.devices}"}, {}
+        member = "m-other" if code == "OTHER-MEMBER" else "m-1"
+        return 201, {"device_id": f"dev-{self.devices}", "token": f"tok-{self.devices}",
+                     "role": "ambassador", "member_id": member, "member_name": "Tuan",
+                     "expires_at": "2026-12-30T00:00:00+00:00"}, {}
 
     def _push(self, req):
         body = req["body"]

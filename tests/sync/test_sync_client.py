@@ -91,10 +91,14 @@ def test_409_sequence_gap_names_the_expected_seq(stub):
     assert ei.value.code == "sequence_gap" and ei.value.details["expected"] == 12
 
 
-def test_enroll_keeps_device_id_and_token(stub):
-    stub.set("POST", "/v1/devices", (201, {"device_id": "d1", "token": "tok"}, {}))
+def test_enroll_with_an_invite_keeps_device_id_and_token(stub):
+    stub.set("POST", "/v1/devices", (201, {"device_id": "d1", "token": "tok",
+                                           "role": "volunteer", "member_id": "m1",
+                                           "member_name": "Mei"}, {}))
     c = SyncClient(stub.url)
-    enrolled = c.enroll("phone A")
-    assert (enrolled.device_id, enrolled.token) == ("d1", "tok")
+    enrolled = c.enroll("phone A", "K7MQ-2XHD-9PRT")
+    assert (enrolled.device_id, enrolled.token, enrolled.member_id, enrolled.role) == (
+        "d1", "tok", "m1", "volunteer")
     assert (c.device_id, c.token) == ("d1", "tok")
-    assert stub.requests[-1]["body"] == {"device_name": "phone A", "member_id": None}
+    assert stub.requests[-1]["body"] == {"device_name": "phone A",
+                                         "invite_code": "K7MQ-2XHD-9PRT"}

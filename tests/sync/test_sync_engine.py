@@ -11,8 +11,8 @@ import pytest
 
 from stroll.domain import Incident, now_iso
 from stroll.store import Store
-from sync.client import AuthError, SyncClient, TransientError
-from sync.engine import Backoff, SyncEngine, SyncStatus
+from sync.client import AuthError, SyncClient, SyncError, TransientError
+from sync.engine import Backoff, SyncEngine, SyncStatus, error_code
 
 from stubserver import MiniSync, checkin, error, free_port, stub, wait_for  # noqa: F401
 
@@ -45,26 +45,82 @@ def test_status_carries_state_counts_and_progress_not_sentences():
 # ---- the engine against a scripted server ---------------------------------------------------
 
 
+def sign_in_as_the_stubs_first_device(store) -> None:
+    """What ``SyncEngine.sign_in`` leaves behind for MiniSync's first enrollment."""
+    with store.transaction():
+        for key, value in (("sync.token", "tok-1"), ("sync.device_id", "dev-1"),
+                           ("sync.member_id", "m-1"), ("sync.member_name", "Tuan"),
+                           ("sync.role", "ambassador")):
+            store.set_setting(key, value)
+
+
 @pytest.fixture
-def device(tmp_path):
+def new_device(tmp_path):
+    """A device store nobody has signed in on."""
     s = Store(tmp_path / "device.db")
     yield s
     s.close()
 
 
-def test_engine_enrolls_once_and_keeps_the_token(stub, device):
+@pytest.fixture
+def device(new_device):
+    """A device store signed in (as MiniSync's first device)."""
+    sign_in_as_the_stubs_first_device(new_device)
+    return new_device
+
+
+def test_a_device_nobody_signed_in_on_does_not_sync_and_says_sign_in(stub, new_device):
+    MiniSync(stub)
+    new_device.save(checkin())
+    engine = SyncEngine(new_device, SyncClient(stub.url))
+    with pytest.raises(AuthError):
+        engine.sync_once()
+    assert stub.requests == []  # not a request: nothing to send it with
+    st = engine.status()
+    assert (st.state, st.error_code, st.pending) == ("auth_required", "sign_in_needed", 1)
+
+
+def test_sign_in_keeps_the_member_and_token_and_a_restart_does_not_sign_in_again(
+        stub, new_device):
+    MiniSync(stub)
+    new_device.save(checkin())
+    engine = SyncEngine(new_device, SyncClient(stub.url))
+    enrolled = engine.sign_in("abcd-efgh-jkmn", device_name="Tuan's phone")
+    assert stub.requests[0]["body"] == {"device_name": "Tuan's phone",
+                                        "invite_code": "abcd-efgh-jkmn"}
+    assert (enrolled.member_id, enrolled.role) == ("m-1", "ambassador")
+    assert engine.member() == {"member_id": "m-1", "name": "Tuan", "role": "ambassador"}
+    engine.sync_once()
+    assert new_device.pending_count() == 0
+    # a new engine on the same store (app restarted) does not sign in again
+    SyncEngine(new_device, SyncClient(stub.url)).sync_once()
+    assert stub.count("POST", "/v1/devices") == 1
+    assert stub.requests[-1]["headers"]["Authorization"] == "Bearer tok-1"
+
+
+def test_a_used_invite_is_refused_with_its_code_and_changes_nothing(stub, new_device):
+    MiniSync(stub)
+    engine = SyncEngine(new_device, SyncClient(stub.url))
+    with pytest.raises(SyncError) as info:
+        engine.sign_in("USED")
+    assert error_code(info.value) == "invite_invalid"
+    assert engine.member() is None and new_device.get_setting("sync.token") is None
+
+
+def test_sign_out_is_refused_while_records_wait_to_be_sent(stub, device):
     MiniSync(stub)
     device.save(checkin())
     engine = SyncEngine(device, SyncClient(stub.url))
+    with pytest.raises(SyncError) as info:
+        engine.sign_out()
+    assert error_code(info.value) == "pending_entries"
+    assert engine.member() is not None
     engine.sync_once()
-    engine.sync_once()
-    assert stub.count("POST", "/v1/devices") == 1
-    assert device.get_setting("sync.token") == "tok-1"
-    assert device.get_setting("sync.device_id") == "dev-1"
-    # a new engine on the same store (app restarted) does not enroll again
-    SyncEngine(device, SyncClient(stub.url)).sync_once()
-    assert stub.count("POST", "/v1/devices") == 1
-    assert stub.requests[-1]["headers"]["Authorization"] == "Bearer tok-1"
+    stub.set("DELETE", "/v1/devices/me", (200, {"revoked": True}, {}))
+    engine.sign_out()
+    assert stub.count("DELETE", "/v1/devices/me") == 1
+    assert engine.member() is None and device.get_setting("sync.token") is None
+    assert engine.status().error_code == "sign_in_needed"
 
 
 def test_engine_pushes_in_batches_in_seq_order_and_reports_progress(stub, device):
@@ -190,7 +246,7 @@ def test_engine_thread_stops_retrying_on_auth_failure(stub, device):
         assert device.pending_count() == 1
         # signing in again enrolls anew, renumbers and sends
         stub.set("POST", "/v1/sync/push", MiniSync(stub)._push)
-        engine.sign_in_again()
+        engine.sign_in("NEW-CODE-1234")
         assert wait_for(lambda: device.pending_count() == 0)
         assert wait_for(lambda: engine.status().state == "idle")
     finally:

@@ -27,7 +27,8 @@ def devices(tmp_path, proxy):
     made: list[Device] = []
 
     def make(n: int, **kw) -> list[Device]:
-        new = make_devices(n, tmp_path / f"set{len(made)}", proxy.url, **kw)
+        new = make_devices(n, tmp_path / f"set{len(made)}", proxy.url, invite=proxy.invite,
+                           **kw)
         made.extend(new)
         return new
 
@@ -183,7 +184,7 @@ def test_server_killed_mid_batch_and_restarted_loses_and_duplicates_nothing(
         fresh_server, tmp_path):
     srv = fresh_server
     proxy = FaultProxy(srv.port, on_kill=srv.kill)
-    devs = make_devices(2, tmp_path, proxy.url)
+    devs = make_devices(2, tmp_path, proxy.url, invite=srv.invite)
     try:
         a, b = devs
         a.engine.push_batch = 200
@@ -361,7 +362,7 @@ def test_auth_failure_stops_retries_and_asks_to_sign_in_again(devices, proxy, tm
     time.sleep(1.0)
     assert proxy.count(PUSH) == n  # no retry storm against a refused key
     assert a.store.pending_count() == 2
-    a.engine.sign_in_again()
+    a.engine.sign_in(proxy.invite("coordinator"))
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and a.store.pending_count():
         time.sleep(0.02)

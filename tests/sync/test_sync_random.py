@@ -53,7 +53,7 @@ def _track(stroll_id: str, seq: int, rng: random.Random) -> TrackChunk:
 def test_random_schedules_of_writes_syncs_and_faults_keep_the_invariants(server, schedule):
     tmp = Path(tempfile.mkdtemp(prefix="stroll-sync-random-"))
     proxy = FaultProxy(server.port)
-    devs = make_devices(N_DEVICES, tmp, proxy.url)
+    devs = make_devices(N_DEVICES, tmp, proxy.url, invite=server.invite)
     rng = random.Random(len(schedule))
     created: set[tuple[str, str]] = set()
     deleted: set[tuple[str, str]] = set()

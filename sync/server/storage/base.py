@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Iterator
 
 from ...protocol import CodedError, PushEntry, PushResult
+from ..rules import Actor
 from ..merge import AppliedRow, Key, RecordWrite, SignupRow, StoredRecord
 
 # ---- errors -----------------------------------------------------------------------------
@@ -57,13 +58,16 @@ class DeviceNotFound(StorageError, code="auth_required"):
 
 @dataclass
 class Device:
+    """An enrolled device. ``role`` is its member's role as the server holds it now
+    (None when the member record is missing or deleted: the device may do nothing)."""
     id: str
     name: str
     member_id: str | None
-    role: str
+    role: str | None
     last_seq: int
     created_at: str
     revoked: bool = False
+    expires_at: str | None = None
 
 
 @dataclass
@@ -131,13 +135,66 @@ class Storage(ABC):
     # ---- devices ------------------------------------------------------------------------
     @abstractmethod
     def create_device(self, *, device_id: str, name: str, member_id: str | None, role: str,
-                      token_hash: str, app_version: str | None, created_at: str) -> Device: ...
+                      token_hash: str, app_version: str | None, created_at: str,
+                      expires_at: str | None = None) -> Device: ...
 
     @abstractmethod
-    def device_by_token_hash(self, token_hash: str) -> Device | None: ...
+    def device_by_token_hash(self, token_hash: str) -> Device | None:
+        """The device of a token, revoked or not (the caller tells them apart)."""
+
+    @abstractmethod
+    def device_by_id(self, device_id: str) -> Device | None: ...
+
+    @abstractmethod
+    def devices(self) -> list[Device]: ...
 
     @abstractmethod
     def revoke_device(self, device_id: str, at: str) -> bool: ...
+
+    @abstractmethod
+    def revoke_member_devices(self, member_id: str, at: str) -> int: ...
+
+    @abstractmethod
+    def extend_device(self, device_id: str, expires_at: str) -> None:
+        """Move a device token's expiry (a token in use is refreshed silently)."""
+
+    # ---- members, invites, audit ----------------------------------------------------------
+    @abstractmethod
+    def member_record(self, member_id: str) -> dict | None:
+        """The member's record as stored, or None (unknown or deleted)."""
+
+    @abstractmethod
+    def create_invite(self, *, code_hash: str, member_id: str, created_by: str | None,
+                      created_at: str, expires_at: str) -> None: ...
+
+    @abstractmethod
+    def invite(self, code_hash: str) -> tuple | None:
+        """``(member_id, expires_at, used_at)`` of an invite, or None."""
+
+    @abstractmethod
+    def redeem_invite(self, *, code_hash: str, now: str, device_id: str, name: str,
+                      token_hash: str, app_version: str | None,
+                      expires_at: str) -> Device | None:
+        """Take an unused, unexpired invite and enroll a device as its member, in one
+        transaction; None when the invite cannot be taken (unknown, used, expired)."""
+
+    @abstractmethod
+    def drop_member_invites(self, member_id: str, at: str) -> int:
+        """Expire the member's unused invites now; how many."""
+
+    @abstractmethod
+    def add_audit(self, *, at: str, member_id: str | None, device_id: str | None,
+                  action: str, detail: str) -> None:
+        """Append one line to the audit log (it is never changed or shortened)."""
+
+    @abstractmethod
+    def audit(self, after: int = 0, limit: int = 500) -> list[tuple]:
+        """Audit lines after id ``after``: ``(id, at, member_id, device_id, action, detail)``."""
+
+    @abstractmethod
+    def survivor_records(self, after: int, through: int) -> list[tuple]:
+        """``(type, id)`` of live records changed in (after, through] that hold
+        survivor fields (their full and public JSON differ)."""
 
     @abstractmethod
     def device_last_seq(self, device_id: str) -> int | None: ...
@@ -152,22 +209,30 @@ class Storage(ABC):
 
     @abstractmethod
     def push(self, device_id: str, entries: list[PushEntry], now: datetime | None = None,
-             *, last_seq_hint: int | None = None) -> PushOutcome:
+             *, last_seq_hint: int | None = None, actor: Actor) -> PushOutcome:
         """Apply one push batch in one transaction (docs/SYNC.md, Push).
 
         Raises SequenceGap (nothing applied) when the first new entry is not the
         device's last applied seq + 1, DeviceNotFound for an unknown device.
         ``last_seq_hint``: the device's last seq as read a moment ago (by the auth
         lookup), saving a query; it can only be behind, and is checked again under
-        the lock."""
+        the lock. ``actor``: whom the device acts for (its member and role): every
+        entry is checked against ``sync.server.rules.may_write``."""
 
     @abstractmethod
-    def pull(self, after: int, limit: int, *, full: bool) -> tuple[list[PullRow], bool]:
+    def write_as(self, actor: Actor, entries: list[PushEntry],
+                 now: datetime | None = None) -> list[PushResult]:
+        """Entries the server writes itself (the command line, the member API) through
+        the same rules, merge and cursor as a push; one result an entry."""
+
+    @abstractmethod
+    def pull(self, after: int, limit: int, *, reader: Actor) -> tuple[list[PullRow], bool]:
         """Changes with cursor > ``after`` in cursor order, at most ``limit``, and
-        whether more wait. ``full``: with sensitive fields (coordinator scope)."""
+        whether more wait: those ``reader`` may see, as its role sees them
+        (``sync.server.rules.READ``)."""
 
     @abstractmethod
-    def pull_page(self, after: int, limit: int, *, full: bool) -> bytes:
+    def pull_page(self, after: int, limit: int, *, reader: Actor) -> bytes:
         """Like ``pull``, but the whole answer of ``GET /v1/sync/pull`` as JSON bytes
         (docs/SYNC.md, Pull): the changes are joined by the database (one value, not a
         row a change), so the server neither decodes nor re-encodes a record."""

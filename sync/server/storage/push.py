@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 
 from ...protocol import PushEntry, PushResult
 from ..merge import AppliedRow, BatchMerger, duplicate_result, keys_of, prepare, result_json
+from ..rules import Actor
 from .base import DeviceNotFound, PushOutcome, SequenceGap
 
 _GROUP_ENTRIES = 4000  # most entries applied in one group transaction
@@ -42,10 +43,11 @@ _GROUP_ENTRIES = 4000  # most entries applied in one group transaction
 
 @dataclass
 class _PushJob:
-    device_id: str
+    device_id: str | None      # None: a write of the server's own (no seqs, no log)
     entries: list[PushEntry]
     prepared: dict
     now: datetime
+    actor: Actor
     outcome: PushOutcome | None = None
     error: Exception | None = None
     done: bool = False
@@ -65,7 +67,7 @@ class GroupCommit:
         self._queue: deque[_PushJob] = deque()
 
     def push(self, device_id: str, entries: list[PushEntry], now: datetime | None = None,
-             *, last_seq_hint: int | None = None) -> PushOutcome:
+             *, last_seq_hint: int | None = None, actor: Actor) -> PushOutcome:
         """``base.Storage.push``: queued, then applied with the pushes waiting with it."""
         now = now or utcnow()
         last = last_seq_hint if last_seq_hint is not None else self.device_last_seq(device_id)
@@ -80,7 +82,16 @@ class GroupCommit:
                                       for e in entries])
         # The CPU-heavy part (validating new records) runs here, before the lock.
         pre = prepare(e for e in entries if e.seq > last)
-        job = _PushJob(device_id, entries, pre, now)
+        return self._run(_PushJob(device_id, entries, pre, now, actor))
+
+    def write_as(self, actor: Actor, entries: list[PushEntry],
+                 now: datetime | None = None) -> list[PushResult]:
+        """``base.Storage.write_as``: entries the server writes itself (the command
+        line, the member API) through the same rules, merge and cursor as a push."""
+        job = _PushJob(None, entries, prepare(entries), now or utcnow(), actor)
+        return self._run(job).results
+
+    def _run(self, job: "_PushJob") -> PushOutcome:
         with self._queue_lock:
             self._queue.append(job)
         # Group commit: whoever holds the push lock applies every push waiting by then
@@ -129,8 +140,15 @@ class GroupCommit:
                                  load_signups=tx.load_signups, now=now, position=cursor)
             applied: list[tuple[str, AppliedRow]] = []
             last_seqs: dict[str, int] = {}
+            wrote = False
             for job in jobs:
                 dev = job.device_id
+                merger.device_id, merger.actor = dev, job.actor
+                if dev is None:
+                    job.outcome = PushOutcome(0, [merger.apply(e, job.prepared.get(e.seq))
+                                                  for e in job.entries])
+                    wrote = True
+                    continue
                 last = last_seqs.get(dev)
                 if last is None:
                     last = tx.device_last_seq(dev)
@@ -151,14 +169,13 @@ class GroupCommit:
                 if dups:
                     stored = tx.applied_results(dev, [e.seq for e in dups])
                     results = [duplicate_result(e.seq, stored.get(e.seq)) for e in dups]
-                merger.device_id = dev
                 for e in new:
                     r = merger.apply(e, job.prepared.get(e.seq))
                     results.append(r)
                     applied.append((dev, AppliedRow(e.seq, r.status, result_json(r))))
                 last_seqs[dev] = new[-1].seq
                 job.outcome = PushOutcome(new[-1].seq, results)
-            if not last_seqs:
+            if not last_seqs and not wrote:
                 return  # nothing new: no write (the transaction only read)
             writes = list(merger.writes.values())
             for i, w in enumerate(writes, 1):

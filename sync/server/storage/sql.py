@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
+from ..rules import READ, reads
 from ..merge import AppliedRow, Key, RecordWrite, SignupRow, StoredRecord, loads
 from .base import Device, PullRow, Storage, StorageUnavailable, WriteTx
 from .push import GroupCommit
@@ -74,7 +75,35 @@ _SCHEMA_0001 = """
     INSERT INTO sync_state (id, cursor) VALUES (1, 0)
 """
 
-MIGRATIONS: list[tuple[str, str]] = [("0001_devices_records_applied_signups", _SCHEMA_0001)]
+# Members sign in by invite; records know their author and who they concern.
+_SCHEMA_0002 = """
+    ALTER TABLE records ADD COLUMN owner TEXT;
+    ALTER TABLE records ADD COLUMN audience TEXT;
+    ALTER TABLE records ADD COLUMN data_coarse TEXT;
+    ALTER TABLE devices ADD COLUMN expires_at TEXT;
+    CREATE INDEX devices_member ON devices (member_id);
+    CREATE TABLE invites (
+        code_hash TEXT PRIMARY KEY,
+        member_id TEXT NOT NULL,
+        created_by TEXT,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        device_id TEXT
+    );
+    CREATE INDEX invites_member ON invites (member_id);
+    CREATE TABLE audit (
+        id {serial},
+        at TEXT NOT NULL,
+        member_id TEXT,
+        device_id TEXT,
+        action TEXT NOT NULL,
+        detail TEXT
+    )
+"""
+
+MIGRATIONS: list[tuple[str, str]] = [("0001_devices_records_applied_signups", _SCHEMA_0001),
+                                     ("0002_members_invites_owners_audit", _SCHEMA_0002)]
 
 MIGRATIONS_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations "
                     "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
@@ -84,29 +113,63 @@ MIGRATION_APPLIED = "INSERT INTO schema_migrations VALUES (?, ?)"
 # ---- devices ---------------------------------------------------------------------------
 
 CREATE_DEVICE = ("INSERT INTO devices (id, name, token_hash, member_id, role, last_seq, "
-                 "app_version, created_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)")
-DEVICE_BY_TOKEN = ("SELECT id, name, member_id, role, last_seq, created_at FROM devices "
-                   "WHERE token_hash = ? AND revoked_at IS NULL")
+                 "app_version, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)")
+# a device with its member's record as it stands now (the role is the member's)
+DEVICE_COLUMNS = ("d.id, d.name, d.member_id, d.last_seq, d.created_at, d.expires_at, "
+                  "d.revoked_at, m.data, m.deleted")
+DEVICE_BY_TOKEN = (f"SELECT {DEVICE_COLUMNS} FROM devices d LEFT JOIN records m "
+                   "ON m.id = d.member_id AND m.type = 'member' WHERE d.token_hash = ?")
+DEVICE_BY_ID = (f"SELECT {DEVICE_COLUMNS} FROM devices d LEFT JOIN records m "
+                "ON m.id = d.member_id AND m.type = 'member' WHERE d.id = ?")
+DEVICES = (f"SELECT {DEVICE_COLUMNS} FROM devices d LEFT JOIN records m "
+           "ON m.id = d.member_id AND m.type = 'member' ORDER BY d.created_at, d.id")
 REVOKE_DEVICE = "UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"
+REVOKE_MEMBER_DEVICES = ("UPDATE devices SET revoked_at = ? WHERE member_id = ? "
+                         "AND revoked_at IS NULL")
+EXTEND_DEVICE = "UPDATE devices SET expires_at = ? WHERE id = ? AND revoked_at IS NULL"
+
+# ---- invites and the audit log ---------------------------------------------------------
+
+CREATE_INVITE = ("INSERT INTO invites (code_hash, member_id, created_by, created_at, "
+                 "expires_at) VALUES (?, ?, ?, ?, ?)")
+INVITE = "SELECT member_id, expires_at, used_at FROM invites WHERE code_hash = ?"
+# taken once: the row changes only while unused and unexpired
+TAKE_INVITE = ("UPDATE invites SET used_at = ?, device_id = ? WHERE code_hash = ? "
+               "AND used_at IS NULL AND expires_at > ?")
+DROP_MEMBER_INVITES = ("UPDATE invites SET expires_at = ? WHERE member_id = ? "
+                       "AND used_at IS NULL AND expires_at > ?")
+MEMBER_RECORD = "SELECT data, deleted FROM records WHERE type = 'member' AND id = ?"
+ADD_AUDIT = ("INSERT INTO audit (at, member_id, device_id, action, detail) "
+             "VALUES (?, ?, ?, ?, ?)")
+AUDIT = ("SELECT id, at, member_id, device_id, action, detail FROM audit WHERE id > ? "
+         "ORDER BY id LIMIT ?")
+SURVIVOR_RECORDS = ("SELECT type, id FROM records WHERE cursor > ? AND cursor <= ? "
+                    "AND NOT deleted AND data_public IS NOT NULL AND data <> data_public "
+                    "ORDER BY cursor")
 LAST_SEQ = "SELECT last_seq FROM devices WHERE id = ? AND revoked_at IS NULL"
 APPLIED_RESULTS = "SELECT seq, result FROM applied WHERE device_id = ? AND seq BETWEEN ? AND ?"
 
 # ---- a push ----------------------------------------------------------------------------
 
 CURSOR = "SELECT cursor FROM sync_state WHERE id = 1"
-LOAD_RECORDS = "SELECT type, id, data, deleted FROM records WHERE {ids_in}"
+LOAD_RECORDS = ("SELECT type, id, data, deleted, owner, audience FROM records "
+                "WHERE {ids_in}")
 ACTIVE_SIGNUPS = ("SELECT id, shift_id, member_id, status, position FROM signups "
                   "WHERE shift_id = ? AND status IN ('confirmed', 'waitlisted')")
-RECORD_COLUMNS = ("type, id, data, data_public, deleted, cursor, device_id, device_time, "
-                  "received_at")
-UPSERT_RECORDS = (f"INSERT INTO records ({RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+RECORD_COLUMNS = ("type, id, data, data_public, data_coarse, deleted, cursor, device_id, "
+                  "device_time, received_at, owner, audience")
+UPSERT_RECORDS = (f"INSERT INTO records ({RECORD_COLUMNS}) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT (id, type) DO UPDATE SET data = excluded.data, "
-                  "data_public = excluded.data_public, deleted = excluded.deleted, "
+                  "data_public = excluded.data_public, data_coarse = excluded.data_coarse, "
+                  "deleted = excluded.deleted, "
                   "cursor = excluded.cursor, device_id = excluded.device_id, "
-                  "device_time = excluded.device_time, received_at = excluded.received_at")
+                  "device_time = excluded.device_time, received_at = excluded.received_at, "
+                  "owner = excluded.owner, audience = excluded.audience")
 COPY_RECORDS = f"COPY records ({RECORD_COLUMNS}) FROM STDIN"
-UPDATE_RECORDS = ("UPDATE records SET data = ?, data_public = ?, deleted = ?, cursor = ?, "
-                  "device_id = ?, device_time = ?, received_at = ? WHERE id = ? AND type = ?")
+UPDATE_RECORDS = ("UPDATE records SET data = ?, data_public = ?, data_coarse = ?, "
+                  "deleted = ?, cursor = ?, device_id = ?, device_time = ?, received_at = ?, "
+                  "owner = ?, audience = ? WHERE id = ? AND type = ?")
 UPSERT_SIGNUPS = ("INSERT INTO signups (id, shift_id, member_id, status, position) "
                   "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
                   "status = excluded.status, member_id = excluded.member_id")
@@ -124,15 +187,84 @@ PULL_LINE = (
     "'\",\"id\":\"' || id || '\",\"op\":\"delete\",\"data\":null}}' "
     "ELSE '{{\"cursor\":' || cursor || ',\"type\":\"' || type || "
     "'\",\"id\":\"' || id || '\",\"op\":\"upsert\",\"data\":' || {col} || '}}' END")
-FULL, PUBLIC = "data", "coalesce(data_public, data)"  # what a scope sees of a record
 PULL_ROWS = ("SELECT cursor, type, id, deleted, {col} FROM records "
-             "WHERE cursor > ? ORDER BY cursor LIMIT ?")
+             "WHERE cursor > ?{scope} ORDER BY cursor LIMIT ?")
 # The subquery hands its rows to the aggregate in cursor order (pinned by
 # test_pull_pages_in_cursor_order_without_gaps_or_repeats).
 PULL_PAGE = ("SELECT count(*), max(cursor), {changes} FROM "
              "(SELECT cursor, {line} AS line FROM records "
-             "WHERE cursor > ? ORDER BY cursor LIMIT ?) AS page")
-MORE_AFTER = "SELECT EXISTS (SELECT 1 FROM records WHERE cursor > ?)"
+             "WHERE cursor > ?{scope} ORDER BY cursor LIMIT ?) AS page")
+MORE_AFTER = "SELECT EXISTS (SELECT 1 FROM records WHERE cursor > ?{scope})"
+
+# What a role pulls (sync.server.rules.READ) as SQL: the column of each view, and the
+# records of the member's team (``audience`` holds ",id,id,": whom a record concerns).
+VIEW_COLUMN = {"full": "data", "public": "coalesce(data_public, data)",
+               "coarse": "coalesce(data_coarse, data_public, data)"}
+ON_TEAM = "audience LIKE ?"
+
+
+@dataclass(frozen=True)
+class PullScope:
+    """A role's pull: ``column`` (its data) and ``where`` (which records), each with
+    ``?`` for the member's team pattern, ``column_params`` and ``where_params`` times."""
+    column: str
+    where: str
+    column_params: int
+    where_params: int
+
+    def params(self, member_id: str | None, after: int, limit: int) -> tuple:
+        """The parameters of a page (or rows) statement."""
+        team = _team(member_id)
+        return ((team,) * self.column_params + (after,) + (team,) * self.where_params
+                + (limit,))
+
+    def more_params(self, member_id: str | None, after: int) -> tuple:
+        """The parameters of ``MORE_AFTER``."""
+        return (after,) + (_team(member_id),) * self.where_params
+
+
+def _team(member_id: str | None) -> str:
+    return f"%,{member_id},%" if member_id else ""
+
+
+def _types(types: list[str]) -> str:
+    return "(" + ", ".join(f"'{t}'" for t in types) + ")"
+
+
+@lru_cache(maxsize=None)
+def pull_scope(role: str) -> PullScope:
+    by_view: dict[str, list[str]] = {}
+    mixed: list[tuple[str, tuple]] = []
+    everyone, team = [], []
+    for rtype in READ:
+        rules = reads(rtype, role)
+        if not rules:
+            continue
+        (everyone if any(w == "all" for w, _ in rules) else team).append(rtype)
+        if len({v for _, v in rules}) == 1:
+            by_view.setdefault(rules[0][1], []).append(rtype)
+        else:
+            mixed.append((rtype, rules))
+    n_col = 0
+    if not mixed and len(by_view) == 1:
+        column = VIEW_COLUMN[next(iter(by_view))]
+    else:
+        cases = []
+        for rtype, rules in mixed:
+            for whose, view in rules:
+                cond = f"type = '{rtype}'" + (f" AND {ON_TEAM}" if whose == "team" else "")
+                n_col += whose == "team"
+                cases.append(f"WHEN {cond} THEN {VIEW_COLUMN[view]}")
+        for view, types in by_view.items():
+            cases.append(f"WHEN type IN {_types(types)} THEN {VIEW_COLUMN[view]}")
+        column = "CASE " + " ".join(cases) + " END"
+    if not team and len(everyone) == len(READ):
+        return PullScope(column, "", n_col, 0)
+    parts = [f"type IN {_types(everyone)}"] if everyone else []
+    if team:
+        parts.append(f"(type IN {_types(team)} AND {ON_TEAM})")
+    return PullScope(column, " AND (" + " OR ".join(parts) + ")", n_col, int(bool(team)))
+
 
 # ---- reads for looking at what the server holds (tests, tools) -------------------------
 
@@ -167,6 +299,7 @@ class Dialect:
     false: str
     record_key: str             # how ``records`` keys (id, type)
     applied_options: str        # after ``CREATE TABLE applied (...)``
+    serial: str                 # an append-only log's id column
     lock_cursor: str            # read the counter and hold its lock to commit
     ids_in: str                 # ``id`` in one parameter holding many ids ...
     ids_param: Callable[[list[str]], str]  # ... made from the ids like so
@@ -180,7 +313,7 @@ class Dialect:
     def schema(self, script: str) -> list[str]:
         """The statements of a migration script, in this dialect."""
         text = script.format(bigint=self.bigint, boolean=self.boolean, false=self.false,
-                             record_key=self.record_key,
+                             record_key=self.record_key, serial=self.serial,
                              applied_options=self.applied_options)
         return [s.strip() for s in text.split(";") if s.strip()]
 
@@ -188,6 +321,7 @@ class Dialect:
 SQLITE = Dialect(
     name="sqlite", qmark=True, bigint="INTEGER", boolean="INTEGER", false="0",
     record_key="UNIQUE", applied_options=" WITHOUT ROWID",
+    serial="INTEGER PRIMARY KEY AUTOINCREMENT",
     lock_cursor=CURSOR,  # BEGIN IMMEDIATE already holds the database's write lock
     ids_in="id IN (SELECT value FROM json_each(?))", ids_param=json.dumps,
     page_changes="CAST(group_concat(line, ',') AS BLOB)")
@@ -195,6 +329,7 @@ SQLITE = Dialect(
 POSTGRES = Dialect(
     name="postgres", qmark=False, bigint="BIGINT", boolean="BOOLEAN", false="false",
     record_key="PRIMARY KEY", applied_options="",
+    serial="BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
     lock_cursor=CURSOR + " FOR UPDATE",  # held to commit: pushes commit in cursor order
     # the ids as one comma-joined text (ids are UUIDs: no comma in them), split by the
     # database: cheaper than adapting a Python list of thousands to an array
@@ -204,21 +339,31 @@ POSTGRES = Dialect(
     page_options={"binary": True})
 
 
-def page_json(changes: bytes | None, count: int, last: int | None, after: int,
-              more: bool) -> bytes:
+def page_json(changes: bytes | None, next_cursor: int, more: bool) -> bytes:
     """The pull answer around ``changes`` (the changes' JSON joined by commas)."""
     return b"".join((b'{"changes":[', changes or b"", b'],"next_cursor":',
-                     str(last if count else after).encode(),
+                     str(next_cursor).encode(),
                      b',"has_more":true}' if more else b',"has_more":false}'))
 
 
 def record_row(w: RecordWrite, received_at: str) -> tuple:
     """A record write as the values of ``RECORD_COLUMNS``."""
-    return (w.type, w.id, w.data, w.data_public, w.deleted, w.cursor, w.device_id,
-            w.device_time, received_at)
+    return (w.type, w.id, w.data, w.data_public, w.data_coarse, w.deleted, w.cursor,
+            w.device_id, w.device_time, received_at, w.owner, w.audience)
 
 
 # ---- the storage on these statements ---------------------------------------------------
+
+
+def _device(row: tuple) -> Device:
+    """A device row of ``DEVICE_COLUMNS``: its role is its member's role now (None when
+    the device has no member record, or the member was deleted)."""
+    did, name, member_id, last_seq, created_at, expires_at, revoked_at, mdata, mdel = row
+    role = None
+    if mdata and not mdel:
+        role = loads(mdata).get("role")
+    return Device(did, name, member_id, role, last_seq, created_at, revoked=bool(revoked_at),
+                  expires_at=expires_at)
 
 
 def _last_seq(d: Dialect, conn, device_id: str) -> int | None:
@@ -254,11 +399,11 @@ class SQLWriteTx(WriteTx):
         out: dict[Key, StoredRecord] = {}
         wanted = set(keys)
         ids = self.d.ids_param(sorted({k[1] for k in keys}))
-        for rtype, rid, data, deleted in self.c.execute(
+        for rtype, rid, data, deleted, owner, audience in self.c.execute(
                 self.d.sql(LOAD_RECORDS.format(ids_in=self.d.ids_in)), (ids,)):
             if (rtype, rid) in wanted:
                 out[(rtype, rid)] = StoredRecord(rtype, rid, loads(data) if data else None,
-                                                 bool(deleted))
+                                                 bool(deleted), owner, audience)
         return out
 
     def load_signups(self, shift_id):
@@ -295,11 +440,18 @@ class SQLStorage(GroupCommit, Storage):
     def __init__(self) -> None:
         super().__init__()
         d = self.dialect
-        self._pull_sql = {full: d.sql(PULL_ROWS.format(col=FULL if full else PUBLIC))
-                          for full in (True, False)}
-        self._page_sql = {full: d.sql(PULL_PAGE.format(
-            changes=d.page_changes, line=PULL_LINE.format(col=FULL if full else PUBLIC)))
-            for full in (True, False)}
+        self._scopes: dict[str, tuple[PullScope, str, str, str]] = {}
+
+    def _scope(self, role: str) -> tuple[PullScope, str, str, str]:
+        """A role's pull statements: (scope, rows, page, more after)."""
+        if role not in self._scopes:
+            d, scope = self.dialect, pull_scope(role)
+            self._scopes[role] = (
+                scope, d.sql(PULL_ROWS.format(col=scope.column, scope=scope.where)),
+                d.sql(PULL_PAGE.format(changes=d.page_changes, scope=scope.where,
+                                       line=PULL_LINE.format(col=scope.column))),
+                d.sql(MORE_AFTER.format(scope=scope.where)))
+        return self._scopes[role]
 
     @abstractmethod
     def _unavailable(self, error: Exception) -> StorageUnavailable | None:
@@ -355,15 +507,16 @@ class SQLStorage(GroupCommit, Storage):
 
     # ---- devices --------------------------------------------------------------------------
     def create_device(self, *, device_id, name, member_id, role, token_hash, app_version,
-                      created_at):
+                      created_at, expires_at=None):
         with self._single_write() as c:
             c.execute(self.dialect.sql(CREATE_DEVICE),
-                      (device_id, name, token_hash, member_id, role, app_version, created_at))
-        return Device(device_id, name, member_id, role, 0, created_at)
+                      (device_id, name, token_hash, member_id, role, app_version, created_at,
+                       expires_at))
+        return self.device_by_id(device_id)
 
     def device_by_token_hash(self, token_hash):
         rows = self.query(DEVICE_BY_TOKEN, (token_hash,))
-        return Device(*rows[0]) if rows else None
+        return _device(rows[0]) if rows else None
 
     def revoke_device(self, device_id, at):
         with self._single_write() as c:
@@ -384,16 +537,86 @@ class SQLStorage(GroupCommit, Storage):
         with self._transaction() as c:
             yield self.write_tx(self.dialect, c)
 
-    def pull(self, after, limit, *, full):
+    def pull(self, after, limit, *, reader):
+        scope, rows_sql, _, _ = self._scope(reader.role)
         with self._conn() as c:
-            rows = c.execute(self._pull_sql[full], (after, limit + 1)).fetchall()
+            rows = c.execute(rows_sql, scope.params(reader.member_id, after, limit + 1)
+                             ).fetchall()
         more = len(rows) > limit
         return [PullRow(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows[:limit]], more
 
-    def pull_page(self, after, limit, *, full):
+    def pull_page(self, after, limit, *, reader):
+        scope, _, page_sql, more_sql = self._scope(reader.role)
         with self._conn() as c:
-            count, last, changes = c.execute(self._page_sql[full], (after, limit),
-                                             **self.dialect.page_options).fetchone()
-            more = count == limit and bool(
-                c.execute(self.dialect.sql(MORE_AFTER), (last,)).fetchone()[0])
-        return page_json(changes, count, last, after, more)
+            # every change at or below this cursor has committed (pushes commit in
+            # cursor order): a short page may move the device's cursor up to it
+            done = c.execute(self.dialect.sql(CURSOR)).fetchone()[0]
+            count, last, changes = c.execute(
+                page_sql, scope.params(reader.member_id, after, limit),
+                **self.dialect.page_options).fetchone()
+            more = count == limit and bool(c.execute(
+                more_sql, scope.more_params(reader.member_id, last)).fetchone()[0])
+        following = last if count else after
+        if not more and done > following:
+            following = done
+        return page_json(changes, following, more)
+
+    # ---- members, invites, devices, audit -------------------------------------------------
+    def member_record(self, member_id):
+        rows = self.query(MEMBER_RECORD, (member_id,))
+        if not rows or rows[0][1] or not rows[0][0]:
+            return None
+        return loads(rows[0][0])
+
+    def create_invite(self, *, code_hash, member_id, created_by, created_at, expires_at):
+        with self._single_write() as c:
+            c.execute(self.dialect.sql(CREATE_INVITE),
+                      (code_hash, member_id, created_by, created_at, expires_at))
+
+    def invite(self, code_hash):
+        rows = self.query(INVITE, (code_hash,))
+        return rows[0] if rows else None
+
+    def redeem_invite(self, *, code_hash, now, device_id, name, token_hash, app_version,
+                      expires_at):
+        q = self.dialect.sql
+        with self._transaction() as c:
+            rows = c.execute(q(INVITE), (code_hash,)).fetchall()
+            if not rows:
+                return None
+            member_id = rows[0][0]
+            if c.execute(q(TAKE_INVITE), (now, device_id, code_hash, now)).rowcount != 1:
+                return None
+            c.execute(q(CREATE_DEVICE), (device_id, name, token_hash, member_id, "member",
+                                         app_version, now, expires_at))
+        return self.device_by_id(device_id)
+
+    def drop_member_invites(self, member_id, at):
+        with self._single_write() as c:
+            return c.execute(self.dialect.sql(DROP_MEMBER_INVITES),
+                             (at, member_id, at)).rowcount
+
+    def device_by_id(self, device_id):
+        rows = self.query(DEVICE_BY_ID, (device_id,))
+        return _device(rows[0]) if rows else None
+
+    def devices(self):
+        return [_device(r) for r in self.query(DEVICES)]
+
+    def revoke_member_devices(self, member_id, at):
+        with self._single_write() as c:
+            return c.execute(self.dialect.sql(REVOKE_MEMBER_DEVICES), (at, member_id)).rowcount
+
+    def extend_device(self, device_id, expires_at):
+        with self._single_write() as c:
+            c.execute(self.dialect.sql(EXTEND_DEVICE), (expires_at, device_id))
+
+    def add_audit(self, *, at, member_id, device_id, action, detail):
+        with self._single_write() as c:
+            c.execute(self.dialect.sql(ADD_AUDIT), (at, member_id, device_id, action, detail))
+
+    def audit(self, after=0, limit=500):
+        return self.query(AUDIT, (after, limit))
+
+    def survivor_records(self, after, through):
+        return self.query(SURVIVOR_RECORDS, (after, through))

@@ -29,12 +29,13 @@ app is served to the local browser by a local process that opens the store befor
 browser connects, and tests open it with no Flet at all, so a key file is the default.
 ``flet-secure-storage`` 1.0.5 (a Flet service over flutter_secure_storage 10.3.1,
 asynchronous, reachable only through a connected page) gives real secure storage on
-the phone platforms (iOS/macOS Keychain, Android Keystore); in the web renderer it
-keeps values in the browser's localStorage (or sessionStorage) encrypted with a
-WebCrypto key kept in the same storage, so it would move the key next to the browser
-profile, not protect it. A packaged phone app would pass a provider backed by secure
+the phone platforms (iOS/macOS Keychain, Android Keystore). In the web renderer it
+keeps values in the browser's localStorage (or sessionStorage), encrypted with a
+WebCrypto key the browser itself keeps for the page's origin: the key would live in
+the browser profile, reachable only while a page is connected, which is later than
+the store opens. So a packaged phone app would pass a provider backed by secure
 storage (``StaticKey`` with the key it read there, or its own provider) and leave the
-key file as the default here; this package does not depend on it.
+key file as the default here; stroll does not depend on that package.
 """
 from __future__ import annotations
 

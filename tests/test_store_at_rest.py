@@ -244,6 +244,13 @@ def test_the_key_is_a_private_file_beside_the_database_made_once(db_path):
     assert [p.name for p in db_path.parent.iterdir() if ".key." in p.name] == []
 
 
+def test_a_key_file_made_readable_by_others_is_tightened_when_opened(db_path):
+    Store(db_path).close()
+    os.chmod(key_file(db_path), 0o644)
+    Store(db_path).close()
+    assert stat.S_IMODE(key_file(db_path).stat().st_mode) == 0o600
+
+
 def test_a_missing_key_with_sealed_data_is_a_clear_error_and_nothing_is_written(db_path):
     with Store(db_path) as store:
         store.save(Member(name="Mei", phone=PHONE))

@@ -72,28 +72,37 @@ class Store(Queries):
         self._conn = self._connect(synchronous)
         self.db = Database(self._conn)
         try:
+            marker = self._get_key(keys or KeyFile(key_path(self.path)))
             migrations.apply(self.db)
+            if marker is None:
+                self._seal_plaintext()
         except sqlite3.DatabaseError as e:
             self._conn.close()
             raise DatabaseCorrupt(self.path, str(e)) from None
-        try:
-            self._open_sealed(keys or KeyFile(key_path(self.path)))
         except BaseException:
             self._conn.close()
             raise
 
-    def _open_sealed(self, keys: KeyProvider) -> None:
-        """Get the key (made for a database that never sealed anything) and seal what
-        an older version left in plaintext, once, in one transaction."""
-        with self._guarded():
+    def _get_key(self, keys: KeyProvider) -> str | None:
+        """Get the key before anything is written (one is made for a database that
+        never sealed anything); returns the marker setting (None: nothing sealed yet)."""
+        marker = None
+        if self.db["setting"].exists():
             row = self._conn.execute("SELECT value FROM setting WHERE key = ?",
                                      (MARKER,)).fetchone()
-        self._sealer = open_sealer(keys, self.path, row[0] if row else None)
-        if row is None:
-            with self.transaction():
-                sealed = protect.seal_plaintext(self._conn, self._sealer)
-            if sealed:
-                self._erase_freed()
+            marker = row[0] if row else None
+        try:
+            self._sealer = open_sealer(keys, self.path, marker)
+        except OSError as e:
+            raise DatabaseUnreadable(self.path, f"its key: {e.strerror or e}") from None
+        return marker
+
+    def _seal_plaintext(self) -> None:
+        """Seal what an older version left in plaintext, once, in one transaction."""
+        with self.transaction():
+            sealed = protect.seal_plaintext(self._conn, self._sealer)
+        if sealed:
+            self._erase_freed()
 
     def _erase_freed(self) -> None:
         """Move every page out of the WAL into the file and empty the WAL, so values

@@ -42,6 +42,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -90,6 +91,11 @@ class KeyFile:
     def load(self) -> bytes | None:
         try:
             with open(self.path, "rb") as fh:
+                if os.fstat(fh.fileno()).st_mode & 0o077:   # copied looser: tightened
+                    try:
+                        os.fchmod(fh.fileno(), 0o600)
+                    except OSError:  # not ours to change: reading still works
+                        pass
                 return fh.read()
         except FileNotFoundError:
             return None
@@ -99,7 +105,7 @@ class KeyFile:
         place: a process that opens the database meanwhile finds either no key or the
         whole key, and a key made by another process first wins (``O_EXCL``)."""
         key = os.urandom(KEY_BYTES)
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.new")
+        tmp = self.path.with_name(f"{self.path.name}.{secrets.token_hex(6)}.new")
         fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         try:
             os.write(fd, key)

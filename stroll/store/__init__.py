@@ -10,11 +10,18 @@ number (``seq``), are sent in order, and are deleted only once the server has
 acknowledged them. A record the server rejects stays in the outbox, marked
 ``rejected`` with the server's reason, so nothing is ever dropped silently.
 
+Survivor details are sealed at rest (``atrest``: the sensitive fields in the record
+tables and in outbox entries, and the sync token, AES-GCM with a key from a key
+provider, by default ``<db>.key`` beside the file); callers write and read plaintext.
+``purge_sensitive`` and ``wipe_member_data`` blank survivor details the device no
+longer needs or may no longer hold (``protect``).
+
 The package: this module is ``Store`` (opening the file, transactions, writes,
 settings, the outbox); ``tx`` the ``Transaction`` every write goes through;
 ``queries`` the named questions callers ask; ``migrations`` the frozen schema
-steps; ``errors`` the failures. Above the store nobody writes SQL or holds the
-SQLite connection.
+steps; ``atrest`` sealing and the key; ``protect`` the passes that seal or blank
+survivor data across the file; ``errors`` the failures. Above the store nobody
+writes SQL or holds the SQLite connection.
 """
 from __future__ import annotations
 
@@ -29,11 +36,14 @@ from typing import Any, Iterable, Iterator
 from sqlite_utils import Database
 
 from stroll.domain import Record, from_dict, now_iso, record_class
-from stroll.store.errors import (DatabaseCorrupt, DatabaseUnreadable, RecordNotFound,
-                                 StoreError, StoreFailure)
+from stroll.store import protect
+from stroll.store.atrest import (MARKER, KeyFile, KeyProvider, StaticKey, key_path,
+                                 open_sealer)
+from stroll.store.errors import (DatabaseCorrupt, DatabaseUnreadable, KeyMismatch,
+                                 KeyMissing, RecordNotFound, StoreError, StoreFailure)
 from stroll.store.migrations import migrations
 from stroll.store.queries import Queries
-from stroll.store.tx import Transaction, get_row, put_setting
+from stroll.store.tx import Transaction, get_row, put_setting, read_setting
 
 
 def _owner_only(path: Path) -> None:
@@ -48,19 +58,59 @@ def _owner_only(path: Path) -> None:
 
 
 class Store(Queries):
-    """The device database. Thread-safe: one connection guarded by a lock."""
+    """The device database. Thread-safe: one connection guarded by a lock.
 
-    def __init__(self, path: str | os.PathLike, *, synchronous: str = "FULL"):
+    ``keys`` gives the key that seals survivor details (default: ``KeyFile`` at
+    ``<db>.key``). A database holding sealed values whose key is missing raises
+    ``KeyMissing``, a wrong key ``KeyMismatch``; neither writes anything."""
+
+    def __init__(self, path: str | os.PathLike, *, synchronous: str = "FULL",
+                 keys: KeyProvider | None = None):
         self.path = Path(path).expanduser()
         self._lock = threading.RLock()
         self._tx: Transaction | None = None
         self._conn = self._connect(synchronous)
         self.db = Database(self._conn)
         try:
+            marker = self._get_key(keys or KeyFile(key_path(self.path)))
             migrations.apply(self.db)
+            if marker is None:
+                self._seal_plaintext()
         except sqlite3.DatabaseError as e:
             self._conn.close()
             raise DatabaseCorrupt(self.path, str(e)) from None
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _get_key(self, keys: KeyProvider) -> str | None:
+        """Get the key before anything is written (one is made for a database that
+        never sealed anything); returns the marker setting (None: nothing sealed yet)."""
+        marker = None
+        if self.db["setting"].exists():
+            row = self._conn.execute("SELECT value FROM setting WHERE key = ?",
+                                     (MARKER,)).fetchone()
+            marker = row[0] if row else None
+        try:
+            self._sealer = open_sealer(keys, self.path, marker)
+        except OSError as e:
+            raise DatabaseUnreadable(self.path, f"its key: {e.strerror or e}") from None
+        return marker
+
+    def _seal_plaintext(self) -> None:
+        """Seal what an older version left in plaintext, once, in one transaction."""
+        with self.transaction():
+            sealed = protect.seal_plaintext(self._conn, self._sealer)
+        if sealed:
+            self._erase_freed()
+
+    def _erase_freed(self) -> None:
+        """Move every page out of the WAL into the file and empty the WAL, so values
+        just overwritten (zeroed where they were: ``secure_delete``) leave both files.
+        Another connection reading at this moment leaves part of the WAL in place
+        until its next checkpoint."""
+        with self._guarded():
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _connect(self, synchronous: str) -> sqlite3.Connection:
         path = self.path
@@ -88,6 +138,7 @@ class Store(Queries):
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={synchronous}")
             conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA secure_delete=ON")  # freed space zeroed, not left readable
             ok = conn.execute("PRAGMA quick_check").fetchone()[0]
         except sqlite3.DatabaseError as e:
             raise DatabaseCorrupt(path, str(e)) from None
@@ -126,10 +177,10 @@ class Store(Queries):
         ``Transaction``, committed or rolled back with the outer one."""
         with self._guarded():
             if self._conn.in_transaction:
-                yield self._tx or Transaction(self._conn, now_iso)
+                yield self._tx or Transaction(self._conn, now_iso, self._sealer)
                 return
             self._conn.execute("BEGIN IMMEDIATE")
-            self._tx = tx = Transaction(self._conn, now_iso)
+            self._tx = tx = Transaction(self._conn, now_iso, self._sealer)
             try:
                 yield tx
             except BaseException:
@@ -168,7 +219,7 @@ class Store(Queries):
 
     def get(self, record_type: str, record_id: str) -> dict | None:
         with self._guarded():
-            return get_row(self._conn, record_class(record_type), record_id)
+            return get_row(self._conn, record_class(record_type), record_id, self._sealer)
 
     def load(self, record_type: str, record_id: str) -> Record:
         data = self.get(record_type, record_id)
@@ -180,12 +231,13 @@ class Store(Queries):
 
     def get_setting(self, key: str, default: Any = None) -> Any:
         with self._guarded():
-            row = self._conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row else default
+            text = read_setting(self._conn, key, self._sealer)
+        return json.loads(text) if text is not None else default
 
     def set_setting(self, key: str, value: Any) -> None:
+        """Store a setting (JSON); one named in ``atrest.SECRET_SETTINGS`` is sealed."""
         with self._guarded():
-            put_setting(self._conn, key, value)
+            put_setting(self._conn, key, value, self._sealer)
 
     # ---- outbox and sync bookkeeping ---------------------------------------------------
 
@@ -203,7 +255,8 @@ class Store(Queries):
             out = []
             for row in cur.fetchall():
                 e = dict(zip(cols, row))
-                e["payload"] = json.loads(e["payload"])
+                e["payload"] = self._sealer.open_fields(e["record_type"], e["record_id"],
+                                                        json.loads(e["payload"]))
                 out.append(e)
             return out
 
@@ -245,9 +298,43 @@ class Store(Queries):
         return applied
 
 
+    # ---- survivor details the device no longer needs -------------------------------
+
+    def purge_sensitive(self) -> int:
+        """On a device whose role (the ``sync.role`` setting) is volunteer or
+        ambassador, blank the sensitive fields of every record the server has: every
+        record with no outbox entry (a pending or rejected entry keeps the record
+        whole, so nothing not yet pushed is lost). No outbox entry is written: the
+        server keeps its values. A purged record is changed afterwards with
+        ``update`` (a patch of the changed fields), never saved whole again. Other
+        roles (coordinator, admin) and a device with no role yet keep everything.
+        Returns the records blanked."""
+        with self.transaction():
+            if self.get_setting("sync.role") not in protect.PURGING_ROLES:
+                return 0
+            n = protect.blank_records(self._conn, keep_unsent=True)
+        if n:
+            self._erase_freed()
+        return n
+
+    def wipe_member_data(self) -> dict[str, int]:
+        """The server revoked this device: blank every sensitive field of every record
+        and of every outbox entry (survivor details not yet pushed are lost: this
+        device may no longer hold them; the rest of those entries stays), and drop
+        the token and the device's sync identity (``protect.IDENTITY_SETTINGS``).
+        Returns what changed: ``records``, ``outbox_entries``, ``settings``."""
+        with self.transaction():
+            out = {"records": protect.blank_records(self._conn, keep_unsent=False),
+                   "outbox_entries": protect.blank_outbox(self._conn),
+                   "settings": protect.drop_identity(self._conn)}
+        self._erase_freed()
+        return out
+
+
 def open_store(path: str | os.PathLike) -> Store:
     return Store(path)
 
 
 __all__ = ["Store", "Transaction", "StoreError", "StoreFailure", "DatabaseCorrupt",
-           "DatabaseUnreadable", "RecordNotFound", "migrations", "open_store", "from_dict"]
+           "DatabaseUnreadable", "KeyMissing", "KeyMismatch", "KeyFile", "KeyProvider",
+           "StaticKey", "RecordNotFound", "migrations", "open_store", "from_dict"]

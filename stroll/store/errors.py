@@ -41,6 +41,28 @@ class StoreFailure(_DatabaseFileError, code="store_failure", message=(
     """A read or write that SQLite refused (disk full, closed file, I/O error)."""
 
 
+class _StoreKeyError(StoreError, TemplatedError):
+    """The key of the sealed survivor details (``stroll.store.atrest``) does not do:
+    ``path`` is the database, ``key`` where its key lives (in words)."""
+    FIELDS = ("path", "key")
+
+
+class KeyMissing(_StoreKeyError, code="store_key_missing", message=(
+        "The stroll database at {path} holds encrypted survivor details, but its key "
+        "({key}) is missing. Nothing was read or changed. Put back the key that was made "
+        "with this database (restore it from the same backup as the database); without "
+        "it those details cannot be read. To start afresh instead, move the database away "
+        "and open a new one (--db PATH or STROLL_DB_PATH).")):
+    """Sealed values in the file, no key: never a silently empty field."""
+
+
+class KeyMismatch(_StoreKeyError, code="store_key_mismatch", message=(
+        "The key ({key}) does not open the encrypted survivor details in the stroll "
+        "database at {path}: it belongs to another database, or it is damaged. Nothing "
+        "was changed. Put back the key that was made with this database.")):
+    """A key that fails to open the sealed values (another database's, or damaged)."""
+
+
 class RecordNotFound(StoreError):
     code = "record_not_found"
 
@@ -49,4 +71,4 @@ class RecordNotFound(StoreError):
 
 
 __all__ = ["StoreError", "DatabaseCorrupt", "DatabaseUnreadable", "StoreFailure",
-           "RecordNotFound"]
+           "KeyMissing", "KeyMismatch", "RecordNotFound"]

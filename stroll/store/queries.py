@@ -13,10 +13,12 @@ from typing import Any, Iterable
 from stroll.domain import record_class
 from stroll.domain.geo import Fix
 from stroll.domain.records import parse_time
+from stroll.store.atrest import SENSITIVE
 from stroll.store.tx import PATROL_STATE_COLS, _from_row
 
 class Queries:
-    """Named reads of ``Store`` (it provides ``_guarded``, ``_conn`` and ``db``)."""
+    """Named reads of ``Store`` (it provides ``_guarded``, ``_conn``, ``db`` and the
+    ``_sealer`` that opens sealed fields)."""
 
     # ---- any record type, by equal fields ------------------------------------------
 
@@ -26,6 +28,9 @@ class Queries:
         for name in equals:
             if name not in fields:
                 raise ValueError(f"{record_type} has no field {name}")
+            if name in SENSITIVE.get(record_type, ()) and equals[name] not in (None, ""):
+                raise ValueError(f"{record_type}.{name} is stored sealed: it cannot be "
+                                 "looked up by value")
         where = " AND ".join(f"[{k}] IS NULL" if v is None else f"[{k}] = ?"
                              for k, v in equals.items())
         return cls, where or None, [v for v in equals.values() if v is not None]
@@ -35,7 +40,7 @@ class Queries:
         cls, where, params = self._where(record_type, equals)
         with self._guarded():
             rows = self.db[cls.TYPE].rows_where(where, params, order_by=order_by, limit=limit)
-            return [_from_row(cls, r) for r in rows]
+            return [_from_row(cls, r, self._sealer) for r in rows]
 
     def list(self, record_type: str, **equals: Any) -> list[dict]:
         """Every ``record_type`` record whose fields equal ``equals`` (stored order)."""
@@ -147,7 +152,7 @@ class Queries:
                 f"WHERE s.status IN ({', '.join('?' for _ in statuses)}) "
                 "ORDER BY s.started_at DESC", list(statuses))
             cols = [c[0] for c in cur.description]
-            return [_from_row(cls, dict(zip(cols, r))) for r in cur.fetchall()]
+            return [_from_row(cls, dict(zip(cols, r)), self._sealer) for r in cur.fetchall()]
 
     def gps_buffer(self, stroll_id: str) -> list[Fix]:
         with self._guarded():

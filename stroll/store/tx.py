@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterable
 
 from stroll.domain import Record, record_class
 from stroll.domain.geo import Fix
+from stroll.store.atrest import Sealer
 from stroll.store.errors import RecordNotFound, StoreError
 
 PATROL_STATE_COLS = ("stroll_id", "started_t", "ended_t", "paused_s", "paused_since",
@@ -28,17 +29,20 @@ PATROL_STATE_COLS = ("stroll_id", "started_t", "ended_t", "paused_s", "paused_si
                      "last_lat", "last_lon", "last_t", "last_accuracy")
 
 
-# ---- rows: records as they are stored (lists and dicts as JSON, booleans as 0/1) ----
+# ---- rows: records as they are stored (lists and dicts as JSON, booleans as 0/1,
+# sensitive fields sealed by the store's ``Sealer``: see ``stroll.store.atrest``) ----
 
-def _to_row(cls: type[Record], data: dict) -> dict:
+def _to_row(cls: type[Record], data: dict, sealer: Sealer | None = None) -> dict:
     row = {}
     for f in dataclasses.fields(cls):
         v = data.get(f.name)
         row[f.name] = json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
-    return row
+    return sealer.seal_fields(cls.TYPE, row["id"], row) if sealer else row
 
 
-def _from_row(cls: type[Record], row: dict) -> dict:
+def _from_row(cls: type[Record], row: dict, sealer: Sealer | None = None) -> dict:
+    if sealer:
+        row = sealer.open_fields(cls.TYPE, row["id"], dict(row))
     out = {}
     for f in dataclasses.fields(cls):
         v = row.get(f.name)
@@ -51,36 +55,57 @@ def _from_row(cls: type[Record], row: dict) -> dict:
     return out
 
 
-def get_row(conn: sqlite3.Connection, cls: type[Record], record_id: str) -> dict | None:
+def get_row(conn: sqlite3.Connection, cls: type[Record], record_id: str,
+            sealer: Sealer) -> dict | None:
     cur = conn.execute(f"SELECT * FROM [{cls.TYPE}] WHERE id = ?", (record_id,))
     row = cur.fetchone()
     if row is None:
         return None
-    return _from_row(cls, dict(zip([c[0] for c in cur.description], row)))
+    return _from_row(cls, dict(zip([c[0] for c in cur.description], row)), sealer)
 
 
-def upsert_row(conn: sqlite3.Connection, cls: type[Record], data: dict) -> None:
-    row = _to_row(cls, data)
+def upsert_row(conn: sqlite3.Connection, cls: type[Record], data: dict,
+               sealer: Sealer) -> None:
+    row = _to_row(cls, data, sealer)
     cols = list(row)
     conn.execute(
         f"INSERT OR REPLACE INTO [{cls.TYPE}] ({', '.join(f'[{c}]' for c in cols)}) "
         f"VALUES ({', '.join('?' for _ in cols)})", [row[c] for c in cols])
 
 
-def put_setting(conn: sqlite3.Connection, key: str, value: Any) -> None:
+def put_setting(conn: sqlite3.Connection, key: str, value: Any, sealer: Sealer) -> None:
     conn.execute("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
-                 (key, json.dumps(value, ensure_ascii=False)))
+                 (key, sealer.seal_setting(key, json.dumps(value, ensure_ascii=False))))
+
+
+def read_setting(conn: sqlite3.Connection, key: str, sealer: Sealer) -> str | None:
+    """The setting's JSON text (opened when sealed), or None when it is not set."""
+    row = conn.execute("SELECT value FROM setting WHERE key = ?", (key,)).fetchone()
+    return sealer.open_setting(key, row[0]) if row else None
+
+
+def pending_payloads(conn: sqlite3.Connection, sealer: Sealer, rtype: str, rid: str,
+                     ops: tuple[str, ...]) -> list[tuple[int, str, dict]]:
+    """(seq, op, data) of the record's pending outbox entries with one of ``ops``, in
+    seq order, their data opened."""
+    return [(seq, op, sealer.open_fields(rtype, rid, json.loads(payload)))
+            for seq, op, payload in conn.execute(
+                "SELECT seq, op, payload FROM outbox WHERE record_type = ? AND record_id = ? "
+                f"AND state = 'pending' AND op IN ({', '.join('?' for _ in ops)}) "
+                "ORDER BY seq", (rtype, rid, *ops))]
 
 
 # ---- the transaction ---------------------------------------------------------------
 
 class Transaction:
     """One open SQLite transaction of a Store (see the module docstring). ``clock``
-    gives the device time stamped on each outbox entry."""
+    gives the device time stamped on each outbox entry; ``sealer`` seals the sensitive
+    fields and secret settings it writes."""
 
-    def __init__(self, conn: sqlite3.Connection, clock: Callable[[], str]):
+    def __init__(self, conn: sqlite3.Connection, clock: Callable[[], str], sealer: Sealer):
         self._conn = conn
         self._clock = clock
+        self._sealer = sealer
         self._open = True
 
     def _live(self) -> sqlite3.Connection:
@@ -92,6 +117,7 @@ class Transaction:
         self._open = False
 
     def _outbox(self, rtype: str, rid: str, op: str, payload: dict) -> int:
+        payload = self._sealer.seal_fields(rtype, rid, payload)
         cur = self._live().execute(
             "INSERT INTO outbox (record_type, record_id, op, payload, device_time) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -105,7 +131,7 @@ class Transaction:
         conn = self._live()
         record.validate()
         data = record.to_dict()
-        upsert_row(conn, type(record), data)
+        upsert_row(conn, type(record), data, self._sealer)
         if outbox:
             self._outbox(record.TYPE, record.id, "upsert", data)
         return record
@@ -114,14 +140,14 @@ class Transaction:
         """Change some fields of a record (outbox: a ``patch`` of the changed fields)."""
         conn = self._live()
         cls = record_class(record_type)
-        current = get_row(conn, cls, record_id)
+        current = get_row(conn, cls, record_id, self._sealer)
         if current is None:
             raise RecordNotFound(record_type, record_id)
         rec = cls.from_dict({**current, **changes})
         data = rec.to_dict()
         changed = {k: data[k] for k in changes if current.get(k) != data[k]}
         if changed:
-            upsert_row(conn, cls, data)
+            upsert_row(conn, cls, data, self._sealer)
             self._outbox(record_type, record_id, "patch", changed)
         return rec
 
@@ -136,15 +162,12 @@ class Transaction:
         person withdrew never leaves the device. Returns the entries changed."""
         conn = self._live()
         changed = 0
-        rows = conn.execute(
-            "SELECT seq, payload FROM outbox WHERE record_type = ? AND record_id = ? "
-            "AND state = 'pending' AND op IN ('upsert', 'patch')",
-            (record_type, record_id)).fetchall()
-        for seq, payload in rows:
-            data = json.loads(payload)
+        for seq, _op, data in pending_payloads(conn, self._sealer, record_type, record_id,
+                                               ("upsert", "patch")):
             hit = {k: v for k, v in values.items() if k in data and data[k] != v}
             if hit:
                 data.update(hit)
+                data = self._sealer.seal_fields(record_type, record_id, data)
                 conn.execute("UPDATE outbox SET payload = ? WHERE seq = ?",
                              (json.dumps(data, ensure_ascii=False), seq))
                 changed += 1
@@ -158,23 +181,22 @@ class Transaction:
         conn = self._live()
         cls = record_class(change["type"])
         rid = change["id"]
-        pending = [(op, json.loads(payload)) for op, payload in conn.execute(
-            "SELECT op, payload FROM outbox WHERE record_type = ? AND record_id = ? "
-            "AND state = 'pending' ORDER BY seq", (cls.TYPE, rid))]
+        pending = [(op, data) for _seq, op, data in pending_payloads(
+            conn, self._sealer, cls.TYPE, rid, ("upsert", "patch", "delete"))]
         if change.get("op") == "delete":
             conn.execute(f"DELETE FROM [{cls.TYPE}] WHERE id = ?", (rid,))
             return True
         if pending and pending[-1][0] == "delete":
             return False
-        data = get_row(conn, cls, rid) or {}
+        data = get_row(conn, cls, rid, self._sealer) or {}
         data.update(change.get("data") or {})
         for _op, payload in pending:
             data.update(payload)
-        upsert_row(conn, cls, data)
+        upsert_row(conn, cls, data, self._sealer)
         return True
 
     def set_setting(self, key: str, value: Any) -> None:
-        put_setting(self._live(), key, value)
+        put_setting(self._live(), key, value, self._sealer)
 
     # ---- the running stroll's device-local state (never synced, no outbox) ----------
 

@@ -234,11 +234,10 @@ class SyncEngine:
             self.device_name = device_name
         with self._round_lock:
             enrolled = self.client.enroll(self.device_name, invite_code)
+            before = self.store.get_setting("sync.member_id")
+            if before and before != enrolled.member_id:
+                self.store.wipe_member_data()  # (and the cursor: pull the new scope anew)
             with self.store.transaction():
-                before = self.store.get_setting("sync.member_id")
-                if before and before != enrolled.member_id:
-                    self.store.wipe_member_data()
-                    self.store.set_setting("sync.cursor", None)
                 for key, value in (("sync.device_id", enrolled.device_id),
                                    ("sync.token", enrolled.token),
                                    ("sync.member_id", enrolled.member_id),
@@ -275,9 +274,10 @@ class SyncEngine:
         self._publish(AUTH_REQUIRED, code="sign_in_needed")
 
     def _forget_member(self) -> None:
-        """Wipe the member's sensitive data and who they are (one transaction)."""
+        """Wipe the member's sensitive data (first: it empties the WAL behind it),
+        then forget who they are."""
+        self.store.wipe_member_data()
         with self.store.transaction():
-            self.store.wipe_member_data()
             for key in IDENTITY:
                 self.store.set_setting(key, None)
             self.store.set_setting("sync.cursor", None)

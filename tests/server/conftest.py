@@ -256,8 +256,6 @@ class ServerProcess(support.ServerProcess):
     (``.wait_ready()`` waits for it), with rate limits the tests do not reach."""
 
     def __init__(self, database_url: str, log_path: Path, **kw):
-        kw.setdefault("env", {"SYNC_ENROLL_PER_MINUTE": "100000",
-                              "SYNC_ENROLL_FAILURES_PER_HOUR": "100000"})
         super().__init__(database_url, log_path, **kw)
         self.launch()
 

@@ -28,11 +28,13 @@ class Device:
         engine_kw.setdefault("probe_interval", 0.1)
         self.engine = SyncEngine(self.store, self.client, device_name=name, **engine_kw)
         if invite is not None:
-            for _ in range(30):  # (through a faulty proxy, a sign-in may need a retry)
+            for attempt in range(30):  # (through a faulty proxy, a sign-in may need a retry)
                 try:
                     self.engine.sign_in(invite(role))
                     break
                 except TransientError:
+                    if attempt == 29:
+                        raise
                     time.sleep(0.05)
 
     def sync(self) -> bool:

@@ -14,9 +14,12 @@ httptools protocol with:
 - a size limit on the request line + headers (``SYNC_MAX_HEADER_BYTES``) and a limit on
   their number (``SYNC_MAX_HEADERS``): ``431`` and closed, once the limit is passed,
   without reading the rest;
-- a limit on open connections (``SYNC_MAX_CONNECTIONS``, uvicorn's ``limit_concurrency``
-  rule, counted the same way): a request over it gets ``503`` ``unavailable`` with
-  ``Retry-After`` and the connection is closed.
+- a limit on open connections (``SYNC_MAX_CONNECTIONS``): when a request's headers are in
+  and the process has more connections open, the connection that has waited longest
+  without a request (silent, half a header, or idle between requests) is closed to make
+  room; only when every connection is busy with a request does the new one get ``503``
+  ``unavailable`` with ``Retry-After`` (and is closed). So idle connections cannot
+  starve ``/health`` or a push, whatever their number.
 
 Every answer given here is the server's one JSON error shape
 (``{"error": {"code", "message", "details"}}``; codes from ``sync.protocol.ERROR_CODES``).
@@ -90,6 +93,11 @@ def unavailable_app(max_connections: int):
     return app
 
 
+# This process's connections that wait for a request's headers (silent, part of a head,
+# or idle after an answer), oldest first: the ones closed to make room past the limit.
+_waiting: dict["EdgeProtocol", None] = {}
+
+
 class _Refused(Exception):
     """Raised from a parser callback: answer ``code`` and close, parse no further."""
 
@@ -123,10 +131,30 @@ class EdgeProtocol(HttpToolsProtocol):
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._head_timer = self.loop.call_later(self.edge.header_timeout, self._head_late)
+        _waiting[self] = None
 
     def connection_lost(self, exc: Exception | None) -> None:
+        _waiting.pop(self, None)
         self._cancel_timers()
         super().connection_lost(exc)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():  # kept alive: waits for the next request
+            _waiting.pop(self, None)
+            _waiting[self] = None
+
+    def _make_room(self) -> bool:
+        """Close the connection that has waited longest without a request; False when
+        every other connection is busy with one."""
+        for other in _waiting:
+            if other is not self:
+                del _waiting[other]
+                other._refused = True
+                other._cancel_timers()
+                other.transport.close()
+                return True
+        return False
 
     def _cancel_timers(self) -> None:
         for timer in (self._head_timer, self._body_timer):
@@ -222,11 +250,14 @@ class EdgeProtocol(HttpToolsProtocol):
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
+        _waiting.pop(self, None)
         self._body_timer = self.loop.call_later(self.edge.body_timeout, self._body_late)
         limit = self.edge.max_connections
-        over = len(self.connections) > limit or len(self.tasks) >= limit
+        over = len(self.tasks) >= limit
+        if not over and len(self.connections) > limit:
+            over = not self._make_room()
         if over:
-            self.logger.warning("over the connection limit (%d): 503", limit)
+            self.logger.warning("every one of the %d connections is busy: 503", limit)
         self.app = self._unavailable if over else self._app
         super().on_headers_complete()
 

@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
                "Other settings (environment only): SYNC_COORDINATOR_KEY, SYNC_MAX_BATCH,\n"
                "SYNC_MAX_BODY_BYTES, SYNC_POOL_SIZE, SYNC_SQLITE_SYNCHRONOUS.\n"
                "Limits per server process (environment only; docs/SYNC.md, Limits):\n"
-               "  SYNC_MAX_CONNECTIONS (1000; over it: 503), SYNC_HEADER_TIMEOUT (10 s) and\n"
+               "  SYNC_MAX_CONNECTIONS (1000; all busy: 503), SYNC_HEADER_TIMEOUT (10 s) and\n"
                "  SYNC_BODY_TIMEOUT (120 s; late: 408), SYNC_KEEP_ALIVE_TIMEOUT (5 s),\n"
                "  SYNC_MAX_HEADER_BYTES (32768) and SYNC_MAX_HEADERS (100; over: 431).\n"
                "API documentation: http://HOST:PORT/docs",

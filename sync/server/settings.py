@@ -52,8 +52,8 @@ class Settings(BaseSettings):
     access_log: bool = False
     # Limits at the edge (sync/server/edge.py; docs/SYNC.md "Limits"), per server process.
     max_connections: int = Field(1000, ge=1, le=100_000, description=(
-        "open connections one server process serves; a request over it gets 503 "
-        "code unavailable with Retry-After"))
+        "open connections one server process serves; past it the one idle longest is "
+        "closed, or, when all are busy with a request, a new request gets 503 unavailable"))
     header_timeout: float = Field(10.0, gt=0, le=600, description=(
         "seconds a client has to send a request's line and headers (from connecting, or "
         "from the first byte of a request on a kept-alive connection); then 408 and closed"))

@@ -27,7 +27,8 @@ commands:
   seed-demo    only seed demo data, then exit
 
 environment (flags win): STROLL_DB_PATH, STROLL_HOST, STROLL_PORT,
-STROLL_SERVER_URL, STROLL_LANGUAGE, STROLL_TILE_URL, STROLL_OPEN_BROWSER
+STROLL_SERVER_URL, STROLL_LANGUAGE, STROLL_TILE_URL, STROLL_OPEN_BROWSER,
+STROLL_ALLOW_INSECURE_SERVER
 
 examples:
   stroll demo --port 8550
@@ -44,7 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: stroll/stroll.db in the user's data folder)")
     p.add_argument("--host", help="address to serve on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to serve on (default 8550)")
-    p.add_argument("--server", metavar="URL", help="central sync server address")
+    p.add_argument("--server", metavar="URL", help="central sync server address "
+                   "(https://; http:// only to this computer, or with --allow-insecure-server)")
+    p.add_argument("--allow-insecure-server", action="store_true", default=None,
+                   help="accept an http:// server address that is not this computer: the "
+                        "token and records travel unencrypted (STROLL_ALLOW_INSECURE_SERVER)")
     p.add_argument("--language", choices=LANGUAGES, help="language of the app")
     p.add_argument("--no-browser", action="store_true",
                    help="serve without opening a browser window")
@@ -52,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from_args(args: argparse.Namespace, env: dict | None = None) -> Settings:
-    s = Settings.from_env(env)
+    s = Settings.from_env(env, allow_insecure_server=args.allow_insecure_server)
     if args.db:
         s = replace(s, db_path=Path(args.db).expanduser())
     if args.host:
@@ -60,7 +65,8 @@ def settings_from_args(args: argparse.Namespace, env: dict | None = None) -> Set
     if args.port is not None:
         s = replace(s, port=validate_port("--port", args.port))
     if args.server:
-        s = replace(s, server_url=validate_url("--server", args.server))
+        s = replace(s, server_url=validate_url("--server", args.server,
+                                               allow_insecure=s.allow_insecure_server))
     if args.language:
         s = replace(s, language=validate_language("--language", args.language))
     if args.no_browser:

@@ -5,9 +5,11 @@ Nothing is read at import time; ``Settings.from_env()`` is called by the entry p
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from stroll.domain.errors import StrollError
 from stroll.i18n import LANGUAGES
@@ -37,11 +39,18 @@ class Settings:
     tile_url: str = DEFAULT_TILE_URL
     assets_dir: Path = ASSETS_DIR
     open_browser: bool = True
+    allow_insecure_server: bool = False  # an http:// server address other than loopback
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None, *,
+                 allow_insecure_server: bool | None = None) -> "Settings":
+        """``allow_insecure_server`` (the command line's flag) wins over the variable."""
         env = os.environ if env is None else env
         s = cls()
+        if allow_insecure_server is not None:
+            s = replace(s, allow_insecure_server=allow_insecure_server)
+        elif v := env.get("STROLL_ALLOW_INSECURE_SERVER"):
+            s = replace(s, allow_insecure_server=_bool("STROLL_ALLOW_INSECURE_SERVER", v))
         if v := env.get("STROLL_DB_PATH"):
             s = replace(s, db_path=Path(v).expanduser())
         if v := env.get("STROLL_HOST"):
@@ -49,7 +58,8 @@ class Settings:
         if v := env.get("STROLL_PORT"):
             s = replace(s, port=_port("STROLL_PORT", v))
         if v := env.get("STROLL_SERVER_URL"):
-            s = replace(s, server_url=_url("STROLL_SERVER_URL", v))
+            s = replace(s, server_url=_url("STROLL_SERVER_URL", v,
+                                           allow_insecure=s.allow_insecure_server))
         if v := env.get("STROLL_LANGUAGE"):
             s = replace(s, language=_language("STROLL_LANGUAGE", v))
         if v := env.get("STROLL_TILE_URL"):
@@ -69,10 +79,33 @@ def _port(name: str, value: str | int) -> int:
     return port
 
 
-def _url(name: str, value: str) -> str:
+def _url(name: str, value: str, *, allow_insecure: bool = False) -> str:
+    """A server address: https://, or http:// to this computer (loopback); any other
+    http:// only with ``allow_insecure`` (STROLL_ALLOW_INSECURE_SERVER=1,
+    --allow-insecure-server)."""
     if not value.startswith(("http://", "https://")):
         raise SettingsError(f"{name} must start with http:// or https://, got {value!r}")
+    if value.startswith("http://") and not allow_insecure and not is_loopback(value):
+        raise SettingsError(
+            f"{name} is {value!r}: over http:// the device's token and every record it "
+            f"syncs travel unencrypted. Use the server's https:// address (README: "
+            f"Deploying the server with TLS), or, on a network you trust, set "
+            f"STROLL_ALLOW_INSECURE_SERVER=1 or pass --allow-insecure-server")
     return value.rstrip("/")
+
+
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` names this computer (localhost, 127.0.0.0/8, ::1)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _language(name: str, value: str) -> str:

@@ -62,6 +62,7 @@ ERROR_CODES = {
     "not_found": 404,
     "method_not_allowed": 405,
     "not_acceptable": 406,
+    "request_timeout": 408,       # headers or body not in within the server's deadline
     "sequence_gap": 409,          # details.expected = the seq the server wants next
     "body_too_large": 413,
     "batch_too_large": 413,
@@ -70,6 +71,7 @@ ERROR_CODES = {
     "unknown_record_type": 422,
     "unsupported_protocol": 426,  # message is shown to the user as is
     "too_many_requests": 429,
+    "headers_too_large": 431,     # request line + headers over the size or count limit
     "internal_error": 500,
     "storage_error": 500,         # the database refused what the server asked of it
     "unavailable": 503,           # e.g. the database is unreachable: retry later

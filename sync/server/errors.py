@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from stroll.domain import StrollError
 
@@ -96,6 +97,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(status_of("invalid_message"), "invalid_message",
                               f"{first['field']}: {first['reason']}",
                               {"field": first["field"], "errors": errors})
+
+    @app.exception_handler(ClientDisconnect)
+    async def client_gone(request: Request, exc: ClientDisconnect):
+        # The client went away before its body was all in (or the server closed a body
+        # past SYNC_BODY_TIMEOUT, sync/server/edge.py): nobody reads this answer.
+        return error_response(status_of("request_timeout"), "request_timeout",
+                              "the connection closed before the request's body was all in")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):

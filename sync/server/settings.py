@@ -59,6 +59,26 @@ class Settings(BaseSettings):
         "FULL", description="SQLite durability: FULL survives power loss")
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     access_log: bool = False
+    # Limits at the edge (sync/server/edge.py; docs/SYNC.md "Limits"), per server process.
+    max_connections: int = Field(1000, ge=1, le=100_000, description=(
+        "open connections one server process serves; past it the one idle longest is "
+        "closed, or, when all are busy with a request, a new request gets 503 unavailable"))
+    header_timeout: float = Field(10.0, gt=0, le=600, description=(
+        "seconds a client has to send a request's line and headers (from connecting, or "
+        "from the first byte of a request on a kept-alive connection); then 408 and closed"))
+    body_timeout: float = Field(120.0, gt=0, le=3600, description=(
+        "seconds a client has to send a request's whole body once its headers are in; "
+        "then 408 and closed"))
+    keep_alive_timeout: float = Field(5.0, gt=0, le=600, description=(
+        "seconds an idle connection is kept open after an answer"))
+    max_header_bytes: int = Field(32 * 1024, ge=1024, le=1024 * 1024, description=(
+        "largest request line + headers in bytes; over it: 431 and closed"))
+    max_headers: int = Field(100, ge=10, le=1000, description=(
+        "most header lines a request may carry; over it: 431 and closed"))
+    ssl_keyfile: Optional[str] = Field(None, description=(
+        "TLS private key file (PEM); with ssl_certfile the server speaks HTTPS"))
+    ssl_certfile: Optional[str] = Field(None, description=(
+        "TLS certificate chain file (PEM); with ssl_keyfile the server speaks HTTPS"))
 
     @field_validator("database_url")
     @classmethod
@@ -79,6 +99,21 @@ class Settings(BaseSettings):
     @classmethod
     def _lower(cls, v):
         return v.lower() if isinstance(v, str) else v
+
+    @field_validator("ssl_keyfile", "ssl_certfile")
+    @classmethod
+    def _tls_file(cls, v: Optional[str], info) -> Optional[str]:
+        if v and not Path(v).expanduser().is_file():
+            raise ValueError("no such file")
+        if info.field_name == "ssl_certfile" and bool(v) != bool(info.data.get("ssl_keyfile")):
+            raise ValueError("HTTPS needs both the key and the certificate "
+                             "(SYNC_SSL_KEYFILE and SYNC_SSL_CERTFILE, or --ssl-keyfile and "
+                             "--ssl-certfile)")
+        return str(Path(v).expanduser()) if v else v
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.ssl_certfile else "http"
 
     @property
     def backend(self) -> str:

@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from sync import plan
-from sync.protocol import EnrollResponse
+from sync.membership import MemberSession
 from sync.client import (AuthError, RejectedError, ServerLostEntries, SyncClient, SyncError,
                          TransientError, UnsupportedVersion)
 
@@ -46,9 +46,6 @@ FAILURE_CODES = ("server_unreachable", "server_busy", "auth_required", "unsuppor
                "token_expired", "device_revoked", "invite_invalid", "pending_entries")
 # 401 codes the app tells apart (any other 401 is auth_required)
 _AUTH_CODES = ("sign_in_needed", "token_expired", "device_revoked")
-# who this device is signed in as (sync.member_* settings), forgotten on sign-out
-IDENTITY = ("sync.token", "sync.device_id", "sync.seq_offset", "sync.auth_required",
-            "sync.member_id", "sync.member_name", "sync.role", "sync.token_expires_at")
 
 
 @dataclass(frozen=True)
@@ -117,7 +114,7 @@ _KEEP: Any = object()  # ``_publish``: leave this part of the status as it is
 
 
 @dataclass(eq=False)
-class SyncEngine:
+class SyncEngine(MemberSession):
     """Keeps one device's store in sync with the server.
 
     ``clock()`` returns wall-clock epoch seconds (for ``sync.last_synced_at``);
@@ -214,74 +211,6 @@ class SyncEngine:
             return
         raise AuthError("this device is not signed in: enter an invite code",
                         code="sign_in_needed")
-
-    # ---- who is signed in ------------------------------------------------------------------
-
-    def member(self) -> dict | None:
-        """``{"member_id", "name", "role"}`` of the member signed in here, or None."""
-        member_id = self.store.get_setting("sync.member_id")
-        if not member_id or not self.store.get_setting("sync.token"):
-            return None
-        return {"member_id": member_id, "name": self.store.get_setting("sync.member_name"),
-                "role": self.store.get_setting("sync.role")}
-
-    def sign_in(self, invite_code: str, device_name: str | None = None) -> EnrollResponse:
-        """Sign this device in with an invite code (a SyncError says why not: the
-        code is unknown, used or expired; the server cannot be reached). Another
-        member's sensitive data is wiped first and the pull starts over in the new
-        member's scope; entries still pending stay and go out as the new member."""
-        if device_name:
-            self.device_name = device_name
-        with self._round_lock:
-            enrolled = self.client.enroll(self.device_name, invite_code)
-            before = self.store.get_setting("sync.member_id")
-            if before and before != enrolled.member_id:
-                self.store.wipe_member_data()  # (and the cursor: pull the new scope anew)
-            with self.store.transaction():
-                for key, value in (("sync.device_id", enrolled.device_id),
-                                   ("sync.token", enrolled.token),
-                                   ("sync.member_id", enrolled.member_id),
-                                   ("sync.member_name", enrolled.member_name),
-                                   ("sync.role", enrolled.role),
-                                   ("sync.token_expires_at", enrolled.expires_at),
-                                   # the new device id's sequence starts at 1 with this
-                                   # phone's next pending entry
-                                   ("sync.seq_offset", None), ("sync.auth_required", None),
-                                   ("sync.last_error", None),
-                                   ("sync.last_error_code", None)):
-                    self.store.set_setting(key, value)
-        self._publish(IDLE, code=None)
-        self._wake.set()
-        return enrolled
-
-    def sign_out(self, *, force: bool = False) -> None:
-        """Sign the member out: the server revokes this device's token (when it can
-        be reached), and the member's sensitive data and identity leave the device.
-        Refused (``pending_entries``) while entries wait to be sent, unless ``force``:
-        they were written by this member and would go out as the next one."""
-        with self._round_lock:
-            pending = self.store.pending_count()
-            if pending and not force:
-                raise SyncError(f"{pending} records of this member are not sent yet: sync "
-                                "before signing out", code="pending_entries")
-            if self.store.get_setting("sync.token"):
-                self.ensure_enrolled()
-                try:
-                    self.client.sign_out()
-                except SyncError as e:  # offline, or already revoked: forget it here
-                    log.info("sign-out not confirmed by the server: %s", e.message)
-            self._forget_member()
-        self._publish(AUTH_REQUIRED, code="sign_in_needed")
-
-    def _forget_member(self) -> None:
-        """Wipe the member's sensitive data (first: it empties the WAL behind it),
-        then forget who they are."""
-        self.store.wipe_member_data()
-        with self.store.transaction():
-            for key in IDENTITY:
-                self.store.set_setting(key, None)
-            self.store.set_setting("sync.cursor", None)
-        self.client.token = self.client.device_id = None
 
     def sync_once(self) -> dict:
         """Push every pending entry, then pull until caught up. Raises a SyncError

@@ -411,3 +411,44 @@ def test_module_is_short_or_says_why_it_is_long(name):
     n = len(mod.path.read_text(encoding="utf-8").splitlines())
     assert n <= MAX_LINES or size_reason(mod), \
         f"{mod.rel} has {n} lines (> {MAX_LINES}) and no 'Size:' line in its docstring"
+
+
+# ---- docs/SYNC.md's tables of who may write and read what ---------------------------------
+
+
+def sync_doc_table(header: list[str]) -> list[list[str]]:
+    """The rows of the Markdown table of docs/SYNC.md whose header row is ``header``,
+    each cell stripped of spaces and backquotes."""
+    lines = SYNC_DOC.read_text(encoding="utf-8").splitlines()
+
+    def cells(line: str) -> list[str]:
+        return [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+    start = next(i for i, line in enumerate(lines)
+                 if line.strip().startswith("|") and cells(line) == header)
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.strip().startswith("|"):
+            break
+        rows.append(cells(line))
+    return rows
+
+
+def test_sync_doc_endpoint_table_is_the_servers_rule_for_each_endpoint():
+    from sync.server.rules import ENDPOINTS
+    doc = {endpoint: who.split(" ")[0] for endpoint, who in
+           sync_doc_table(["endpoint", "who"])}
+    assert doc == {e: need or "-" for e, need in ENDPOINTS.items()}
+
+
+def test_sync_doc_write_table_is_the_servers_rule_for_each_record_type():
+    from sync.server.rules import WRITE
+    doc = {r[0]: tuple(r[1:]) for r in
+           sync_doc_table(["record", "create", "change own", "change anyone's"])}
+    assert doc == WRITE
+
+
+def test_sync_doc_read_table_is_the_servers_rule_for_each_record_type_and_role():
+    from sync.server.rules import READ, ROLES, reads
+    doc = {r[0]: dict(zip(ROLES, r[1:])) for r in sync_doc_table(["record", *ROLES])}
+    assert doc == {rtype: {role: ", else ".join(f"{w} {v}" for w, v in reads(rtype, role))
+                           or "-" for role in ROLES} for rtype in READ}

@@ -55,8 +55,9 @@ def test_pull_response_with_tombstone_round_trips():
 
 
 def test_enroll_and_error_messages_round_trip():
-    roundtrip(p.EnrollRequest, p.EnrollRequest("phone 1", None, "volunteer"))
-    roundtrip(p.EnrollResponse, p.EnrollResponse(new_id(), "secret", "coordinator"))
+    roundtrip(p.EnrollRequest, p.EnrollRequest("phone 1", "K7MQ-2XHD-9PRT"))
+    roundtrip(p.EnrollResponse, p.EnrollResponse(new_id(), "secret", "coordinator", new_id(),
+                                                 "Mei", "2026-12-30T00:00:00+00:00"))
     roundtrip(p.ErrorBody, p.ErrorBody("sequence_gap", "expected 4", {"expected": 4}))
 
 
@@ -199,11 +200,27 @@ def test_pull_upsert_needs_data():
     assert info.value.field == "changes[0].data"
 
 
-def test_enroll_role_must_be_known():
+def test_enrollment_takes_an_invite_code_and_no_role():
     with pytest.raises(p.InvalidMessage) as info:
-        p.EnrollRequest.from_dict({"device_name": "x", "role": "admin"})
+        p.EnrollRequest.from_dict({"device_name": "x", "invite_code": "AB", "role": "admin"})
     assert info.value.field == "role"
-    assert p.EnrollRequest.from_dict({"device_name": "x"}).role == "volunteer"
+    with pytest.raises(p.InvalidMessage) as info:
+        p.EnrollRequest.from_dict({"device_name": "x"})
+    assert info.value.field == "invite_code"
+
+
+@pytest.mark.parametrize("typed", ["k7mq2xhd9prt", "K7MQ-2XHD-9PRT", " k7mq 2xhd 9prt "])
+def test_an_invite_code_reads_the_same_however_it_is_typed(typed):
+    assert p.normalize_invite_code(typed) == "K7MQ2XHD9PRT"
+    assert p.format_invite_code(typed) == "K7MQ-2XHD-9PRT"
+
+
+def test_an_enrollment_answer_names_a_known_role():
+    answer = p.EnrollResponse(new_id(), "secret", "admin", new_id()).to_dict()
+    assert p.EnrollResponse.from_dict(answer).role == "admin"
+    with pytest.raises(p.InvalidMessage) as info:
+        p.EnrollResponse.from_dict({**answer, "role": "mayor"})
+    assert info.value.field == "role"
 
 
 def test_error_body_reads_the_one_shape():

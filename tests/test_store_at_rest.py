@@ -149,10 +149,25 @@ def test_a_sealed_string_costs_about_44_bytes_more_than_its_text(store):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("at-rest-server")
-    srv = ServerProcess(f"sqlite:///{tmp / 'server.db'}", tmp / "server.log",
-                        env={"SYNC_COORDINATOR_KEY": "coord-key-at-rest"}).start()
+    srv = ServerProcess(f"sqlite:///{tmp / 'server.db'}", tmp / "server.log").start()
     yield srv
     srv.stop()
+
+
+def invite(server, role: str) -> str:
+    """A new member's invite code, made on the server's database."""
+    from datetime import timedelta
+
+    from sync.server import members
+    from sync.server.rules import SERVER
+    from sync.server.storage import open_storage
+    storage = open_storage(server.database_url, pool_size=1)
+    try:
+        _, inv = members.create_member(storage, SERVER, {"name": role, "role": role},
+                                       timedelta(hours=1))
+    finally:
+        storage.close()
+    return inv.code
 
 
 def test_a_sync_round_leaves_no_survivor_detail_or_token_in_either_devices_file(
@@ -162,12 +177,13 @@ def test_a_sync_round_leaves_no_survivor_detail_or_token_in_either_devices_file(
     field_db, coord_db = tmp_path / "field.db", tmp_path / "coordinator.db"
     field, coord = Store(field_db), Store(coord_db)
     engines = [SyncEngine(field, SyncClient(server.url), device_name="field phone"),
-               SyncEngine(coord, SyncClient(server.url), device_name="coordinator",
-                          role="coordinator", enroll_key="coord-key-at-rest")]
+               SyncEngine(coord, SyncClient(server.url), device_name="coordinator")]
     try:
+        engines[0].sign_in(invite(server, "ambassador"))
+        engines[1].sign_in(invite(server, "coordinator"))
         iid, mid = report_incident(field)
         for engine in engines:
-            engine.sync_once()                  # enrol, push, pull
+            engine.sync_once()                  # push, pull
         assert field.pending_count() == 0
         pulled = coord.get("incident", iid)     # the coordinator's scope sees it all
         assert (pulled["survivor_name"], pulled["contact_value"]) == (NAME, PHONE)

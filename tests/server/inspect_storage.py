@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 
-from sync.server.merge import AppliedRow, SignupRow
+from sync.server.merge import AppliedRow
+from sync.server.signups import SignupRow
 from sync.server.storage import Storage, sql
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from stroll.domain import (CheckIn, FollowUp, Incident, Shift, Signup, TrackChunk, new_id)
+from stroll.domain import (CheckIn, FollowUp, Incident, Member, Merchant, Neighborhood, Route,
+                           Shift, Signup, Stroll, TrackChunk, new_id, now_iso)
 
 T0 = "2026-11-21T19:02:11-08:00"
 
@@ -48,5 +49,39 @@ def shift(capacity: int = 2, *, days_ahead: int = 3, **over) -> dict:
 
 def signup(shift_id: str, member_id: str | None = None, **over) -> dict:
     d = Signup(shift_id=shift_id, member_id=member_id or new_id(), requested_at=T0).to_dict()
+    d.update(over)
+    return d
+
+
+def neighborhood(**over) -> dict:
+    d = Neighborhood(name="SF Chinatown", city="San Francisco", center_lat=37.7946,
+                     center_lon=-122.4068).to_dict()
+    d.update(over)
+    return d
+
+
+def route(**over) -> dict:
+    d = Route(neighborhood_id=new_id(), name="Stockton loop",
+              path=[[37.7941, -122.4078], [37.7963, -122.4069]]).to_dict()
+    d.update(over)
+    return d
+
+
+def member(**over) -> dict:
+    d = Member(name="Lin", role="volunteer", languages=["yue"], phone="415-555-0111").to_dict()
+    d.update(over)
+    return d
+
+
+def merchant(**over) -> dict:
+    d = Merchant(neighborhood_id=new_id(), name="Golden Gate Bakery", lat=37.7963,
+                 lon=-122.4069).to_dict()
+    d.update(over)
+    return d
+
+
+def stroll(**over) -> dict:
+    d = Stroll(neighborhood_id=new_id(), team=[{"name": "A"}, {"name": "B"}],
+               started_at=now_iso()).to_dict()
     d.update(over)
     return d

@@ -10,23 +10,8 @@ import pytest
 import requests
 
 from conftest import entry
-from server_records import incident
-from stroll.domain import Merchant, Stroll, new_id, now_iso
+from server_records import incident, merchant, stroll
 from sync import protocol as p
-
-
-def stroll(**over) -> dict:
-    d = Stroll(neighborhood_id=new_id(), team=[{"name": "A"}, {"name": "B"}],
-               started_at=now_iso()).to_dict()
-    d.update(over)
-    return d
-
-
-def merchant(**over) -> dict:
-    d = Merchant(neighborhood_id=new_id(), name="Golden Gate Bakery", lat=37.7963,
-                 lon=-122.4069).to_dict()
-    d.update(over)
-    return d
 
 
 @pytest.mark.parametrize("spelling", ["upper", "braces", "urn", "tab"])

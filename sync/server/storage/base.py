@@ -20,7 +20,8 @@ from typing import Iterator
 
 from ...protocol import CodedError, PushEntry, PushResult
 from ..rules import Actor
-from ..merge import AppliedRow, Key, RecordWrite, SignupRow, StoredRecord
+from ..merge import AppliedRow, Key, RecordWrite, StoredRecord
+from ..signups import SignupRow
 
 # ---- errors -----------------------------------------------------------------------------
 

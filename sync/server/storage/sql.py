@@ -10,7 +10,12 @@ and upsert, PostgreSQL's COPY and advisory migration lock.
 
 Pull pages are built by the database as JSON text (``PULL_LINE``), so the server
 neither decodes nor re-encodes a record to serve it, and both backends answer the
-same bytes.
+same bytes. What a role pulls (``rules.READ``) becomes each pull's column and
+condition here (``pull_scope``).
+
+Size: longer than most modules on purpose: every statement of the server's database
+stands here once, beside the storage that runs it, so a change to the schema or a
+query is read and reviewed in one place for both backends.
 """
 from __future__ import annotations
 
@@ -23,7 +28,8 @@ from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from ..rules import READ, reads
-from ..merge import AppliedRow, Key, RecordWrite, SignupRow, StoredRecord, loads
+from ..merge import AppliedRow, Key, RecordWrite, StoredRecord, loads
+from ..signups import SignupRow
 from .base import Device, PullRow, Storage, StorageUnavailable, WriteTx
 from .push import GroupCommit
 

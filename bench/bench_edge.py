@@ -40,8 +40,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from stroll.domain import CheckIn, new_id  # noqa: E402
-from sync import protocol as p  # noqa: E402
 from tests.support import ServerProcess  # noqa: E402
+
+from enroll import Enroller  # noqa: E402
 
 TARGET_S = 1.0
 APP_VERSION = "bench-edge"
@@ -50,20 +51,21 @@ APP_VERSION = "bench-edge"
 # ---- the device: enrollment and a push ------------------------------------------------
 
 
-def enroll_device(base: str) -> tuple[str, dict]:
-    """A volunteer device enrolled the way the tests enroll one today: its id and the
-    headers of its requests. (If enrollment changes, e.g. to invites, change only this.)"""
-    r = requests.post(base + "/v1/devices", json={"device_name": "bench-edge"},
-                      headers=p.request_headers(APP_VERSION), timeout=30)
-    r.raise_for_status()
-    body = r.json()
-    return body["device_id"], p.request_headers(APP_VERSION, body["token"])
+def enroll_device(server: "Server") -> tuple[str, dict]:
+    """A device signed in with an invite (``bench/enroll.py``; a server from before
+    invites enrolls it the way it did then): its id and the headers of its requests."""
+    enroller = Enroller(server.base, server.database_url, server.legacy)
+    try:
+        with requests.Session() as http:
+            return enroller.enroll(http, "ambassador")
+    finally:
+        enroller.close()
 
 
 class Device:
-    def __init__(self, base: str):
-        self.base = base
-        self.device_id, self.headers = enroll_device(base)
+    def __init__(self, server: "Server"):
+        self.base = server.base
+        self.device_id, self.headers = enroll_device(server)
         self.seq = 0
 
     def push(self, n: int = 10) -> requests.Response:
@@ -212,7 +214,9 @@ class Server(ServerProcess):
 
     def __init__(self, repo: Path, url: str, log: Path, workers: int, env: dict,
                  nofile: int | None = None):
-        super().__init__(url, log, workers=workers, timeout=60, env=env)
+        self.legacy = not (repo / "sync" / "server" / "members.py").exists()
+        super().__init__(url, log, workers=workers, timeout=60,
+                         env={**Enroller.server_env(self.legacy), **env})
         self.repo = repo
         self.nofile = nofile
 
@@ -263,7 +267,7 @@ def main(argv=None) -> int:
         server.start()
         try:
             base = server.base
-            device = Device(base)
+            device = Device(server)
             device.push()  # warm
             print(f"stroll-server from {server.repo}, {args.workers} process(es) "
                   f"{' '.join(args.set)}"

@@ -4,10 +4,19 @@ For each backend a real ``stroll-server`` process (``python -m sync.server.cli``
 is started on a free port, and with ``requests``:
 
 - push:  N incident-sized records (all fields, ~1 KB of JSON each) in batches of
-         ``--batch`` (one transaction a batch), from ``--push-clients`` devices at once;
-- pull:  all of them back, pages of 5,000, as a coordinator (full records);
-- crowd: ``--devices`` devices sync at once (push a small batch, then pull what is
-         new), at most ``--concurrency`` in flight (threads); per-request latency.
+         ``--batch`` (one transaction a batch), from ``--push-clients`` ambassadors'
+         devices at once (every entry checked against the write rules);
+- pull:  all of them back, pages of 5,000, as a coordinator (full records, the pull
+         written to the audit log), and the bytes an incident takes in a page for a
+         coordinator and for an ambassador who was not there (the coarse view);
+- crowd: ``--devices`` ambassadors' devices sync at once (push a small batch, then
+         pull what is new in their scope), at most ``--concurrency`` in flight
+         (threads); per-request latency.
+
+Devices sign in with invites made on the server's database (``bench/enroll.py``).
+``--server-repo DIR`` measures another checkout's server too, back to back in the same
+run (e.g. ``git worktree add --detach /tmp/before <commit>``), and prints this
+checkout's figures as ratios of it.
 
 Baseline in the same run: writing (json.dumps + executemany, one transaction a
 batch) and reading (SELECT + json.loads) the same records in-process with the
@@ -16,6 +25,7 @@ standard library's sqlite3: the floor the server adds to.
     .venv/bin/python bench/bench_server.py                       # both backends
     .venv/bin/python bench/bench_server.py --backend sqlite --records 10000
     .venv/bin/python bench/bench_server.py --workers 2           # two server processes
+    .venv/bin/python bench/bench_server.py --server-repo /tmp/before   # against a commit
 
 Targets: push >= 20,000 records/s, pull >= 50,000 records/s, crowd p99 < 500 ms with
 no errors. Exit status 1 if one is missed. PostgreSQL: ``--pg-url`` (default
@@ -43,13 +53,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from stroll.domain import CheckIn, Incident, new_id  # noqa: E402
-from sync import protocol as p  # noqa: E402
 from tests.support import ServerProcess  # noqa: E402
+
+from enroll import Enroller  # noqa: E402
 
 TARGET_PUSH = 20_000
 TARGET_PULL = 50_000
 TARGET_P99_MS = 500
-COORDINATOR_KEY = "bench-" + uuid.uuid4().hex
 
 
 # ---- data --------------------------------------------------------------------------------
@@ -88,10 +98,16 @@ class Server(ServerProcess):
     """``stroll-server`` with ``workers`` processes, started at once, and the CPU
     time its processes use."""
 
-    def __init__(self, url: str, workers: int, log: Path):
-        super().__init__(url, log, workers=workers, timeout=60,
-                         env={"SYNC_COORDINATOR_KEY": COORDINATOR_KEY})
+    def __init__(self, url: str, workers: int, log: Path, repo: Path = ROOT):
+        self.legacy = not (repo / "sync" / "server" / "members.py").exists()
+        super().__init__(url, log, workers=workers, timeout=60, root=repo,
+                         env=Enroller.server_env(self.legacy))
         self.start()
+        self.devices = Enroller(self.base, url, self.legacy)
+
+    def stop(self) -> None:
+        self.devices.close()
+        super().stop()
 
     def cpu_by_process(self) -> dict[int, float]:
         """CPU time (user + system) each process of the server used so far."""
@@ -136,28 +152,19 @@ def own_cpu_seconds() -> float:
     return t.user + t.system
 
 
-def enroll(http: requests.Session, base: str, role: str = "volunteer") -> tuple[str, dict]:
-    h = p.request_headers("bench")
-    if role == "coordinator":
-        h[p.HEADER_ENROLL_KEY] = COORDINATOR_KEY
-    r = http.post(base + "/v1/devices", json={"device_name": "bench", "role": role}, headers=h)
-    r.raise_for_status()
-    body = r.json()
-    return body["device_id"], p.request_headers("bench", body["token"])
-
-
 # ---- the measurements -----------------------------------------------------------------------------
 
 
-def bench_push(base: str, records: list[dict], batch: int, clients: int
+def bench_push(server: "Server", records: list[dict], batch: int, clients: int
                ) -> tuple[float, float]:
     """Records per second pushed (the request bodies are encoded before the clock), and
     the CPU seconds this client used while pushing."""
+    base = server.base
     shares = [records[i::clients] for i in range(clients)]
     jobs = []
     with requests.Session() as http:
         for share in shares:
-            device_id, headers = enroll(http, base)
+            device_id, headers = server.devices.enroll(http, "ambassador")
             bodies = []
             for start in range(0, len(share), batch):
                 chunk = [("incident", d) for d in share[start:start + batch]]
@@ -192,10 +199,13 @@ def bench_push(base: str, records: list[dict], batch: int, clients: int
     return len(records) / took, cpu
 
 
-def bench_pull(base: str, expected: int) -> tuple[float, float]:
-    """Records per second pulled: bytes received, and bytes received + decoded."""
+def bench_pull(server: "Server", expected: int, role: str = "coordinator"
+               ) -> tuple[float, float, float]:
+    """Records per second pulled by a device of ``role``: bytes received, and bytes
+    received + decoded; and the bytes a pulled incident took in the page."""
+    base = server.base
     with requests.Session() as http:
-        _, headers = enroll(http, base, "coordinator")
+        _, headers = server.devices.enroll(http, role)
         for decode in (False, True):
             after, n, pages = 0, 0, []
             t0 = time.perf_counter()
@@ -221,13 +231,16 @@ def bench_pull(base: str, expected: int) -> tuple[float, float]:
                     raise SystemExit(f"pull returned {n} records, expected >= {expected}")
             else:
                 rate_raw = sum(c.count(b'"cursor":') for c in pages) / took
-    return rate_raw, rate_decoded
+                size = sum(len(c) for c in pages) / max(1, sum(c.count(b'"cursor":')
+                                                               for c in pages))
+    return rate_raw, rate_decoded, size
 
 
-def bench_crowd(base: str, devices: int, concurrency: int, per_device: int) -> dict:
+def bench_crowd(server: "Server", devices: int, concurrency: int, per_device: int) -> dict:
     """``devices`` devices sync at once: push ``per_device`` records, then pull."""
+    base = server.base
     with requests.Session() as http:
-        _, coord = enroll(http, base, "coordinator")
+        _, coord = server.devices.enroll(http, "coordinator")
         after = 0
         while True:  # where the server's changes end now
             page = http.get(base + "/v1/sync/pull", params={"after": after, "limit": 5000},
@@ -240,7 +253,7 @@ def bench_crowd(base: str, devices: int, concurrency: int, per_device: int) -> d
     tokens: list[tuple[str, dict]] = []
     with requests.Session() as http:
         for _ in range(devices):
-            tokens.append(enroll(http, base))
+            tokens.append(server.devices.enroll(http, "ambassador"))
     local = threading.local()
     latencies: list[float] = []
     errors: list[str] = []
@@ -345,91 +358,118 @@ def main(argv=None) -> int:
     ap.add_argument("--per-device", type=int, default=10, help="records each crowd device pushes")
     ap.add_argument("--workers", type=int, default=1, help="server processes")
     ap.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    ap.add_argument("--server-repo", type=Path, action="append", default=[],
+                    help="also measure the server of another checkout (e.g. a worktree of "
+                         "the commit before a change), in the same run; repeatable")
     args = ap.parse_args(argv)
 
     records = [make_incident(i) for i in range(args.records)]
     size = sum(len(json.dumps(r)) for r in records[:100]) / 100
+    pushed_entry = sum(len(json.dumps(e)) for e in entries_of(
+        [("incident", r) for r in records[:100]], 1)) / 100
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    repos = [("this checkout", ROOT)] + [(str(r), r.resolve()) for r in args.server_repo]
     results = {}
-    cpu_note: dict[str, float] = {}
-    cpu_split: dict[str, list[float]] = {}
-    split: dict[str, list[float]] = {}
+    cpu_note: dict[tuple, float] = {}
+    cpu_split: dict[tuple, list[float]] = {}
+    split: dict[tuple, list[float]] = {}
+    sizes: dict[tuple, dict[str, float]] = {}
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="stroll-bench-") as tmpdir:
         tmp = Path(tmpdir)
         base_w, base_r, base_rd = baseline(records, args.batch, tmp)
         for backend in backends:
-            schema = None
-            if backend == "sqlite":
-                url = f"sqlite:///{tmp / 'server.db'}"
-            else:
-                import psycopg
-                schema = "bench_" + uuid.uuid4().hex[:10]
-                with psycopg.connect(args.pg_url, autocommit=True) as c:
-                    c.execute(f"CREATE SCHEMA {schema}")
-                sep = "&" if "?" in args.pg_url else "?"
-                url = f"{args.pg_url}{sep}options=-csearch_path%3D{schema}"
-            server = Server(url, args.workers, tmp / f"{backend}.log")
-            try:
-                print(f"[{backend}] push {args.records} records ...", file=sys.stderr, flush=True)
-                cpu0, db0 = server.cpu_by_process(), database_cpu_seconds()
-                push, client_cpu = bench_push(server.base, records, args.batch,
-                                              args.push_clients)
-                cpu1 = server.cpu_by_process()
-                # the serving processes' shares: the kernel hands each connection to one
-                # of them, and two busy devices can land on the same one
-                split[backend] = sorted((cpu1[p] - cpu0.get(p, 0.0) for p in cpu1
-                                         if cpu1[p] - cpu0.get(p, 0.0) > 0.05), reverse=True)
-                push_cpu = sum(cpu1.values()) - sum(cpu0.values())
-                cpu_split[backend] = [1e6 * x / args.records for x in (
-                    push_cpu, database_cpu_seconds() - db0, client_cpu)]
-                print(f"[{backend}] pull ...", file=sys.stderr, flush=True)
-                pull_raw, pull_dec = bench_pull(server.base, args.records)
-                print(f"[{backend}] {args.devices} devices ...", file=sys.stderr, flush=True)
-                crowd = bench_crowd(server.base, args.devices, args.concurrency,
-                                    args.per_device)
-            finally:
-                server.stop()
-                if schema:
+            for label, repo in repos:  # back to back: the same machine, the same minute
+                key = (label, backend)
+                schema = None
+                if backend == "sqlite":
+                    url = f"sqlite:///{tmp / (uuid.uuid4().hex[:8] + '.db')}"
+                else:
                     import psycopg
+                    schema = "bench_" + uuid.uuid4().hex[:10]
                     with psycopg.connect(args.pg_url, autocommit=True) as c:
-                        c.execute(f"DROP SCHEMA {schema} CASCADE")
-            results[backend] = (push, pull_raw, pull_dec, crowd)
-            cpu_note[backend] = args.records / push_cpu if push_cpu else 0
+                        c.execute(f"CREATE SCHEMA {schema}")
+                    sep = "&" if "?" in args.pg_url else "?"
+                    url = f"{args.pg_url}{sep}options=-csearch_path%3D{schema}"
+                server = Server(url, args.workers, tmp / f"{backend}.log", repo)
+                try:
+                    print(f"[{label}, {backend}] push {args.records} records ...",
+                          file=sys.stderr, flush=True)
+                    cpu0, db0 = server.cpu_by_process(), database_cpu_seconds()
+                    push, client_cpu = bench_push(server, records, args.batch,
+                                                  args.push_clients)
+                    cpu1 = server.cpu_by_process()
+                    # the serving processes' shares: the kernel hands each connection to
+                    # one of them, and two busy devices can land on the same one
+                    split[key] = sorted((cpu1[p] - cpu0.get(p, 0.0) for p in cpu1
+                                         if cpu1[p] - cpu0.get(p, 0.0) > 0.05), reverse=True)
+                    push_cpu = sum(cpu1.values()) - sum(cpu0.values())
+                    cpu_split[key] = [1e6 * x / args.records for x in (
+                        push_cpu, database_cpu_seconds() - db0, client_cpu)]
+                    print(f"[{label}, {backend}] pull ...", file=sys.stderr, flush=True)
+                    pull_raw, pull_dec, full_size = bench_pull(server, args.records)
+                    # a member who was on none of these strolls: the incidents as others see them
+                    _, _, other_size = bench_pull(server, args.records, "ambassador")
+                    sizes[key] = {"coordinator": full_size, "ambassador": other_size}
+                    print(f"[{label}, {backend}] {args.devices} devices ...", file=sys.stderr,
+                          flush=True)
+                    crowd = bench_crowd(server, args.devices, args.concurrency,
+                                        args.per_device)
+                finally:
+                    server.stop()
+                    if schema:
+                        import psycopg
+                        with psycopg.connect(args.pg_url, autocommit=True) as c:
+                            c.execute(f"DROP SCHEMA {schema} CASCADE")
+                results[key] = (push, pull_raw, pull_dec, crowd)
+                cpu_note[key] = args.records / push_cpu if push_cpu else 0
 
     print()
     print(f"stroll-server over loopback: {args.records} incident records (~{size:.0f} B of "
           f"JSON each), batches of {args.batch}, {args.push_clients} pushing devices, "
           f"{args.workers} server process(es); crowd: {args.devices} devices x "
           f"(push {args.per_device} + pull), {args.concurrency} at once; {os.cpu_count()} CPUs")
-    head = (f"{'':28}{'push rec/s':>12}{'pull rec/s':>12}{'+decode':>10}"
+    head = (f"{'':40}{'push rec/s':>12}{'pull rec/s':>12}{'+decode':>10}"
             f"{'crowd p50':>11}{'p95':>8}{'p99':>8}{'max':>8}{'errors':>8}")
     print(head)
     print("-" * len(head))
     ok = True
-    for backend, (push, pull_raw, pull_dec, c) in results.items():
-        print(f"{'server, ' + backend:28}{push:>12,.0f}{pull_raw:>12,.0f}{pull_dec:>10,.0f}"
-              f"{c['p50']:>9.0f}ms{c['p95']:>6.0f}ms{c['p99']:>6.0f}ms{c['max']:>6.0f}ms"
-              f"{c['errors']:>8}")
-        ok &= push >= TARGET_PUSH and pull_raw >= TARGET_PULL and c["p99"] < TARGET_P99_MS \
-            and c["errors"] == 0
+    for (label, backend), (push, pull_raw, pull_dec, c) in results.items():
+        print(f"{label[-28:] + ', ' + backend:40}{push:>12,.0f}{pull_raw:>12,.0f}"
+              f"{pull_dec:>10,.0f}{c['p50']:>9.0f}ms{c['p95']:>6.0f}ms{c['p99']:>6.0f}ms"
+              f"{c['max']:>6.0f}ms{c['errors']:>8}")
+        if label == "this checkout":
+            ok &= push >= TARGET_PUSH and pull_raw >= TARGET_PULL and \
+                c["p99"] < TARGET_P99_MS and c["errors"] == 0
         if c["errors"]:
             print(f"   first error: {c['first_error']}")
-    print(f"{'baseline, in-process sqlite3':28}{base_w:>12,.0f}{base_r:>12,.0f}{base_rd:>10,.0f}")
-    print(f"{'target':28}{'>= ' + format(TARGET_PUSH, ','):>12}"
+    print(f"{'baseline, in-process sqlite3':40}{base_w:>12,.0f}{base_r:>12,.0f}{base_rd:>10,.0f}")
+    print(f"{'target':40}{'>= ' + format(TARGET_PUSH, ','):>12}"
           f"{'>= ' + format(TARGET_PULL, ','):>12}{'':>10}{'':>11}{'':>8}"
           f"{'< ' + str(TARGET_P99_MS) + 'ms':>8}{'':>8}{'0':>8}")
-    for backend, per_cpu in cpu_note.items():
-        print(f"push, {backend}: {per_cpu:,.0f} records per CPU-second of the server process(es) "
-              f"(excluding the database server)")
+    for (label, backend), r in results.items():
+        if label == "this checkout":
+            continue
+        mine = results[("this checkout", backend)]
+        print(f"{backend}: this checkout / {label}: push {mine[0] / r[0]:.2f}x, pull "
+              f"{mine[1] / r[1]:.2f}x (+decode {mine[2] / r[2]:.2f}x), crowd p99 "
+              f"{mine[3]['p99'] / r[3]['p99']:.2f}x")
+    for (label, backend), sz in sizes.items():
+        print(f"{label[-28:]}, {backend}: bytes per incident pushed {pushed_entry:.0f}, pulled "
+              f"{sz['coordinator']:.0f} by a coordinator, {sz['ambassador']:.0f} by an "
+              f"ambassador who was not there")
+    for (label, backend), per_cpu in cpu_note.items():
+        print(f"push, {label[-28:]}, {backend}: {per_cpu:,.0f} records per CPU-second of the "
+              f"server process(es) (excluding the database server)")
     # Where the push's CPU went, per record: on a machine whose cores all of it shares,
     # the cores divided by the sum bounds the push rate whatever the code's concurrency.
-    for backend, (srv, db, me) in cpu_split.items():
+    for (label, backend), (srv, db, me) in cpu_split.items():
         total = srv + db + me
-        print(f"push, {backend}: CPU per record {srv:.0f} us server + {db:.0f} us PostgreSQL "
-              f"+ {me:.0f} us bench client = {total:.0f} us; {os.cpu_count()} cores bound "
-              f"it at {os.cpu_count() * 1e6 / total:,.0f} records/s; CPU seconds of each "
-              f"server process: {' / '.join(f'{x:.2f}' for x in split.get(backend, []))}")
+        print(f"push, {label[-28:]}, {backend}: CPU per record {srv:.0f} us server + {db:.0f} "
+              f"us PostgreSQL + {me:.0f} us bench client = {total:.0f} us; "
+              f"{os.cpu_count()} cores bound it at {os.cpu_count() * 1e6 / total:,.0f} "
+              f"records/s; CPU s of each server process: "
+              f"{' / '.join(f'{x:.2f}' for x in split.get((label, backend), []))}")
     print(f"load average before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} "
           f"(other work on this machine slows every figure)")
     print("targets met" if ok else "a target was missed")

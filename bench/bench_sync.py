@@ -38,6 +38,8 @@ from sync.client import SyncClient  # noqa: E402
 from sync.engine import SyncEngine  # noqa: E402
 from tests.support import ServerProcess  # noqa: E402
 
+from enroll import Enroller  # noqa: E402
+
 from stroll.domain import taxonomy  # noqa: E402
 
 REFERRAL = taxonomy.REFERRAL_NEEDS[1]
@@ -135,10 +137,17 @@ def pg_database(admin_url: str):
 # ---- the run ------------------------------------------------------------------------------
 
 
-def engine_for(path: Path, url: str, name: str) -> SyncEngine:
+def engine_for(path: Path, server: ServerProcess, name: str) -> SyncEngine:
+    """A device signed in as a coordinator of its own (who receives every record)."""
     store = Store(path)
-    return SyncEngine(store, SyncClient(url, timeout=(5, 120)), device_name=name,
-                      push_batch=500, push_batch_bytes=2_000_000, pull_limit=2000)
+    engine = SyncEngine(store, SyncClient(server.url, timeout=(5, 120)), device_name=name,
+                        push_batch=500, push_batch_bytes=2_000_000, pull_limit=2000)
+    enroller = Enroller(server.url, server.database_url)
+    try:
+        engine.sign_in(enroller.invite("coordinator"))
+    finally:
+        enroller.close()
+    return engine
 
 
 def run_backend(backend: str, args, tmp: Path) -> dict:
@@ -150,11 +159,11 @@ def run_backend(backend: str, args, tmp: Path) -> dict:
     server = ServerProcess(url, tmp / f"server-{backend}.log").start()
     try:
         # the phone that goes offline for 7 days: enrolled and in sync before the week
-        field = engine_for(tmp / f"field-{backend}.db", server.url, "field phone")
+        field = engine_for(tmp / f"field-{backend}.db", server, "field phone")
         field.sync_once()
 
         # the rest of the program's week reaches the server meanwhile
-        others = engine_for(tmp / f"others-{backend}.db", server.url, "the other 29 phones")
+        others = engine_for(tmp / f"others-{backend}.db", server, "the other 29 phones")
         others.store.save_many(week_of_work(args.records, args.points, args.chunk, seed=2))
         t = time.perf_counter()
         others.sync_once()
@@ -178,7 +187,7 @@ def run_backend(backend: str, args, tmp: Path) -> dict:
         assert field.store.count("track_chunk") == 2 * n_chunks
 
         # bytes a GPS point costs on the wire: a phone that sends only its track chunks
-        tracker = engine_for(tmp / f"tracker-{backend}.db", server.url, "tracker")
+        tracker = engine_for(tmp / f"tracker-{backend}.db", server, "tracker")
         tracker.ensure_enrolled()
         chunks = [r for r in week_of_work(args.records // 10, args.points // 4, args.chunk,
                                           seed=3) if r.TYPE == "track_chunk"]

@@ -79,7 +79,8 @@ class ServerProcess:
     def __init__(self, database_url: str, log_path: Path, *, port: int | None = None,
                  args: tuple[str, ...] = (), env: dict[str, str] | None = None,
                  workers: int | None = None, log_level: str = "warning",
-                 timeout: float = 30.0):
+                 timeout: float = 30.0, root: Path = ROOT):
+        self.root = Path(root)  # the checkout whose server runs (a bench may run another)
         self.database_url = database_url
         self.log_path = Path(log_path)
         self.port = port or free_port()
@@ -103,14 +104,14 @@ class ServerProcess:
     def environment(self) -> dict[str, str]:
         env = {**os.environ, **self.env}
         env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(ROOT), self.env.get("PYTHONPATH", os.environ.get("PYTHONPATH")))
-            if p)
+            p for p in (str(self.root),
+                        self.env.get("PYTHONPATH", os.environ.get("PYTHONPATH"))) if p)
         return env
 
     def launch(self) -> "ServerProcess":
         """Start the process (appending to the log) without waiting for it."""
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(self.command(), cwd=ROOT, env=self.environment(),
+            self.proc = subprocess.Popen(self.command(), cwd=self.root, env=self.environment(),
                                          stdout=log, stderr=subprocess.STDOUT)
         return self
 

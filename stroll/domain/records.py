@@ -333,7 +333,7 @@ class Route(Record):
 class Member(Record):
     TYPE: ClassVar[str] = "member"
     name: str = _f("", required=True, kind="text")
-    role: str = _f("volunteer", choices=tx.MEMBER_ROLES)
+    role: str = _f("volunteer", choices=tx.MEMBER_ROLES, required=True)  # never null
     neighborhood_id: str | None = _f(None)
     languages: list = _f([], choices=tx.SPOKEN_LANGUAGES)
     trained_lead: bool = _f(False, kind="bool")

@@ -6,7 +6,7 @@ invites, devices, revocation, the audit log); OpenAPI at ``/docs`` and
 ``/openapi.json``. Who may call which endpoint, and write and read which record, is
 ``rules.py``: every handler asks it. Request bodies are read and checked by ``sync.protocol`` (not
 by FastAPI models) so every failure names its field the same way on both sides;
-the protocol dataclasses still describe the bodies in the OpenAPI document.
+``openapi.py`` describes what each endpoint takes and answers in the OpenAPI document.
 """
 from __future__ import annotations
 
@@ -21,12 +21,11 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from .. import protocol as p
 from ..version import VERSION
-from . import members
+from . import members, openapi
 from .errors import (AuthRequired, DeviceRevoked, Forbidden, InviteInvalid, NotFound,
                      TokenExpired, TooManyRequests, install_error_handlers)
 from .limits import RateLimit
@@ -37,38 +36,6 @@ from .settings import Settings
 from .storage import Device, Storage, open_storage
 
 log = logging.getLogger("stroll.server")
-
-
-_REQUEST_MODELS = (p.EnrollRequest, p.PushRequest)
-
-
-def _body_doc(cls) -> dict:
-    ref = {"$ref": f"#/components/schemas/{cls.__name__}"}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}}}
-
-
-def _install_openapi(app: FastAPI) -> None:
-    """OpenAPI with the request bodies described by the protocol dataclasses (the
-    handlers read bodies through sync.protocol, so FastAPI does not see them)."""
-    from fastapi.openapi.utils import get_openapi
-
-    def openapi() -> dict:
-        if app.openapi_schema is None:
-            doc = get_openapi(title=app.title, version=app.version,
-                              description=app.description, routes=app.routes)
-            schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-            for cls in _REQUEST_MODELS:
-                s = TypeAdapter(cls).json_schema(ref_template="#/components/schemas/{model}")
-                for name, sub in s.pop("$defs", {}).items():
-                    schemas.setdefault(name, sub)
-                schemas[cls.__name__] = s
-            doc["components"].setdefault("securitySchemes", {})["HTTPBearer"] = {
-                "type": "http", "scheme": "bearer",
-                "description": "the token from POST /v1/devices"}
-            app.openapi_schema = doc
-        return app.openapi_schema
-
-    app.openapi = openapi
 
 
 class _Body:
@@ -155,27 +122,13 @@ def bearer_token(request: Request) -> str | None:
     return token
 
 
-def _params(*names: str) -> list[dict]:
-    """OpenAPI parameters of the hand-read headers and query (the handlers read them
-    themselves: one thread hop a request, no per-request dependency solving)."""
-    known = {
-        "protocol": {"name": p.HEADER_PROTOCOL, "in": "header", "required": True,
-                     "description": "protocol version", "schema": {"type": "string"}},
-        "app": {"name": p.HEADER_APP, "in": "header", "required": False,
-                "description": "app version", "schema": {"type": "string"}},
-        "after": {"name": "after", "in": "query", "required": False,
-                  "description": "cursor of the last change the device applied "
-                                 "(0: from the start)",
-                  "schema": {"type": "integer", "minimum": 0, "default": 0}},
-        "limit": {"name": "limit", "in": "query", "required": False,
-                  "description": "most changes in this page",
-                  "schema": {"type": "integer", "minimum": 1, "maximum": p.MAX_PULL_LIMIT,
-                             "default": p.DEFAULT_PULL_LIMIT}},
-    }
-    return [known[n] for n in names]
-
-
-_SECURITY = [{"HTTPBearer": []}]
+def page_query(after: str | None, limit: str | None) -> tuple[int, int]:
+    """``after`` and ``limit`` of a paged GET (pull, audit), checked: 422 naming
+    ``query.after`` / ``query.limit``."""
+    try:
+        return p.parse_pull_query(after, limit)
+    except p.ProtocolError as e:  # named as FastAPI names query parameters
+        raise p.InvalidMessage(e.reason, field=f"query.{e.field}") from None
 
 
 def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
@@ -198,14 +151,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.storage = store
     install_error_handlers(app)
-    _install_openapi(app)
-    error_responses = {p.status_of(code): {"model": p.ErrorBody, "description": d}
-                       for code, d in (("malformed_json", "malformed JSON or header"),
-                                       ("auth_required", "auth_required"),
-                                       ("body_too_large", "too large"),
-                                       ("invalid_message", "invalid_message"),
-                                       ("unsupported_protocol", "unsupported_protocol"))}
-
+    openapi.install(app)
     token_ttl = timedelta(days=settings.token_ttl_days)
     invite_ttl = timedelta(hours=settings.invite_ttl_hours)
     enrollments = RateLimit(settings.enroll_per_minute, 60)
@@ -253,10 +199,8 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         return {"ok": True, "backend": store.name, "protocol": p.PROTOCOL_VERSION,
                 "supported_protocols": sorted(p.SUPPORTED_PROTOCOLS), "version": VERSION}
 
-    @app.post("/v1/devices", tags=["sync"], status_code=201, summary="Enroll a device",
-              response_model=p.EnrollResponse, responses={**error_responses},
-              openapi_extra={**_body_doc(p.EnrollRequest),
-                             "parameters": _params("protocol", "app")})
+    # What each endpoint takes and answers is described in openapi.py (OPERATIONS).
+    @app.post("/v1/devices", tags=["sync"], status_code=201, summary="Enroll a device")
     async def enroll(request: Request):
         p.check_protocol(request.headers.get(p.HEADER_PROTOCOL))
         address = request.client.host if request.client else "?"
@@ -299,8 +243,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
                 "qr_svg": invite.qr_svg(settings.public_url)}
 
     @app.post("/v1/members", tags=["members"], status_code=201,
-              summary="Add a member and make their first invite",
-              openapi_extra={"security": _SECURITY, "parameters": _params("protocol", "app")})
+              summary="Add a member and make their first invite")
     async def add_member(request: Request):
         token = check_headers(request)
         body = await read_json(request, SMALL_BODY)
@@ -315,30 +258,25 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         return _json({"member": member, "invite": invite_json(invite)}, 201)
 
     @app.post("/v1/members/{member_id}/invites", tags=["members"], status_code=201,
-              summary="Make a new invite for a member",
-              openapi_extra={"security": _SECURITY, "parameters": _params("protocol", "app")})
+              summary="Make a new invite for a member")
     def invite_member(member_id: str, request: Request):
         actor = allowed("POST /v1/members/{member_id}/invites", check_headers(request))
         return _json(invite_json(members.create_invite(store, actor, member_id, invite_ttl)),
                      201)
 
     @app.post("/v1/members/{member_id}/revoke", tags=["members"],
-              summary="Revoke every device of a member and their unused invites",
-              openapi_extra={"security": _SECURITY, "parameters": _params("protocol", "app")})
+              summary="Revoke every device of a member and their unused invites")
     def revoke_member(member_id: str, request: Request):
         actor = allowed("POST /v1/members/{member_id}/revoke", check_headers(request))
         return _json(members.revoke_member(store, actor, member_id))
 
-    @app.get("/v1/devices", tags=["members"], summary="The enrolled devices",
-             openapi_extra={"security": _SECURITY, "parameters": _params("protocol", "app")})
+    @app.get("/v1/devices", tags=["members"], summary="The enrolled devices")
     def list_devices(request: Request):
         allowed("GET /v1/devices", check_headers(request))
         return _json({"devices": [members.device_json(d) for d in store.devices()]})
 
     @app.delete("/v1/devices/{device_id}", tags=["members"],
-                summary="Revoke a device (me: this device signs out)",
-                openapi_extra={"security": _SECURITY,
-                               "parameters": _params("protocol", "app")})
+                summary="Revoke a device (me: this device signs out)")
     def revoke_device(device_id: str, request: Request):
         token = check_headers(request)
         if device_id == "me":
@@ -358,22 +296,15 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
                         action="revoke_device", detail=device_id)
         return _json({"device_id": device_id, "revoked": True})
 
-    @app.get("/v1/audit", tags=["members"], summary="The audit log",
-             openapi_extra={"security": _SECURITY, "parameters": _params("protocol", "app")})
-    def audit(request: Request, after: int = 0, limit: int = 500):
+    @app.get("/v1/audit", tags=["members"], summary="The audit log")
+    def audit(request: Request):
         allowed("GET /v1/audit", check_headers(request))
-        if not (0 <= after <= p.MAX_CURSOR and 1 <= limit <= p.MAX_PULL_LIMIT):
-            raise p.InvalidMessage(f"after must be 0..{p.MAX_CURSOR} and limit "
-                                   f"1..{p.MAX_PULL_LIMIT}", field="query")
+        q = request.query_params
+        after, limit = page_query(q.get("after"), q.get("limit"))
         keys = ("id", "at", "member_id", "device_id", "action", "detail")
         return _json({"lines": [dict(zip(keys, r)) for r in store.audit(after, limit)]})
 
-    @app.post("/v1/sync/push", tags=["sync"], summary="Push outbox entries",
-              response_model=p.PushResponse,
-              responses={**error_responses, p.status_of("sequence_gap"): {
-                  "model": p.ErrorBody, "description": "sequence_gap"}},
-              openapi_extra={**_body_doc(p.PushRequest), "security": _SECURITY,
-                             "parameters": _params("protocol", "app")})
+    @app.post("/v1/sync/push", tags=["sync"], summary="Push outbox entries")
     async def push(request: Request):
         token = check_headers(request)
         device = None
@@ -399,10 +330,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
                               now.isoformat(timespec="milliseconds"))
         return _json(resp.to_dict())
 
-    @app.get("/v1/sync/pull", tags=["sync"], summary="Pull changes after a cursor",
-             response_model=p.PullResponse, responses={**error_responses},
-             openapi_extra={"security": _SECURITY,
-                            "parameters": _params("protocol", "app", "after", "limit")})
+    @app.get("/v1/sync/pull", tags=["sync"], summary="Pull changes after a cursor")
     async def pull(request: Request) -> Response:
         token = check_headers(request)
         q = request.query_params
@@ -410,10 +338,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
 
     def _pull(token: str | None, after: str | None, limit: str | None) -> Response:
         device = authenticate(token)
-        try:
-            after_n, limit_n = p.parse_pull_query(after, limit)
-        except p.ProtocolError as e:  # named as FastAPI names query parameters
-            raise p.InvalidMessage(e.reason, field=f"query.{e.field}") from None
+        after_n, limit_n = page_query(after, limit)
         # The page comes from the database as JSON bytes: no decode/encode per record.
         actor = actor_of(device)
         page = store.pull_page(after_n, limit_n, reader=actor)

@@ -10,7 +10,7 @@ import pytest
 from conftest import APP_VERSION, Api, entry, make_invite
 from inspect_storage import applied_log, count_records, last_cursor
 from server_records import incident, shift, signup
-from stroll.domain import Incident
+from stroll.domain import Incident, new_id
 from sync import protocol as p
 
 ERROR_KEYS = {"code", "message", "details"}
@@ -203,6 +203,20 @@ def test_signup_decision_is_a_200_result(api):
                    ("signup", "upsert", signup(sh["id"])))
     assert [r.get("decision", {}).get("status") for r in out["results"]] == \
         [None, "confirmed", "waitlisted"]
+
+
+def test_a_member_is_never_made_without_a_role(api, client):
+    """Found by fuzzing: ``"role": null`` made a member whose devices could do nothing
+    (a device without a role is treated as revoked)."""
+    admin = api.enroll("admin")
+    r = client.post("/v1/members", json={"name": "No role", "role": None},
+                    headers=admin.headers())
+    assert assert_error(r, 422, "invalid_message", "role")["details"]["field"] == "role"
+    member = {"id": new_id(), "name": "No role", "role": None}
+    (res,) = api.send(admin, ("member", "upsert", member))["results"]
+    assert res["status"] == "rejected" and res["error"]["details"]["field"] == "role", res
+    r = client.post("/v1/members", json={"name": "Default role"}, headers=admin.headers())
+    assert r.status_code == 201 and r.json()["member"]["role"] == "volunteer", r.text
 
 
 # ---- every error has the one shape ---------------------------------------------------------------

@@ -201,7 +201,10 @@ def _int(d: dict, key: str, where: str, *, minimum: int | None = None,
 
 
 def _str(d: dict, key: str, where: str, *, required: bool = True,
-         choices: tuple[str, ...] | None = None, max_len: int = 200) -> str | None:
+         choices: tuple[str, ...] | None = None, max_len: int = 200,
+         nul: bool = False) -> str | None:
+    """A text field; a NUL character in it is refused unless ``nul`` (free text the
+    other side wrote: an error's message)."""
     if key not in d or d[key] is None:
         if required:
             raise InvalidMessage("is required", field=where)
@@ -213,6 +216,8 @@ def _str(d: dict, key: str, where: str, *, required: bool = True,
         raise InvalidMessage("must not be empty", field=where)
     if len(v) > max_len:
         raise InvalidMessage(f"is longer than {max_len} characters", field=where)
+    if not nul and "\x00" in v:
+        raise InvalidMessage("holds a NUL character", field=where)
     if choices is not None and v not in choices:
         raise InvalidMessage(f"must be one of {', '.join(choices)}, got {v!r}", field=where)
     return v
@@ -350,7 +355,8 @@ class PushEntry:
                 and (op == "upsert" or op == "patch" or op == "delete")
                 and body.__class__ is dict
                 and (device_time is None
-                     or (device_time.__class__ is str and len(device_time) <= 64))
+                     or (device_time.__class__ is str and len(device_time) <= 64
+                         and "\x00" not in device_time))
                 and d.keys() <= _ENTRY_KEYS):
             return cls(seq, rtype, rid, op, body, device_time)
         return None
@@ -437,7 +443,7 @@ class Decision:
         d = _obj(data, where)
         return cls(status=_str(d, "status", f"{where}.status", choices=DECISIONS),
                    reason=_str(d, "reason", f"{where}.reason", required=False,
-                               max_len=2000) or "")
+                               max_len=2000, nul=True) or "")
 
 
 @dataclass
@@ -460,7 +466,8 @@ class ErrorBody:
             raise InvalidMessage(f"must be an object, got {_kind(details)}",
                                  field="error.details")
         return cls(code=_str(err, "code", "error.code", max_len=100),
-                   message=_str(err, "message", "error.message", max_len=100_000),
+                   message=_str(err, "message", "error.message", max_len=100_000,
+                                nul=True),
                    details=details)
 
 

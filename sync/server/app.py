@@ -23,6 +23,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from stroll.domain.ids import is_uuid
+
 from .. import protocol as p
 from ..version import VERSION
 from . import members, openapi
@@ -284,9 +286,10 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
             device_id = actor.device_id
         else:
             actor = allowed("DELETE /v1/devices/{device_id}", token)
-            target = store.device_by_id(device_id)
+            # text that is not an id in canonical form names no device (not asked)
+            target = store.device_by_id(device_id) if is_uuid(device_id) else None
             if target is None:
-                raise NotFound(f"no device with id {device_id}", device_id=device_id)
+                raise NotFound(f"no device with id {device_id!r}", device_id=device_id)
             refused = may_manage_member(actor, target.role)
             if refused:
                 raise Forbidden(refused, device_id=device_id)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from stroll.domain import Member, StrollError, new_id
+from stroll.domain.ids import is_uuid
 
 from .. import protocol as p
 from .errors import Forbidden, NotFound
@@ -60,12 +61,19 @@ def new_code() -> str:
                                         for _ in range(p.INVITE_LENGTH)))
 
 
+def member_named(store: Storage, member_id: str) -> dict:
+    """The member record ``member_id`` names, or NotFound (text that is not an id in
+    canonical form names no member: the database is not asked)."""
+    member = store.member_record(member_id) if is_uuid(member_id) else None
+    if member is None:
+        raise NotFound(f"no member with id {member_id!r}", member_id=member_id)
+    return member
+
+
 def create_invite(store: Storage, actor: Actor, member_id: str, ttl: timedelta,
                   now: datetime | None = None) -> Invite:
     """A new one-time code for ``member_id`` (NotFound, Forbidden as the rules say)."""
-    member = store.member_record(member_id)
-    if member is None:
-        raise NotFound(f"no member with id {member_id}", member_id=member_id)
+    member = member_named(store, member_id)
     refused = may_manage_member(actor, member.get("role"))
     if refused:
         raise Forbidden(refused, member_id=member_id)
@@ -106,9 +114,7 @@ def create_member(store: Storage, actor: Actor, fields: dict, ttl: timedelta,
 def revoke_member(store: Storage, actor: Actor, member_id: str,
                   now: datetime | None = None) -> dict:
     """Revoke every device of a member and drop the member's unused invites."""
-    member = store.member_record(member_id)
-    if member is None:
-        raise NotFound(f"no member with id {member_id}", member_id=member_id)
+    member = member_named(store, member_id)
     refused = may_manage_member(actor, member.get("role"))
     if refused:
         raise Forbidden(refused, member_id=member_id)

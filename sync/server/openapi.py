@@ -42,18 +42,19 @@ _MESSAGES = (p.EnrollRequest, p.EnrollResponse, p.PushRequest, p.PushResponse,
              p.PullResponse)
 
 _UUID = {"type": "string", "pattern": UUID_PATTERN}
-_TEXT64 = {"maxLength": 64}
+_NO_NUL = "^[^\x00]*$"  # text of a message never holds a NUL character
+_TEXT64 = {"maxLength": 64, "pattern": _NO_NUL}
 
 # schema -> property -> keywords added (on the string branch of an optional one)
 _CONSTRAINTS: dict[str, dict[str, dict]] = {
-    "EnrollRequest": {"device_name": {"minLength": 1, "maxLength": 200},
-                      "invite_code": {"minLength": 1, "maxLength": 64}},
+    "EnrollRequest": {"device_name": {"minLength": 1, "maxLength": 200, "pattern": _NO_NUL},
+                      "invite_code": {"minLength": 1, **_TEXT64}},
     "EnrollResponse": {"device_id": {"pattern": UUID_PATTERN},
                        "member_id": {"pattern": UUID_PATTERN},
                        "role": {"enum": list(p.ROLES)}},
     "PushRequest": {"protocol": {"enum": sorted(p.SUPPORTED_PROTOCOLS)},
                     "app_version": _TEXT64,
-                    "device_id": {"minLength": 1, "maxLength": 64},
+                    "device_id": {"minLength": 1, **_TEXT64},
                     "entries": {"maxItems": p.MAX_BATCH_ENTRIES}},
     "PushEntry": {"seq": {"minimum": 1, "maximum": p.MAX_CURSOR},
                   "type": {"enum": sorted(RECORD_TYPES)},

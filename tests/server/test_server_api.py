@@ -10,7 +10,7 @@ import pytest
 from conftest import APP_VERSION, Api, entry, make_invite
 from inspect_storage import applied_log, count_records, last_cursor
 from server_records import incident, shift, signup
-from stroll.domain import Incident, new_id
+from stroll.domain import RECORD_TYPES, Incident, new_id
 from sync import protocol as p
 
 ERROR_KEYS = {"code", "message", "details"}
@@ -50,6 +50,36 @@ def test_openapi_and_docs_are_served(client):
     push_body = doc["paths"]["/v1/sync/push"]["post"]["requestBody"]
     assert push_body["content"]["application/json"]["schema"]["$ref"].endswith("/PushRequest")
     assert client.get("/docs").status_code == 200
+
+
+def test_openapi_documents_every_error_as_the_wrapper_it_is_on_the_wire(client):
+    """Each /v1 operation documents 400, 426, 500 and 503 (and 401/403 with a token) as
+    ``ErrorBody``: the wrapper ``{"error": {...}}``, each status with its codes of the
+    error table; rejected push entries carry the inner ``Error``."""
+    doc = client.get("/openapi.json").json()
+    schemas = doc["components"]["schemas"]
+    assert schemas["ErrorBody"]["required"] == ["error"]
+    assert schemas["ErrorBody"]["properties"]["error"]["$ref"].endswith("/Error")
+    assert set(schemas["Error"]["required"]) == ERROR_KEYS
+    assert schemas["PushResult"]["properties"]["error"]["anyOf"][0]["$ref"].endswith("/Error")
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            statuses = {int(s) for s in op["responses"]}
+            assert {500, 503} <= statuses, (method, path)
+            if path.startswith("/v1/"):
+                assert {400, 426} <= statuses, (method, path)
+            if "security" in op:
+                assert {401, 403} <= statuses, (method, path)
+            for status in statuses - {200, 201}:
+                schema = op["responses"][str(status)]["content"]["application/json"]["schema"]
+                assert schema["allOf"][0]["$ref"].endswith("/ErrorBody")
+                codes = schema["allOf"][1]["properties"]["error"]["properties"]["code"]["enum"]
+                assert codes == [c for c, st in p.ERROR_CODES.items() if st == status]
+    assert {"403", "429"} <= set(doc["paths"]["/v1/devices"]["post"]["responses"])
+    entry_schema = schemas["PushEntry"]["properties"]
+    assert entry_schema["seq"]["minimum"] == 1
+    assert entry_schema["type"]["enum"] == sorted(RECORD_TYPES)
+    assert schemas["PushRequest"]["properties"]["entries"]["maxItems"] == p.MAX_BATCH_ENTRIES
 
 
 def test_enrollment_returns_the_token_once_and_keeps_only_its_hash(api, client, backend):

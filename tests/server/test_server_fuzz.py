@@ -11,6 +11,7 @@ documents, the body (2xx and errors) conforms to the documented schema.
 """
 from __future__ import annotations
 
+import os
 import random
 from collections import Counter, defaultdict
 
@@ -23,6 +24,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
                                                response_schema_conformance,
                                                status_code_conformance)
 
+import server_records as records
 from conftest import APP_VERSION, DeviceAuth, make_invite
 from sync import protocol as p
 
@@ -32,12 +34,20 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # ~60-90 s for both backends: the coverage phase (boundaries of every documented
 # constraint, each required field missing, ...) plus this many fuzzed cases per operation
 # and generation mode.
-MAX_EXAMPLES = 40
+MAX_EXAMPLES = int(os.environ.get("STROLL_FUZZ_EXAMPLES", "40"))  # more: a deeper run
 SETTINGS = {
     "seed": 20261121,
     "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "database": "none"},
     "phases": {"examples": {"enabled": False}, "stateful": {"enabled": False}},
 }
+
+# a valid record of each type, given its id
+RECORDS = {"incident": records.incident, "check_in": records.check_in,
+           "track_chunk": records.track_chunk, "shift": records.shift,
+           "neighborhood": records.neighborhood, "route": records.route,
+           "member": records.member, "merchant": records.merchant, "stroll": records.stroll,
+           "follow_up": lambda **kw: records.follow_up(records.new_id(), **kw),
+           "signup": lambda **kw: records.signup(records.new_id(), **kw)}
 
 # (backend, "METHOD /path") -> how many requests were sent / answered with each status
 SENT: dict[str, Counter] = defaultdict(Counter)
@@ -84,6 +94,9 @@ class Callers:
             for i, e in enumerate(case.body.get("entries") or []):
                 if isinstance(e, dict):
                     e["seq"] = i + 1
+                    if e.get("type") in RECORDS and self.rng.random() < 0.5:
+                        # a valid record in a fuzzed entry: it reaches the database
+                        e["data"] = RECORDS[e["type"]](id=e["id"])
         return dev
 
 

@@ -104,3 +104,34 @@ def test_a_large_push_with_a_wrong_token_is_refused_before_its_body_is_read(live
     text = answer.decode(errors="replace")
     assert text.startswith("HTTP/1.1 401"), text[:300]
     assert '"auth_required"' in text and took < 3, (took, text[:300])
+
+
+def test_a_nul_in_a_path_id_is_a_404_not_a_server_error(live):
+    """Found by fuzzing: PostgreSQL refuses text holding NUL, so asking it for such an
+    id was a 500; text that is not an id in canonical form names nothing."""
+    admin = live.enroll("admin")
+    for method, path in (("POST", "/v1/members/a%00b/invites"),
+                         ("POST", "/v1/members/a%00b/revoke"),
+                         ("DELETE", "/v1/devices/a%00b"),
+                         ("DELETE", "/v1/devices/" + "%FF" * 3)):
+        r = requests.request(method, live.base + path, headers=admin.headers(), timeout=10)
+        assert r.status_code == 404, (path, r.text)
+        assert r.json()["error"]["code"] == "not_found"
+
+
+def test_a_nul_in_a_message_text_is_a_422_naming_the_field_and_applies_nothing(live):
+    """Found by fuzzing: a device name or an entry's device_time holding NUL was a 500
+    on PostgreSQL (after the invite was checked, before it was spent)."""
+    from conftest import make_invite
+    _, code = make_invite(live.storage)
+    r = live.redeem(code, name="phone\x00")
+    assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "device_name"
+    assert live.redeem(code, name="phone").status_code == 201  # the invite was not spent
+    dev = live.enroll()
+    rec = merchant()
+    r = live.push_raw(dev, [entry(1, "merchant", rec["id"], "upsert", rec,
+                                  device_time="2026-11-21T19:02\x00")])
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["details"]["field"] == "entries[0].device_time"
+    assert live.push(dev, [entry(1, "merchant", rec["id"], "upsert", rec)])["results"][0][
+        "status"] == "applied"

@@ -94,15 +94,16 @@ def _error_schemas(schemas: dict) -> None:
         "title": "ErrorBody", "type": "object", "required": ["error"],
         "additionalProperties": False, "properties": {"error": _ref("Error")},
         "description": 'The one error shape: {"error": {"code", "message", "details"}}.'}
-    _retarget(schemas, _REF.format(model="ErrorBody"), _REF.format(model="Error"), skip="ErrorBody")
+    _retarget(schemas, _REF.format(model="ErrorBody"), _REF.format(model="Error"))
 
 
-def _retarget(node: Any, old: str, new: str, skip: str | None = None) -> None:
+def _retarget(node: Any, old: str, new: str) -> None:
+    """Every ``$ref`` to ``old`` in ``node`` now points at ``new``."""
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "$ref" and value == old:
                 node[key] = new
-            elif key != skip:
+            else:
                 _retarget(value, old, new)
     elif isinstance(node, list):
         for value in node:
@@ -196,7 +197,7 @@ _PARAMETERS = {
     "app": {"name": p.HEADER_APP, "in": "header", "required": False,
             "description": "the app's version (every request carries it; kept with a "
                            "device at sign-in)",
-            "schema": {"type": "string", "maxLength": 64}},
+            "schema": {"type": "string"}},
     "after": {"name": "after", "in": "query", "required": False,
               "description": "the last cursor (pull) or audit line id already read "
                              "(0: from the start)",
@@ -224,7 +225,8 @@ _BODY = (400, 408, 413, 422)        # not JSON; body too slow; too large; not th
 _QUERY = (422,)                     # a query parameter out of its bounds
 
 OPERATIONS: dict[tuple[str, str], dict] = {
-    ("get", "/health"): {"ok": (200, "Health"), "errors": (500, 503), "params": ()},
+    ("get", "/health"): {"ok": (200, "Health"), "errors": (500, 503), "params": (),
+                         "auth": False},
     ("post", "/v1/devices"): {
         "ok": (201, "EnrollResponse"), "body": "EnrollRequest", "auth": False,
         "errors": (*_V1, *_BODY, 403, 429), "params": ("protocol", "app")},
@@ -275,7 +277,7 @@ def _operation(op: dict, spec: dict) -> None:
     if "body" in spec:
         op["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": _ref(spec["body"])}}}
-    if spec.get("auth", True) and spec["params"]:
+    if spec.get("auth", True):
         op["security"] = [{"HTTPBearer": []}]
 
 

@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 import pytest
 import requests
 import schemathesis
-from schemathesis import Config, GenerationMode
+from schemathesis import Config
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance,
                                                response_schema_conformance,
@@ -79,30 +79,36 @@ class Callers:
         return member["id"]
 
     def prepare(self, case) -> DeviceAuth:
-        """Swap real ids into some valid cases; the device the case is sent as."""
+        """Swap real ids into about half the cases, valid or not (an invalid case keeps
+        whatever else is wrong with it); the device the case is sent as."""
         dev = self.admin
-        positive = case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE
-        path = case.operation.path
-        if positive and self.rng.random() < 0.5:
-            if "member_id" in (case.path_parameters or {}):
-                case.path_parameters["member_id"] = self.member_id()
-            if "device_id" in (case.path_parameters or {}):
-                case.path_parameters["device_id"] = self.fresh().device_id
-            if path == "/v1/devices" and isinstance(case.body, dict) and case.method == "POST":
-                case.body["invite_code"] = make_invite(self.live.storage)[1]
-        if path == "/v1/devices/{device_id}" and case.path_parameters.get("device_id") == "me":
+        path, body, params = case.operation.path, case.body, case.path_parameters or {}
+        if self.rng.random() < 0.5:
+            if "member_id" in params:
+                params["member_id"] = self.member_id()
+            if "device_id" in params:
+                params["device_id"] = self.fresh().device_id
+            if path == "/v1/devices" and case.method == "POST" and isinstance(body, dict):
+                body["invite_code"] = make_invite(self.live.storage)[1]
+        if path == "/v1/devices/{device_id}" and params.get("device_id") == "me":
             dev = self.fresh()  # signs itself out
-        if path == "/v1/sync/push" and positive and isinstance(case.body, dict):
+        if path == "/v1/sync/push" and isinstance(body, dict) and isinstance(
+                body.get("device_id"), str):
             # as the token's device (an admin's: it may write every type), with its
             # next seqs: the push reaches the merge
             dev = self.fresh("admin")
-            case.body["device_id"] = dev.device_id
-            for i, e in enumerate(case.body.get("entries") or []):
-                if isinstance(e, dict):
+            body["device_id"] = dev.device_id
+            entries = body.get("entries")
+            for i, e in enumerate(entries if isinstance(entries, list) else ()):
+                if not isinstance(e, dict):
+                    continue
+                if isinstance(e.get("seq"), int) and e["seq"] >= 1:
                     e["seq"] = i + 1
-                    if e.get("type") in RECORDS and self.rng.random() < 0.5:
-                        # a valid record in a fuzzed entry: it reaches the database
-                        e["data"] = RECORDS[e["type"]](id=e["id"])
+                rtype = e.get("type")
+                if (isinstance(rtype, str) and rtype in RECORDS and isinstance(e.get("id"), str)
+                        and self.rng.random() < 0.5):
+                    # a valid record in a fuzzed entry: it reaches the database
+                    e["data"] = RECORDS[rtype](id=e["id"])
         return dev
 
 

@@ -226,6 +226,13 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         if device.revoked or device.role is None:
             raise DeviceRevoked("this device was signed out or revoked by a coordinator: "
                                 "sign in again with a new invite code", device_id=device.id)
+        if device.enrolled_role is not None and device.role != device.enrolled_role:
+            # what the device holds was pulled for the old role: it wipes it, and signs in
+            # again to pull what the new role sees
+            store.revoke_device(device.id, members.iso(datetime.now(timezone.utc)))
+            raise DeviceRevoked(f"this member's role changed from {device.enrolled_role} to "
+                                f"{device.role}: sign in again with a new invite code",
+                                device_id=device.id)
         now = datetime.now(timezone.utc)
         if device.expires_at:
             expires = datetime.fromisoformat(device.expires_at)

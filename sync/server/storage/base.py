@@ -60,7 +60,8 @@ class DeviceNotFound(StorageError, code="auth_required"):
 @dataclass
 class Device:
     """An enrolled device. ``role`` is its member's role as the server holds it now
-    (None when the member record is missing or deleted: the device may do nothing)."""
+    (None when the member record is missing or deleted: the device may do nothing);
+    ``enrolled_role`` the role it was signed in with (what it holds was pulled in)."""
     id: str
     name: str
     member_id: str | None
@@ -69,6 +70,7 @@ class Device:
     created_at: str
     revoked: bool = False
     expires_at: str | None = None
+    enrolled_role: str | None = None
 
 
 @dataclass

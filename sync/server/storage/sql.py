@@ -122,7 +122,7 @@ CREATE_DEVICE = ("INSERT INTO devices (id, name, token_hash, member_id, role, la
                  "app_version, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)")
 # a device with its member's record as it stands now (the role is the member's)
 DEVICE_COLUMNS = ("d.id, d.name, d.member_id, d.last_seq, d.created_at, d.expires_at, "
-                  "d.revoked_at, m.data, m.deleted")
+                  "d.revoked_at, d.role, m.data, m.deleted")
 DEVICE_BY_TOKEN = (f"SELECT {DEVICE_COLUMNS} FROM devices d LEFT JOIN records m "
                    "ON m.id = d.member_id AND m.type = 'member' WHERE d.token_hash = ?")
 DEVICE_BY_ID = (f"SELECT {DEVICE_COLUMNS} FROM devices d LEFT JOIN records m "
@@ -364,12 +364,13 @@ def record_row(w: RecordWrite, received_at: str) -> tuple:
 def _device(row: tuple) -> Device:
     """A device row of ``DEVICE_COLUMNS``: its role is its member's role now (None when
     the device has no member record, or the member was deleted)."""
-    did, name, member_id, last_seq, created_at, expires_at, revoked_at, mdata, mdel = row
+    (did, name, member_id, last_seq, created_at, expires_at, revoked_at, enrolled_role,
+     mdata, mdel) = row
     role = None
     if mdata and not mdel:
         role = loads(mdata).get("role")
     return Device(did, name, member_id, role, last_seq, created_at, revoked=bool(revoked_at),
-                  expires_at=expires_at)
+                  expires_at=expires_at, enrolled_role=enrolled_role)
 
 
 def _last_seq(d: Dialect, conn, device_id: str) -> int | None:
@@ -591,10 +592,14 @@ class SQLStorage(GroupCommit, Storage):
             if not rows:
                 return None
             member_id = rows[0][0]
+            member = c.execute(q(MEMBER_RECORD), (member_id,)).fetchone()
+            if member is None or member[1] or not member[0]:
+                return None  # the member was removed: the invite is left as it was
             if c.execute(q(TAKE_INVITE), (now, device_id, code_hash, now)).rowcount != 1:
                 return None
-            c.execute(q(CREATE_DEVICE), (device_id, name, token_hash, member_id, "member",
-                                         app_version, now, expires_at))
+            c.execute(q(CREATE_DEVICE), (device_id, name, token_hash, member_id,
+                                         loads(member[0]).get("role"), app_version, now,
+                                         expires_at))
         return self.device_by_id(device_id)
 
     def drop_member_invites(self, member_id, at):

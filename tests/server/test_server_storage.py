@@ -634,3 +634,25 @@ def test_both_backends_answer_the_same_pull_page_bytes(tmp_path):
     assert pages[0] == pages[1]
     changes = json.loads(pages[0][("coordinator", 100, 0)])["changes"]
     assert [c["data"]["narrative"] for c in changes if c["id"] == inc["id"]] == [inc["narrative"]]
+
+
+def test_a_pull_page_stops_after_the_change_that_passes_its_byte_budget(storage, monkeypatch):
+    dev = Dev(storage)
+    recs = [incident(narrative="x" * n) for n in (100, 3000, 100, 100, 9000, 100)]
+    dev.push(*[("incident", "upsert", r) for r in recs])
+    monkeypatch.setattr(storage, "max_page_bytes", 4000)
+    seen, after, sizes = [], 0, []
+    while True:
+        page = storage.pull_page(after, 100, reader=COORDINATOR)
+        body = json.loads(page)
+        sizes.append((len(page), len(body["changes"])))
+        seen += [c["id"] for c in body["changes"]]
+        assert body["changes"], "a page holds at least one change"
+        after = body["next_cursor"]
+        assert after == body["changes"][-1]["cursor"]
+        if not body["has_more"]:
+            break
+    assert seen == [r["id"] for r in recs]  # in order, none skipped, none twice
+    # every page but one holding a single large change stays within the budget's reach
+    assert all(n == 1 or size <= 4000 + 200 for size, n in sizes), sizes
+    assert len(sizes) >= 3

@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
+from ...protocol import MAX_PAGE_BYTES
 from ..rules import READ, reads
 from ..merge import AppliedRow, Key, RecordWrite, StoredRecord, loads
 from ..signups import SignupRow
@@ -309,7 +310,7 @@ class Dialect:
     lock_cursor: str            # read the counter and hold its lock to commit
     ids_in: str                 # ``id`` in one parameter holding many ids ...
     ids_param: Callable[[list[str]], str]  # ... made from the ids like so
-    page_changes: str           # a page's lines joined in cursor order, as bytes
+    page_changes: str           # a page's lines joined by newlines in cursor order, as bytes
     page_options: dict = field(default_factory=dict)  # execute() options of a page
 
     def sql(self, statement: str) -> str:
@@ -330,7 +331,7 @@ SQLITE = Dialect(
     serial="INTEGER PRIMARY KEY AUTOINCREMENT",
     lock_cursor=CURSOR,  # BEGIN IMMEDIATE already holds the database's write lock
     ids_in="id IN (SELECT value FROM json_each(?))", ids_param=json.dumps,
-    page_changes="CAST(group_concat(line, ',') AS BLOB)")
+    page_changes="CAST(group_concat(line, char(10)) AS BLOB)")
 
 POSTGRES = Dialect(
     name="postgres", qmark=False, bigint="BIGINT", boolean="BOOLEAN", false="false",
@@ -341,8 +342,25 @@ POSTGRES = Dialect(
     # database: cheaper than adapting a Python list of thousands to an array
     ids_in="id = ANY(string_to_array(?, ','))", ids_param=",".join,
     # binary: the page arrives as one bytea, bytes as they are (no text decode)
-    page_changes="convert_to(string_agg(line, ',' ORDER BY cursor), 'UTF8')",
+    page_changes="convert_to(string_agg(line, E'\\n' ORDER BY cursor), 'UTF8')",
     page_options={"binary": True})
+
+
+def cut_page(changes: bytes, max_bytes: int) -> tuple[bytes, int | None]:
+    """``changes`` (lines joined by newlines: no line holds a raw newline, JSON escapes
+    it) cut after the last line that ends within ``max_bytes`` (the first line at
+    least), joined by commas; and the cursor of the last line kept when a cut was made
+    (None: every line kept)."""
+    cut = None
+    if len(changes) > max_bytes:
+        end = changes.rfind(b"\n", 0, max_bytes + 1)
+        if end <= 0:
+            end = changes.find(b"\n")
+        if end > 0:
+            changes = changes[:end]
+            last = changes[changes.rfind(b"\n") + 1:]  # '{"cursor":N,...'
+            cut = int(last[10:last.index(b",")])
+    return changes.replace(b"\n", b","), cut
 
 
 def page_json(changes: bytes | None, next_cursor: int, more: bool) -> bytes:
@@ -443,6 +461,7 @@ class SQLStorage(GroupCommit, Storage):
 
     dialect: Dialect
     write_tx: type[SQLWriteTx]
+    max_page_bytes: int = MAX_PAGE_BYTES  # a pull page's changes stop after passing it
 
     def __init__(self) -> None:
         super().__init__()
@@ -563,6 +582,9 @@ class SQLStorage(GroupCommit, Storage):
                 **self.dialect.page_options).fetchone()
             more = count == limit and bool(c.execute(
                 more_sql, scope.more_params(reader.member_id, last)).fetchone()[0])
+        changes, cut = cut_page(bytes(changes or b""), self.max_page_bytes)
+        if cut is not None:  # bounded by bytes too: the rest comes on the next page
+            return page_json(changes, cut, True)
         following = last if count else after
         if not more and done > following:
             following = done

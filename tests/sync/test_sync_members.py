@@ -3,10 +3,12 @@ coordinator wipes its survivor data at its next contact and asks to sign in; sig
 out revokes the token on the server too; switching member starts the pull over."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import requests
 
-from stroll.domain import Incident, now_iso
+from stroll.domain import FollowUp, Incident, now_iso
 from stroll.store import Store
 from sync import protocol as p
 from sync.client import AuthError, SyncClient
@@ -41,19 +43,39 @@ def coordinator(server) -> dict:
     return p.request_headers("test", enrolled.token)
 
 
-def test_a_revoked_phone_wipes_survivor_data_at_its_next_sync_and_asks_to_sign_in(
+def test_an_ambassadors_phone_keeps_survivor_details_only_until_the_server_has_them(
         server, phone):
     engine, incident_id = phone
+    kept = engine.store.get("incident", incident_id)
+    assert kept["harm_types"] == ["verbal_harassment"] and kept["contact_value"] == ""
+    laptop = Store(engine.store.path.parent / "coordinator.db")
+    coord = SyncEngine(laptop, SyncClient(server.url), device_name="coordinator's laptop")
+    try:
+        coord.sign_in(server.invite("coordinator"))
+        laptop.save(FollowUp(incident_id=incident_id, status="new", notes="call at 6"))
+        coord.sync_once()
+        # a coordinator's device keeps them while the case is open
+        assert laptop.get("incident", incident_id)["contact_value"] == PHONE
+    finally:
+        coord.client.close()
+        laptop.close()
+
+
+def test_a_revoked_phone_wipes_survivor_data_at_its_next_sync_and_asks_to_sign_in(
+        server, phone):
+    engine, _ = phone
     store = engine.store
-    assert store.get("incident", incident_id)["contact_value"] == PHONE
+    unsent = store.save(Incident(occurred_at=now_iso(), harm_types=["shunning"],
+                                 survivor_name=NAME, contact_value=PHONE))
     r = requests.delete(f"{server.url}/v1/devices/{store.get_setting('sync.device_id')}",
                         headers=coordinator(server), timeout=10)
     assert r.status_code == 200, r.text
     with pytest.raises(AuthError):
         engine.sync_once()
-    kept = store.get("incident", incident_id)
-    assert kept["harm_types"] == ["verbal_harassment"]          # the report stays
-    assert (kept["survivor_name"], kept["contact_value"]) in (("", ""), (None, None))
+    kept = store.get("incident", unsent.id)
+    assert kept["harm_types"] == ["shunning"]          # the report stays, to send later
+    assert (kept["survivor_name"], kept["contact_value"]) == ("", "")
+    assert NAME not in json.dumps(store.outbox_entries())
     assert store.get_setting("sync.token") is None and engine.member() is None
     status = engine.status()
     assert (status.state, status.error_code) == ("auth_required", "device_revoked")
@@ -81,3 +103,4 @@ def test_switching_member_wipes_the_first_members_data_and_pulls_anew(server, ph
     assert store.get_setting("sync.cursor") in (None, 0)
     assert store.get("incident", incident_id)["contact_value"] in ("", None)
     engine.sync_once()
+    assert store.get("incident", incident_id)["harm_types"] == ["verbal_harassment"]

@@ -115,6 +115,11 @@ class RecordWrite:
     exists: bool = False       # the database already has a row for it (else: a new row)
     device_id: str | None = None  # the device whose push wrote it last
 
+    @property
+    def survivor(self) -> bool:
+        """It holds survivor fields: its full and public views differ."""
+        return self.data_public is not None and self.data_public != self.data
+
 
 @dataclass(slots=True)  # thousands a push: lighter to make
 class AppliedRow:

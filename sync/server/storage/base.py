@@ -194,17 +194,6 @@ class Storage(ABC):
     def audit(self, after: int = 0, limit: int = 500) -> list[tuple]:
         """Audit lines after id ``after``: ``(id, at, member_id, device_id, action, detail)``."""
 
-    @abstractmethod
-    def survivor_records(self, after: int, through: int) -> list[tuple]:
-        """``(type, id)`` of live records changed in (after, through] that hold
-        survivor fields (their full and public JSON differ)."""
-
-    @abstractmethod
-    def device_last_seq(self, device_id: str) -> int | None: ...
-
-    @abstractmethod
-    def applied_results(self, device_id: str, seqs: list[int]) -> dict[int, str | None]: ...
-
     # ---- sync ---------------------------------------------------------------------------
     @abstractmethod
     @contextmanager
@@ -235,7 +224,8 @@ class Storage(ABC):
         (``sync.server.rules.READ``)."""
 
     @abstractmethod
-    def pull_page(self, after: int, limit: int, *, reader: Actor) -> bytes:
+    def pull_page(self, after: int, limit: int, *, reader: Actor,
+                  survivors: list | None = None) -> bytes:
         """Like ``pull``, but the whole answer of ``GET /v1/sync/pull`` as JSON bytes
         (docs/SYNC.md, Pull): the changes are joined by the database (one value, not a
         row a change), so the server neither decodes nor re-encodes a record."""

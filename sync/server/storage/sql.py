@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 from ...protocol import MAX_PAGE_BYTES
-from ..rules import READ, reads
+from ..rules import READ, carries_survivor_fields, reads
 from ..merge import AppliedRow, Key, RecordWrite, StoredRecord, loads
 from ..signups import SignupRow
 from .base import Device, PullRow, Storage, StorageUnavailable, WriteTx
@@ -87,6 +87,9 @@ _SCHEMA_0002 = """
     ALTER TABLE records ADD COLUMN owner TEXT;
     ALTER TABLE records ADD COLUMN audience TEXT;
     ALTER TABLE records ADD COLUMN data_coarse TEXT;
+    ALTER TABLE records ADD COLUMN survivor {boolean} NOT NULL DEFAULT {false};
+    UPDATE records SET survivor = COALESCE(data_public IS NOT NULL AND data <> data_public,
+                                           {false});
     ALTER TABLE devices ADD COLUMN expires_at TEXT;
     CREATE INDEX devices_member ON devices (member_id);
     CREATE TABLE invites (
@@ -150,9 +153,6 @@ ADD_AUDIT = ("INSERT INTO audit (at, member_id, device_id, action, detail) "
              "VALUES (?, ?, ?, ?, ?)")
 AUDIT = ("SELECT id, at, member_id, device_id, action, detail FROM audit WHERE id > ? "
          "ORDER BY id LIMIT ?")
-SURVIVOR_RECORDS = ("SELECT type, id FROM records WHERE cursor > ? AND cursor <= ? "
-                    "AND NOT deleted AND data_public IS NOT NULL AND data <> data_public "
-                    "ORDER BY cursor")
 LAST_SEQ = "SELECT last_seq FROM devices WHERE id = ? AND revoked_at IS NULL"
 APPLIED_RESULTS = "SELECT seq, result FROM applied WHERE device_id = ? AND seq BETWEEN ? AND ?"
 
@@ -164,19 +164,19 @@ LOAD_RECORDS = ("SELECT type, id, data, deleted, owner, audience FROM records "
 ACTIVE_SIGNUPS = ("SELECT id, shift_id, member_id, status, position FROM signups "
                   "WHERE shift_id = ? AND status IN ('confirmed', 'waitlisted')")
 RECORD_COLUMNS = ("type, id, data, data_public, data_coarse, deleted, cursor, device_id, "
-                  "device_time, received_at, owner, audience")
+                  "device_time, received_at, owner, audience, survivor")
 UPSERT_RECORDS = (f"INSERT INTO records ({RECORD_COLUMNS}) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT (id, type) DO UPDATE SET data = excluded.data, "
                   "data_public = excluded.data_public, data_coarse = excluded.data_coarse, "
-                  "deleted = excluded.deleted, "
+                  "survivor = excluded.survivor, deleted = excluded.deleted, "
                   "cursor = excluded.cursor, device_id = excluded.device_id, "
                   "device_time = excluded.device_time, received_at = excluded.received_at, "
                   "owner = excluded.owner, audience = excluded.audience")
 COPY_RECORDS = f"COPY records ({RECORD_COLUMNS}) FROM STDIN"
 UPDATE_RECORDS = ("UPDATE records SET data = ?, data_public = ?, data_coarse = ?, "
-                  "deleted = ?, cursor = ?, device_id = ?, device_time = ?, received_at = ?, "
-                  "owner = ?, audience = ? WHERE id = ? AND type = ?")
+                  "survivor = ?, deleted = ?, cursor = ?, device_id = ?, device_time = ?, "
+                  "received_at = ?, owner = ?, audience = ? WHERE id = ? AND type = ?")
 UPSERT_SIGNUPS = ("INSERT INTO signups (id, shift_id, member_id, status, position) "
                   "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
                   "status = excluded.status, member_id = excluded.member_id")
@@ -198,8 +198,10 @@ PULL_ROWS = ("SELECT cursor, type, id, deleted, {col} FROM records "
              "WHERE cursor > ?{scope} ORDER BY cursor LIMIT ?")
 # The subquery hands its rows to the aggregate in cursor order (pinned by
 # test_pull_pages_in_cursor_order_without_gaps_or_repeats).
-PULL_PAGE = ("SELECT count(*), max(cursor), {changes} FROM "
-             "(SELECT cursor, {line} AS line FROM records "
+# ``{survivors}``: "cursor:type:id" of the page's records that hold survivor fields, for
+# the audit log of a role that reads them (else NULL)
+PULL_PAGE = ("SELECT count(*), max(cursor), {changes}, {survivors} FROM "
+             "(SELECT cursor, type, id, survivor, {line} AS line FROM records "
              "WHERE cursor > ?{scope} ORDER BY cursor LIMIT ?) AS page")
 MORE_AFTER = "SELECT EXISTS (SELECT 1 FROM records WHERE cursor > ?{scope})"
 
@@ -311,6 +313,7 @@ class Dialect:
     ids_in: str                 # ``id`` in one parameter holding many ids ...
     ids_param: Callable[[list[str]], str]  # ... made from the ids like so
     page_changes: str           # a page's lines joined by newlines in cursor order, as bytes
+    page_survivors: str         # "cursor:type:id" of a page's survivor records, joined
     page_options: dict = field(default_factory=dict)  # execute() options of a page
 
     def sql(self, statement: str) -> str:
@@ -331,7 +334,9 @@ SQLITE = Dialect(
     serial="INTEGER PRIMARY KEY AUTOINCREMENT",
     lock_cursor=CURSOR,  # BEGIN IMMEDIATE already holds the database's write lock
     ids_in="id IN (SELECT value FROM json_each(?))", ids_param=json.dumps,
-    page_changes="CAST(group_concat(line, char(10)) AS BLOB)")
+    page_changes="CAST(group_concat(line, char(10)) AS BLOB)",
+    page_survivors="group_concat(CASE WHEN survivor THEN cursor || ':' || type || ':' || id "
+                   "END, ',')")
 
 POSTGRES = Dialect(
     name="postgres", qmark=False, bigint="BIGINT", boolean="BOOLEAN", false="false",
@@ -343,6 +348,8 @@ POSTGRES = Dialect(
     ids_in="id = ANY(string_to_array(?, ','))", ids_param=",".join,
     # binary: the page arrives as one bytea, bytes as they are (no text decode)
     page_changes="convert_to(string_agg(line, E'\\n' ORDER BY cursor), 'UTF8')",
+    page_survivors="string_agg(CASE WHEN survivor THEN cursor || ':' || type || ':' || id "
+                   "END, ',')",
     page_options={"binary": True})
 
 
@@ -373,7 +380,7 @@ def page_json(changes: bytes | None, next_cursor: int, more: bool) -> bytes:
 def record_row(w: RecordWrite, received_at: str) -> tuple:
     """A record write as the values of ``RECORD_COLUMNS``."""
     return (w.type, w.id, w.data, w.data_public, w.data_coarse, w.deleted, w.cursor,
-            w.device_id, w.device_time, received_at, w.owner, w.audience)
+            w.device_id, w.device_time, received_at, w.owner, w.audience, w.survivor)
 
 
 # ---- the storage on these statements ---------------------------------------------------
@@ -474,8 +481,10 @@ class SQLStorage(GroupCommit, Storage):
             d, scope = self.dialect, pull_scope(role)
             self._scopes[role] = (
                 scope, d.sql(PULL_ROWS.format(col=scope.column, scope=scope.where)),
-                d.sql(PULL_PAGE.format(changes=d.page_changes, scope=scope.where,
-                                       line=PULL_LINE.format(col=scope.column))),
+                d.sql(PULL_PAGE.format(
+                    changes=d.page_changes, scope=scope.where,
+                    survivors=d.page_survivors if carries_survivor_fields(role) else "NULL",
+                    line=PULL_LINE.format(col=scope.column))),
                 d.sql(MORE_AFTER.format(scope=scope.where)))
         return self._scopes[role]
 
@@ -571,18 +580,23 @@ class SQLStorage(GroupCommit, Storage):
         more = len(rows) > limit
         return [PullRow(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows[:limit]], more
 
-    def pull_page(self, after, limit, *, reader):
+    def pull_page(self, after, limit, *, reader, survivors=None):
         scope, _, page_sql, more_sql = self._scope(reader.role)
         with self._conn() as c:
             # every change at or below this cursor has committed (pushes commit in
             # cursor order): a short page may move the device's cursor up to it
             done = c.execute(self.dialect.sql(CURSOR)).fetchone()[0]
-            count, last, changes = c.execute(
+            count, last, changes, held = c.execute(
                 page_sql, scope.params(reader.member_id, after, limit),
                 **self.dialect.page_options).fetchone()
             more = count == limit and bool(c.execute(
                 more_sql, scope.more_params(reader.member_id, last)).fetchone()[0])
         changes, cut = cut_page(bytes(changes or b""), self.max_page_bytes)
+        if survivors is not None and held:
+            for item in held.split(","):
+                cursor, rtype, rid = item.split(":")
+                if cut is None or int(cursor) <= cut:
+                    survivors.append((rtype, rid))
         if cut is not None:  # bounded by bytes too: the rest comes on the next page
             return page_json(changes, cut, True)
         following = last if count else after
@@ -651,5 +665,3 @@ class SQLStorage(GroupCommit, Storage):
     def audit(self, after=0, limit=500):
         return self.query(AUDIT, (after, limit))
 
-    def survivor_records(self, after, through):
-        return self.query(SURVIVOR_RECORDS, (after, through))

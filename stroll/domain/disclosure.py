@@ -69,17 +69,17 @@ def coarse_view(rtype: str, data: dict[str, Any]) -> dict[str, Any] | None:
     """The coarse view of an incident (a new dict), or None for a type that has none."""
     if rtype != "incident":
         return None
-    out = {k: data[k] for k in COARSE_INCIDENT_FIELDS if k in data}
-    precision = out.get("location_precision") or "exact"
-    if is_coarser(COARSEST_SHOWN, precision):
-        precision = COARSEST_SHOWN
-        out["location_precision"] = precision
+    get = data.get
+    out = {k: get(k) for k in COARSE_INCIDENT_FIELDS}
+    precision = out["location_precision"] or "exact"
+    if precision == "exact" or is_coarser(COARSEST_SHOWN, precision):
+        precision = out["location_precision"] = COARSEST_SHOWN
     _snap(out, precision)
-    if "occurred_at" in out:
-        hour = _hour(out["occurred_at"])
-        if hour != out["occurred_at"]:
-            out["occurred_at"] = hour
-            out["time_approximate"] = True
+    when = out["occurred_at"]
+    hour = _hour(when)
+    if hour != when:
+        out["occurred_at"] = hour
+        out["time_approximate"] = True
     return out
 
 

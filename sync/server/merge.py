@@ -213,6 +213,8 @@ class BatchMerger(SignupDecisions):
         """``,id,id,`` of the members a record concerns: its author, the member it is
         about (a member, a sign-up) and, for a stroll and what was recorded on it, the
         stroll's team."""
+        if rtype in STROLL_PARTS and not data.get("stroll_id"):  # (most of a push)
+            return f",{owner}," if owner else None
         ids = {owner} if owner else set()
         if rtype == "member":
             ids.add(data["id"])

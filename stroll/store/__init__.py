@@ -289,8 +289,9 @@ class Store(Queries):
         - A record with local edits still in the outbox keeps those edited fields on
           top of the server's version until they are pushed (the server merges them).
         - A record deleted here with the delete not yet pushed stays deleted.
-        - A field absent from the server's data was not sent to this device (its scope
-          may not see sensitive fields): the device keeps what it already had.
+        - A field absent from the server's data is at its default, except a survivor
+          field: that one this device's scope does not receive, and it keeps what it
+          had (``stroll.domain.disclosure.filled``).
         """
         with self.transaction() as tx:
             applied = sum(tx.apply_remote(ch) for ch in changes)

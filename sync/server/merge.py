@@ -29,7 +29,7 @@ from typing import Callable, Iterable
 import orjson
 
 from stroll.domain import RECORD_TYPES, StrollError, ValidationError
-from stroll.domain.disclosure import coarse_view, enforce
+from stroll.domain.disclosure import coarse_view, enforce, filled, lighter
 from stroll.domain.ids import is_uuid
 
 from ..protocol import Decision, ErrorBody, PushEntry, PushResult
@@ -65,20 +65,27 @@ def loads(text: str | bytes):
 Encoded = tuple[str, "str | None", "str | None"]
 
 
+def stored_record(rtype: str, text: str | bytes) -> dict:
+    """A record's stored JSON (its full view, fields at their default left out) as the
+    whole record."""
+    return filled(rtype, loads(text), None)
+
+
 def encode_record(rtype: str, data: dict) -> Encoded:
     """The stored JSON of a record: ``(full, public, coarse)`` (the views of
-    ``stroll.domain.disclosure``).
+    ``stroll.domain.disclosure``), each without the fields still at their default
+    (``disclosure.lighter``: the device fills them back).
 
     ``public`` is the record without its sensitive fields, or None when the type has
     no sensitive fields (then it is ``full``); ``coarse`` is an incident's coarse view
     (None for other types). Full and public come from one pass: the full text is the
     public text with the sensitive fields spliced onto its end."""
     coarse = coarse_view(rtype, data)
-    coarse_text = None if coarse is None else dumps(coarse)
+    coarse_text = None if coarse is None else dumps(lighter(rtype, coarse))
     sensitive = _SENSITIVE[rtype]
     if not sensitive:
-        return dumps(data), None, coarse_text
-    pub = data.copy()  # then take the few sensitive ones out (not a pass over every field)
+        return dumps(lighter(rtype, data)), None, coarse_text
+    pub = lighter(rtype, data)  # (survivor fields all kept) then take them out
     sens = {k: pub.pop(k) for k in sensitive if k in pub}
     public = dumps(pub)
     if not sens:

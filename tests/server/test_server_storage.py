@@ -14,6 +14,7 @@ from conftest import _Database
 from inspect_storage import applied_log, count_records, get_record, last_cursor, signups_of
 from server_records import check_in, follow_up, incident, shift, signup, track_chunk
 from stroll.domain import Incident, new_id
+from stroll.domain.disclosure import DEFAULTS, filled
 from sync.protocol import PushEntry
 from sync.server.rules import Actor
 from sync.server.storage import DeviceNotFound, SequenceGap, open_storage
@@ -359,7 +360,22 @@ def test_sensitive_fields_are_absent_from_the_public_version(storage):
     for name in Incident.sensitive_fields():
         assert name not in public
     assert public["cross_streets"] == inc["cross_streets"]
-    assert set(full) == set(inc)
+    # fields at their default are left out (the device fills them back); survivor
+    # fields always travel in the full view
+    assert set(full) == {k for k, v in inc.items() if v != DEFAULTS["incident"].get(k)} \
+        | set(Incident.sensitive_fields())
+    assert "police_involved" not in full and inc["police_involved"] == "unknown"
+
+
+def test_a_pulled_view_filled_on_the_device_is_the_record_in_that_view(storage):
+    dev = Dev(storage)
+    inc = incident(survivor_name="", police_involved="unknown", injuries=False)
+    dev.push(("incident", "upsert", inc))
+    (full,), _ = storage.pull(0, 10, reader=COORDINATOR)
+    assert filled("incident", json.loads(full.data), None) == inc
+    local = dict(inc, contact_value="kept on the phone")
+    (public,), _ = storage.pull(0, 10, reader=Actor(dev.actor.member_id, "ambassador"))
+    assert filled("incident", json.loads(public.data), local) == local
 
 
 def test_two_storages_writing_at_once_never_let_a_reader_skip_a_change(backend):

@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator
 
 from ...protocol import MAX_PAGE_BYTES
 from ..rules import READ, carries_survivor_fields, reads
-from ..merge import AppliedRow, Key, RecordWrite, StoredRecord, loads
+from ..merge import AppliedRow, Key, RecordWrite, StoredRecord, stored_record
 from ..signups import SignupRow
 from .base import Device, PullRow, Storage, StorageUnavailable, WriteTx
 from .push import GroupCommit
@@ -393,7 +393,7 @@ def _device(row: tuple) -> Device:
      mdata, mdel) = row
     role = None
     if mdata and not mdel:
-        role = loads(mdata).get("role")
+        role = stored_record("member", mdata)["role"]
     return Device(did, name, member_id, role, last_seq, created_at, revoked=bool(revoked_at),
                   expires_at=expires_at, enrolled_role=enrolled_role)
 
@@ -434,7 +434,8 @@ class SQLWriteTx(WriteTx):
         for rtype, rid, data, deleted, owner, audience in self.c.execute(
                 self.d.sql(LOAD_RECORDS.format(ids_in=self.d.ids_in)), (ids,)):
             if (rtype, rid) in wanted:
-                out[(rtype, rid)] = StoredRecord(rtype, rid, loads(data) if data else None,
+                out[(rtype, rid)] = StoredRecord(rtype, rid,
+                                                 stored_record(rtype, data) if data else None,
                                                  bool(deleted), owner, audience)
         return out
 
@@ -609,7 +610,7 @@ class SQLStorage(GroupCommit, Storage):
         rows = self.query(MEMBER_RECORD, (member_id,))
         if not rows or rows[0][1] or not rows[0][0]:
             return None
-        return loads(rows[0][0])
+        return stored_record("member", rows[0][0])
 
     def create_invite(self, *, code_hash, member_id, created_by, created_at, expires_at):
         with self._single_write() as c:
@@ -634,7 +635,8 @@ class SQLStorage(GroupCommit, Storage):
             if c.execute(q(TAKE_INVITE), (now, device_id, code_hash, now)).rowcount != 1:
                 return None
             c.execute(q(CREATE_DEVICE), (device_id, name, token_hash, member_id,
-                                         loads(member[0]).get("role"), app_version, now,
+                                         stored_record("member", member[0])["role"],
+                                         app_version, now,
                                          expires_at))
         return self.device_by_id(device_id)
 

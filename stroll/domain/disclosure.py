@@ -45,16 +45,24 @@ def _default(f: dataclasses.Field) -> Any:
 DEFAULTS: dict[str, dict[str, Any]] = {
     t: {f.name: _default(f) for f in dataclasses.fields(c) if f.name != "id"}
     for t, c in RECORD_TYPES.items()}
-_NOT_A_DEFAULT = object()
+
+
+# per type: each field that may be left out -> (its default, the default's type)
+_LEAVE_OUT = {t: {k: (v, type(v)) for k, v in d.items() if k not in SENSITIVE[t]}
+              for t, d in DEFAULTS.items()}
 
 
 def lighter(rtype: str, data: dict[str, Any]) -> dict[str, Any]:
     """``data`` without the fields (other than survivor fields) still at their
-    default: what travels in a pull (a new dict)."""
-    defaults, keep = DEFAULTS[rtype], SENSITIVE[rtype]
-    return {k: v for k, v in data.items()
-            if k in keep or v != defaults.get(k, _NOT_A_DEFAULT)
-            or type(v) is not type(defaults[k])}
+    default: what travels in a pull (a new dict). (A loop, not a comprehension: it
+    runs for every record a push writes, and most fields are at their default.)"""
+    leave_out = _LEAVE_OUT[rtype]
+    out = {}
+    for k, v in data.items():
+        d = leave_out.get(k)
+        if d is None or (v is not d[0] and (v != d[0] or type(v) is not d[1])):
+            out[k] = v
+    return out
 
 
 def filled(rtype: str, pulled: dict[str, Any], local: dict[str, Any] | None) -> dict[str, Any]:
@@ -106,16 +114,16 @@ def _hour(value: Any) -> Any:
 
 
 def coarse_view(rtype: str, data: dict[str, Any]) -> dict[str, Any] | None:
-    """The coarse view of an incident (a new dict), or None for a type that has none."""
+    """The coarse view of an incident (a new dict), or None for a type that has none.
+    A field absent from ``data`` is at its default (``lighter``) and stays absent."""
     if rtype != "incident":
         return None
-    get = data.get
-    out = {k: get(k) for k in COARSE_INCIDENT_FIELDS}  # (left lighter by the caller)
-    precision = out["location_precision"] or "exact"
+    out = {k: data[k] for k in COARSE_INCIDENT_FIELDS if k in data}  # (absent: default)
+    precision = out.get("location_precision") or "exact"
     if precision == "exact" or is_coarser(COARSEST_SHOWN, precision):
         precision = out["location_precision"] = COARSEST_SHOWN
     _snap(out, precision)
-    when = out["occurred_at"]
+    when = out.get("occurred_at")
     hour = _hour(when)
     if hour != when:
         out["occurred_at"] = hour

@@ -80,13 +80,13 @@ def encode_record(rtype: str, data: dict) -> Encoded:
     no sensitive fields (then it is ``full``); ``coarse`` is an incident's coarse view
     (None for other types). Full and public come from one pass: the full text is the
     public text with the sensitive fields spliced onto its end."""
-    coarse = coarse_view(rtype, data)
-    coarse_text = None if coarse is None else dumps(lighter(rtype, coarse))
+    pub = lighter(rtype, data)  # (a new dict; survivor fields all kept)
+    coarse = coarse_view(rtype, pub)
+    coarse_text = None if coarse is None else dumps(coarse)
     sensitive = _SENSITIVE[rtype]
     if not sensitive:
-        return dumps(lighter(rtype, data)), None, coarse_text
-    pub = lighter(rtype, data)  # (survivor fields all kept) then take them out
-    sens = {k: pub.pop(k) for k in sensitive if k in pub}
+        return dumps(pub), None, coarse_text
+    sens = {k: pub.pop(k) for k in sensitive if k in pub}  # then take them out
     public = dumps(pub)
     if not sens:
         return public, public, coarse_text

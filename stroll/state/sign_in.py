@@ -93,8 +93,7 @@ class SignIn:
             self.error = failure_key(code)
             self.member = member
             return False
-        self.member, self.invite_code = member, ""
-        self.message = "signin.done"
+        self.member, self.invite_code = member, ""  # "Signed in as ..." says it
         return True
 
     def finish_sign_out(self, member: Optional[dict], code: Optional[str]) -> bool:

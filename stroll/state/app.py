@@ -337,12 +337,13 @@ class AppState:
                                 error_code="device_failure")
             return
         connection = self._connection()
+        code = s.get("last_error_code") or ("rejected" if s["last_error"] else None)
+        if connection == AUTH and not code:  # signed out here: the engine stores no code
+            code = self.sync.error_code or "sign_in_needed"
         self.sync = replace(self.sync, connection=connection, pending=s["pending"],
                             rejected=s.get("rejected", 0), last_synced_at=s["last_synced_at"],
                             last_error=s["last_error"] if connection != NO_SERVER else None,
-                            error_code=(s.get("last_error_code") or ("rejected" if s["last_error"]
-                                                                     else None))
-                            if connection != NO_SERVER else None)
+                            error_code=code if connection != NO_SERVER else None)
 
     def _connection(self) -> str:
         if not self.server_url:
@@ -393,8 +394,7 @@ class AppState:
     def _member(self) -> Optional[dict]:
         return self._sync.member() if self._sync is not None else stored_member(self._store)
 
-    def open_sign_in(self) -> None:
-        """The sign-in screen (from the sync badge's problem)."""
+    def open_sign_in(self) -> None:  # the sync dialog's "Sign in"
         self.sync_details_open = False
         self.account.reload(self._member())
         self._push("sign_in")

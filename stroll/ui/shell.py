@@ -105,8 +105,14 @@ def sync_dialog(state: AppState) -> ft.AlertDialog:
         lines.append(ft.Text(tr.t("sync.kept"), size=12, color=ft.Colors.ON_SURFACE_VARIANT))
     actions = [ft.TextButton(tr.t("sync.close"), on_click=lambda _: state.close_sync_details())]
     if s.needs_sign_in:  # sync waits for a member to sign in: lead there
+        def sign_in(_):
+            # the dialog closes first: a view pushed while it closes left it open
+            # underneath, shown again on Back
+            state.close_sync_details()
+            yield
+            state.open_sign_in()
         actions.insert(0, ft.Semantics(identifier="sync-sign-in", content=ft.FilledButton(
-            tr.t("signin.button"), icon=ft.Icons.LOGIN, on_click=lambda _: state.open_sign_in())))
+            tr.t("signin.button"), icon=ft.Icons.LOGIN, on_click=sign_in)))
     elif s.connection != NO_SERVER:
         actions.insert(0, ft.Semantics(identifier="sync-now", content=ft.TextButton(
             tr.t("sync.now"), on_click=lambda _: state.sync_now())))

@@ -34,14 +34,15 @@ def code_field(state: AppState, account: SignIn, identifier: str) -> ft.Control:
 
 
 def _busy_button(identifier: str, text: str, busy_text: str, icon, busy: bool, on_click,
-                 *, filled: bool = True) -> ft.Control:
+                 *, filled: bool = True, wide: bool = False) -> ft.Control:
     kind = ft.FilledButton if filled else ft.OutlinedButton
     content = (ft.Row([ft.ProgressRing(width=18, height=18, stroke_width=2),
                        ft.Text(busy_text)], spacing=8, tight=True)
                if busy else ft.Text(text))
-    return ft.Row([ft.Semantics(identifier=identifier, button=True, content=kind(
+    button = ft.Semantics(identifier=identifier, button=True, content=kind(
         content=content, icon=None if busy else icon, height=MIN_TOUCH, disabled=busy,
-        on_click=lambda _: on_click()))])
+        on_click=lambda _: on_click()))
+    return button if wide else ft.Row([button])
 
 
 def _message(state: AppState, account: SignIn, identifier: str) -> list[ft.Control]:
@@ -109,7 +110,7 @@ def SignInBody(state: AppState, account: SignIn):
         code_field(state, account, "signin-code"),
         *_message(state, account, "signin-error"),
         _busy_button("signin-submit", tr.t("signin.button"), tr.t("signin.busy"),
-                     ft.Icons.LOGIN, account.busy, state.sign_in),
+                     ft.Icons.LOGIN, account.busy, state.sign_in, wide=True),
         note(tr.t("signin.switch")) if account.signed_in else ft.Container(),
         ft.Divider(),
         ft.Semantics(identifier="signin-not-now", button=True, content=ft.OutlinedButton(

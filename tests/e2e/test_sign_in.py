@@ -130,3 +130,19 @@ def test_sign_out_then_sign_in_as_another_member(phone, sync_server):
     pick_language(phone, "lang-", "zh-Hant")
     screenshot(phone, "signin_card_switched_zh-Hant")
     pick_language(phone, "lang-", "en")
+
+
+def test_the_sync_badge_leads_a_signed_out_phone_to_the_sign_in_screen(phone):
+    go_tab(phone, "more")
+    shown(phone, "card-sign-out").click()
+    wait_for_text(phone, "signin-card", EN.t("signin.none"), timeout=15000)
+    wait_for_text(phone, "sync-status", EN.t("sync.auth"))
+    by_id(phone, "sync-status").click()
+    wait_for_text(phone, "sync-details", EN.t("sync.failed.sign_in_needed"))
+    screenshot(phone, "signin_sync_details_en")
+    by_id(phone, "sync-sign-in").click()
+    wait_for_text(phone, "screen-title", EN.t("signin.title"))
+    wait_for_text(phone, "sign-in-form", EN.t("signin.intro"))
+    screenshot(phone, "signin_from_badge_en")
+    phone.get_by_role("button", name="Back").click()
+    by_id(phone, "more-tab").wait_for(state="attached", timeout=10000)

@@ -182,6 +182,11 @@ def test_sign_out_is_refused_while_records_wait_then_switching_member(store, syn
     assert sync.wait()
     assert state.account.error is None and state.account.message == "signin.signed_out"
     assert state.account.member is None and sync.member() is None
+    state.open_sync_details()  # the badge says why sync waits, and leads to the sign-in
+    assert state.sync.needs_sign_in and state.sync.error_code == "sign_in_needed"
+    state.open_sign_in()
+    assert state.screen == "sign_in"
+    state.close_screen()
 
     signed_in(state, sync, invite(server, "Wai Keung Lau", "coordinator"))
     assert (state.account.member["name"], state.account.role_key()) == \

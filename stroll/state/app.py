@@ -27,7 +27,8 @@ from stroll.patrol import PatrolService
 from stroll.state.patrol_screens import PatrolState
 from stroll.state.sign_in import SETTING_SIGN_IN_LATER, SignIn, fresh_install
 from stroll.state.sync_badge import (AUTH, ERROR, NO_SERVER, OFFLINE, ONLINE, SYNC_ERROR_CODES,
-                                     SyncService, SyncView, stored_member)
+                                     SyncService, SyncView)
+from sync.membership import signed_in_member
 from sync.version import VERSION
 
 log = logging.getLogger("stroll.state")
@@ -338,8 +339,6 @@ class AppState:
             return
         connection = self._connection()
         code = s.get("last_error_code") or ("rejected" if s["last_error"] else None)
-        if connection == AUTH and not code:  # signed out here: the engine stores no code
-            code = self.sync.error_code or "sign_in_needed"
         self.sync = replace(self.sync, connection=connection, pending=s["pending"],
                             rejected=s.get("rejected", 0), last_synced_at=s["last_synced_at"],
                             last_error=s["last_error"] if connection != NO_SERVER else None,
@@ -392,7 +391,7 @@ class AppState:
     # ---- signing in (what the card and the screen show: self.account) -------------------
 
     def _member(self) -> Optional[dict]:
-        return self._sync.member() if self._sync is not None else stored_member(self._store)
+        return self._sync.member() if self._sync is not None else signed_in_member(self._store)
 
     def open_sign_in(self) -> None:  # the sync dialog's "Sign in"
         self.sync_details_open = False

@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional
 
 from sync.client import SyncError
 from sync.engine import FAILURE_CODES, error_code
-from sync.membership import MemberSession
+from sync.membership import signed_in_member
 
 log = logging.getLogger("stroll.state.sync_badge")
 
@@ -162,7 +162,7 @@ class SyncService:
     def member(self) -> Optional[dict]:
         """``{"member_id", "name", "role"}`` of the member signed in here, or None:
         the engine's ``member()`` read off the store, so also with no server set."""
-        return stored_member(self.store)
+        return signed_in_member(self.store)
 
     def sign_in(self, invite_code: str, on_done: Callable[[Optional[dict], Optional[str]], None]
                 ) -> None:
@@ -221,18 +221,5 @@ class SyncService:
         return True
 
 
-class _StoredMember(MemberSession):
-    """Reads who is signed in from the store alone (no server address, no engine)."""
-
-    def __init__(self, store):
-        self.store = store
-
-
-def stored_member(store) -> Optional[dict]:
-    """The member signed in on the device of ``store`` (``SyncEngine.member()``
-    without an engine), or None."""
-    return _StoredMember(store).member()
-
-
-__all__ = ["SyncService", "SyncView", "default_engine_factory", "SYNC_ERROR_CODES", "stored_member",
+__all__ = ["SyncService", "SyncView", "default_engine_factory", "SYNC_ERROR_CODES",
            "NO_SERVER", "CONNECTING", "ONLINE", "SYNCING", "OFFLINE", "ERROR", "AUTH"]

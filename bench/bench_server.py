@@ -236,6 +236,43 @@ def bench_pull(server: "Server", expected: int, role: str = "coordinator"
     return rate_raw, rate_decoded, size
 
 
+def make_quick_incident(i: int) -> dict:
+    """An incident as the quick path logs it on a corner: harms, place, what was done."""
+    return Incident(occurred_at="2026-11-21T19:02:11-08:00", harm_types=["verbal_harassment"],
+                    lat=37.7941 + i * 1e-6, lon=-122.4078, location_precision="block",
+                    actions_taken=["de_escalated"], narrative="Yelled at outside the bakery.",
+                    quick=True, reported_at="2026-11-21T19:02:30-08:00").to_dict()
+
+
+def bench_quick_bytes(server: "Server", n: int = 200) -> tuple[float, dict[str, float]]:
+    """Bytes a quick incident takes pushed (its outbox entry as the device sends it)
+    and pulled (its change in a page), by a coordinator and by an ambassador who was
+    not there."""
+    recs = [("incident", make_quick_incident(i)) for i in range(n)]
+    entries = entries_of(recs, 1)
+    pushed = sum(len(json.dumps(e, separators=(",", ":"))) for e in entries) / n
+    ids = {d["id"] for _, d in recs}
+    pulled = {}
+    with requests.Session() as http:
+        device_id, headers = server.devices.enroll(http, "ambassador")
+        r = http.post(server.base + "/v1/sync/push", headers=headers, timeout=60,
+                      json={"protocol": 1, "device_id": device_id, "entries": entries})
+        r.raise_for_status()
+        for role in ("coordinator", "ambassador"):
+            _, h = server.devices.enroll(http, role)
+            after, sizes = 0, []
+            while True:
+                page = http.get(server.base + "/v1/sync/pull", headers=h, timeout=60,
+                                params={"after": after, "limit": 5000}).json()
+                sizes += [len(json.dumps(c, separators=(",", ":"), ensure_ascii=False))
+                          for c in page["changes"] if c["id"] in ids]
+                after = page["next_cursor"]
+                if not page["has_more"]:
+                    break
+            pulled[role] = sum(sizes) / max(1, len(sizes))
+    return pushed, pulled
+
+
 def bench_crowd(server: "Server", devices: int, concurrency: int, per_device: int) -> dict:
     """``devices`` devices sync at once: push ``per_device`` records, then pull."""
     base = server.base
@@ -374,6 +411,7 @@ def main(argv=None) -> int:
     cpu_split: dict[tuple, list[float]] = {}
     split: dict[tuple, list[float]] = {}
     sizes: dict[tuple, dict[str, float]] = {}
+    quick: dict[tuple, tuple[float, dict[str, float]]] = {}
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="stroll-bench-") as tmpdir:
         tmp = Path(tmpdir)
@@ -411,6 +449,7 @@ def main(argv=None) -> int:
                     # a member who was on none of these strolls: the incidents as others see them
                     _, _, other_size = bench_pull(server, args.records, "ambassador")
                     sizes[key] = {"coordinator": full_size, "ambassador": other_size}
+                    quick[key] = bench_quick_bytes(server)
                     print(f"[{label}, {backend}] {args.devices} devices ...", file=sys.stderr,
                           flush=True)
                     crowd = bench_crowd(server, args.devices, args.concurrency,
@@ -458,6 +497,10 @@ def main(argv=None) -> int:
         print(f"{label[-28:]}, {backend}: bytes per incident pushed {pushed_entry:.0f}, pulled "
               f"{sz['coordinator']:.0f} by a coordinator, {sz['ambassador']:.0f} by an "
               f"ambassador who was not there")
+    for (label, backend), (pushed, pulled) in quick.items():
+        print(f"{label[-28:]}, {backend}: bytes per quick incident pushed {pushed:.0f}, "
+              f"pulled {pulled['coordinator']:.0f} by a coordinator, "
+              f"{pulled['ambassador']:.0f} by an ambassador who was not there")
     for (label, backend), per_cpu in cpu_note.items():
         print(f"push, {label[-28:]}, {backend}: {per_cpu:,.0f} records per CPU-second of the "
               f"server process(es) (excluding the database server)")

@@ -237,6 +237,8 @@ class SyncEngine(MemberSession):
                 log.exception("sync round failed")
                 self._publish(ERROR, code="device_failure", progress=None)
                 raise
+            # survivor details the server now has leave a device that need not keep them
+            self.store.purge_sensitive()
             now = _iso(self.clock())
             self.store.set_setting("sync.last_synced_at", now)
             self.store.set_setting("sync.last_error", None)

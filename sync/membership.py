@@ -16,16 +16,22 @@ IDENTITY = ("sync.token", "sync.device_id", "sync.seq_offset", "sync.auth_requir
             "sync.member_id", "sync.member_name", "sync.role", "sync.token_expires_at")
 
 
+def signed_in_member(store) -> dict | None:
+    """``{"member_id", "name", "role"}`` of the member signed in on the device of
+    ``store``, or None (read off the store: no engine, no server address needed)."""
+    member_id = store.get_setting("sync.member_id")
+    if not member_id or not store.get_setting("sync.token"):
+        return None
+    return {"member_id": member_id, "name": store.get_setting("sync.member_name"),
+            "role": store.get_setting("sync.role")}
+
+
 class MemberSession:
     """Sign-in and sign-out of ``SyncEngine`` (a mixin: no state of its own)."""
 
     def member(self) -> dict | None:
         """``{"member_id", "name", "role"}`` of the member signed in here, or None."""
-        member_id = self.store.get_setting("sync.member_id")
-        if not member_id or not self.store.get_setting("sync.token"):
-            return None
-        return {"member_id": member_id, "name": self.store.get_setting("sync.member_name"),
-                "role": self.store.get_setting("sync.role")}
+        return signed_in_member(self.store)
 
     def sign_in(self, invite_code: str, device_name: str | None = None) -> EnrollResponse:
         """Sign this device in with an invite code (a SyncError says why not: the
@@ -73,6 +79,7 @@ class MemberSession:
                 except SyncError as e:  # offline, or already revoked: forget it here
                     log.info("sign-out not confirmed by the server: %s", e.message)
             self._forget_member()
+            self.store.set_setting("sync.last_error_code", "sign_in_needed")
         self._publish("auth_required", code="sign_in_needed")
 
     def _forget_member(self) -> None:

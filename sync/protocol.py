@@ -37,6 +37,7 @@ MAX_BODY_BYTES = 8 * 1024 * 1024   # bytes of one request body
 DEFAULT_PULL_LIMIT = 500           # changes in one pull page when the device sends no limit
 MAX_CURSOR = 2**63 - 1             # cursors are 64-bit signed integers on both backends
 MAX_PULL_LIMIT = 5000              # largest page a device may ask for
+MAX_PAGE_BYTES = 4 * 1024 * 1024   # a pull page stops after the change that passes this
 
 OPS = ("upsert", "patch", "delete")
 PULL_OPS = ("upsert", "delete")

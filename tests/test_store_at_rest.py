@@ -182,6 +182,8 @@ def test_a_sync_round_leaves_no_survivor_detail_or_token_in_either_devices_file(
         engines[0].sign_in(invite(server, "ambassador"))
         engines[1].sign_in(invite(server, "coordinator"))
         iid, mid = report_incident(field)
+        # an open case: the coordinator's device keeps its survivor details
+        coord.save(FollowUp(incident_id=iid, status="new"))
         for engine in engines:
             engine.sync_once()                  # push, pull
         assert field.pending_count() == 0
@@ -342,13 +344,30 @@ def test_purge_blanks_what_the_server_has_and_keeps_what_is_not_yet_pushed(store
     assert store.purge_sensitive() == 0
 
 
-@pytest.mark.parametrize("role", ["coordinator", "admin", None])
-def test_purge_keeps_everything_on_a_device_that_may_read_it(store, role):
-    store.set_setting("sync.role", role)
+def test_purge_keeps_everything_on_a_device_nobody_signed_in_on(store):
     ids = incidents(store, 2)
     acknowledge_all(store, *ids)
     assert store.purge_sensitive() == 0
     assert all(store.get("incident", i)["survivor_name"] for i in ids)
+
+
+@pytest.mark.parametrize("role", ["coordinator", "admin"])
+def test_a_coordinators_device_keeps_survivor_details_only_of_open_cases(store, role):
+    store.set_setting("sync.role", role)
+    open_case, closed_case, no_case = incidents(store, 3)
+    open_fu = store.save(FollowUp(incident_id=open_case, status="contacted", notes="call at 6"))
+    closed_fu = store.save(FollowUp(incident_id=closed_case, status="closed",
+                                    outcome="referred to legal aid", notes="done"))
+    acknowledge_all(store, open_case, closed_case, no_case, open_fu.id, closed_fu.id)
+    member = store.save(Member(name="Mei", phone=PHONE))
+    acknowledge_all(store, member.id)
+    assert store.purge_sensitive() == 3  # the closed case's incident and follow-up, no case
+    assert store.get("incident", open_case)["contact_value"] == PHONE
+    assert store.get("follow_up", open_fu.id)["notes"] == "call at 6"
+    for rid in (closed_case, no_case):
+        assert store.get("incident", rid)["contact_value"] == ""
+    assert store.get("follow_up", closed_fu.id)["outcome"] == ""
+    assert store.get("member", member.id)["phone"] == PHONE  # not a survivor's detail
 
 
 def test_purge_on_an_ambassador_device_blanks_members_and_follow_ups_too(store):

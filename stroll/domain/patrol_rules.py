@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from dataclasses import field as _field
+from functools import lru_cache
 from typing import Any, Iterable, Mapping, Sequence
 
 from . import taxonomy as tx
@@ -129,6 +130,13 @@ def _metres_per_degree(lat: float) -> tuple[float, float]:
     return (k * _A * (1.0 - _E2) / w ** 1.5, k * _A * math.cos(phi) / math.sqrt(w))
 
 
+@lru_cache(maxsize=4096)  # the rows of a program's few neighborhoods, again and again
+def _column_step(row: int, cell: float) -> float:
+    """Degrees of longitude a ``cell``-metre column spans in grid row ``row``."""
+    _, kx = _metres_per_degree(row * (cell / _LAT_DEGREE_M))
+    return cell / max(kx, 1.0)
+
+
 def apply_precision(lat: float, lon: float, precision: str) -> LatLon:
     """The position to store for a location-precision choice: ``exact`` keeps it,
     ``block`` snaps it to a ~100 m grid, ``neighborhood`` to a ~1 km grid. The
@@ -143,9 +151,9 @@ def apply_precision(lat: float, lon: float, precision: str) -> LatLon:
     # rows: a fixed step of latitude (one degree is 110.6-111.7 km everywhere); the
     # columns' step depends only on the row, so a snapped point snaps to itself
     step_lat = cell / _LAT_DEGREE_M
-    slat = round(lat / step_lat) * step_lat
-    _, kx = _metres_per_degree(slat)
-    step_lon = cell / max(kx, 1.0)
+    row = round(lat / step_lat)
+    slat = row * step_lat
+    step_lon = _column_step(row, cell)
     slon = round(lon / step_lon) * step_lon
     slat = max(-90.0, min(90.0, slat))
     slon = max(-180.0, min(180.0, slon))

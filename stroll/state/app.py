@@ -25,8 +25,10 @@ from stroll.domain.records import parse_time
 from stroll.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from stroll.patrol import PatrolService
 from stroll.state.patrol_screens import PatrolState
-from stroll.state.sync_badge import (ERROR, NO_SERVER, OFFLINE, ONLINE, SYNC_ERROR_CODES,
+from stroll.state.sign_in import SETTING_SIGN_IN_LATER, SignIn, fresh_install
+from stroll.state.sync_badge import (AUTH, ERROR, NO_SERVER, OFFLINE, ONLINE, SYNC_ERROR_CODES,
                                      SyncService, SyncView)
+from sync.membership import signed_in_member
 from sync.version import VERSION
 
 log = logging.getLogger("stroll.state")
@@ -34,7 +36,7 @@ log = logging.getLogger("stroll.state")
 TABS = ("patrol", "shifts", "map", "more")
 # Screens pushed above the tabs, bottom first.
 SCREENS = ("new_stroll", "live", "check_in", "merchant", "add_merchant", "incident",
-           "incident_form", "summary")
+           "incident_form", "summary", "sign_in")
 
 # Keys in the store's settings table owned by the UI.
 SETTING_LANGUAGE = "ui.language"
@@ -57,9 +59,13 @@ class AppState:
                  tile_url: str = "", device_name: str = "",
                  sync: Optional[SyncService] = None,
                  now: Callable[[], datetime] = lambda: datetime.now().astimezone(),
-                 version: str = VERSION, patrol: Optional[PatrolService] = None):
+                 version: str = VERSION, patrol: Optional[PatrolService] = None,
+                 handoff: Optional[Callable[..., None]] = None):
         self._store = store
         self._sync = sync
+        # how an answer from a background thread reaches this session (the UI hands it
+        # to the page: stroll/ui/app.py); by default it is applied where it arrives
+        self._handoff = handoff or (lambda fn, *args: fn(*args))
         self._now = now
         self._translators: dict[str, Translator] = {}
         self.version = version
@@ -88,6 +94,8 @@ class AppState:
         self.map_neighborhood_id: Optional[str] = None
         self.new_stroll_neighborhood_id: Optional[str] = None
         self.load_error: Optional[str] = None
+        self.account = SignIn(self._member())
+        self.first_start = False  # the sign-in screen opened by itself (a fresh install)
 
     # ---- reading ---------------------------------------------------------------------
 
@@ -317,6 +325,8 @@ class AppState:
             self.screens = ("live",)
         if self._sync is not None and self.server_url and self._sync.server_url != self.server_url:
             self._sync.configure(self.server_url, self.device_name)
+        if not self.screens and fresh_install(self._store, self.account.member):
+            self.first_start, self.screens = True, ("sign_in",)
         self.refresh_sync()
 
     def refresh_sync(self) -> None:
@@ -328,12 +338,11 @@ class AppState:
                                 error_code="device_failure")
             return
         connection = self._connection()
+        code = s.get("last_error_code") or ("rejected" if s["last_error"] else None)
         self.sync = replace(self.sync, connection=connection, pending=s["pending"],
                             rejected=s.get("rejected", 0), last_synced_at=s["last_synced_at"],
                             last_error=s["last_error"] if connection != NO_SERVER else None,
-                            error_code=(s.get("last_error_code") or ("rejected" if s["last_error"]
-                                                                     else None))
-                            if connection != NO_SERVER else None)
+                            error_code=code if connection != NO_SERVER else None)
 
     def _connection(self) -> str:
         if not self.server_url:
@@ -357,6 +366,8 @@ class AppState:
                                          or ("rejected" if status.last_error else None)))
         if connection == ONLINE and self.tab in ("patrol", "shifts", "map"):
             self._load_lists()  # a round may have pulled new records
+        if connection == AUTH:
+            self.account.reload(self._member())  # a revoked device forgot its member
 
     def sync_now(self) -> None:
         if self._sync is not None:
@@ -376,6 +387,63 @@ class AppState:
 
     def close_sync_details(self) -> None:
         self.sync_details_open = False
+
+    # ---- signing in (what the card and the screen show: self.account) -------------------
+
+    def _member(self) -> Optional[dict]:
+        return self._sync.member() if self._sync is not None else signed_in_member(self._store)
+
+    def open_sign_in(self) -> None:  # the sync dialog's "Sign in"
+        self.sync_details_open = False
+        self.account.reload(self._member())
+        self._push("sign_in")
+
+    def sign_in_later(self) -> None:
+        """"Not now": on to the app offline; the screen no longer opens by itself."""
+        self._store.set_setting(SETTING_SIGN_IN_LATER, True)
+        self.first_start, self.screens, self.tab = False, (), "patrol"
+        self.load()
+
+    def edit_invite_code(self, value: str) -> None:
+        self.account.edit_invite_code(value)
+
+    def sign_in(self) -> bool:
+        """Sign in with the typed invite code at the server address typed (saved first
+        when it changed). False when something is missing: nothing was sent then."""
+        server = self.draft_server_url.strip().rstrip("/")
+        if not self.account.ready(server, _valid_url(server), self._sync is not None):
+            return False
+        if server != self.server_url or self._sync.engine is None:
+            self._store.set_setting(SETTING_SERVER_URL, server)
+            self.server_url = self.draft_server_url = server
+            self._sync.configure(server, self.device_name)
+        self._sync.sign_in(self.account.invite_code.strip(),
+                           lambda *answer: self._handoff(self._signed_in, *answer))
+        return True
+
+    def _signed_in(self, member: Optional[dict], code: Optional[str]) -> None:
+        if self.account.finish_sign_in(member, code):
+            self.first_start = False
+            if self.screen == "sign_in":
+                self.screens, self.tab = (), "patrol"
+            self.load()
+        self.refresh_sync()
+
+    def sign_out(self) -> bool:
+        """Sign the member out; refused (the sentence shows) while records wait to be sent."""
+        if self._sync is None or not self.server_url:
+            self.account.refuse("signin.server_needed")
+            return False
+        if not self.account.begin():
+            return False
+        if self._sync.engine is None:
+            self._sync.configure(self.server_url, self.device_name)
+        self._sync.sign_out(lambda *answer: self._handoff(self._signed_out, *answer))
+        return True
+
+    def _signed_out(self, member: Optional[dict], code: Optional[str]) -> None:
+        self.account.finish_sign_out(member, code)
+        self.refresh_sync()
 
 
 __all__ = ["AppState", "TABS", "SCREENS"]

@@ -13,7 +13,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from sync.engine import FAILURE_CODES
+from sync.client import SyncError
+from sync.engine import FAILURE_CODES, error_code
+from sync.membership import signed_in_member
 
 log = logging.getLogger("stroll.state.sync_badge")
 
@@ -40,6 +42,12 @@ class SyncView:
     @property
     def is_online(self) -> bool:
         return self.connection in (ONLINE, SYNCING)
+
+    @property
+    def needs_sign_in(self) -> bool:
+        """Sync waits for a member to sign in (again) on this device."""
+        return self.connection == AUTH or self.error_code in (
+            "sign_in_needed", "token_expired", "device_revoked", "auth_required")
 
 
 # ---- the sync engine, shared by the sessions of one process ---------------------------
@@ -71,6 +79,7 @@ class SyncService:
         self._last_status = None
         self._seen_round = False
         self._lock = threading.RLock()
+        self._job: Optional[threading.Thread] = None
 
     @property
     def connection(self) -> str:
@@ -146,6 +155,69 @@ class SyncService:
         if self.engine is None:
             return False
         self.engine.sync_now()
+        return True
+
+    # ---- who is signed in on this device ------------------------------------------------
+
+    def member(self) -> Optional[dict]:
+        """``{"member_id", "name", "role"}`` of the member signed in here, or None:
+        the engine's ``member()`` read off the store, so also with no server set."""
+        return signed_in_member(self.store)
+
+    def sign_in(self, invite_code: str, on_done: Callable[[Optional[dict], Optional[str]], None]
+                ) -> None:
+        """Sign this device in with ``invite_code`` on a background thread (never on the
+        UI's loop): ``on_done(member, None)`` once signed in, ``on_done(None, code)``
+        with the failure code (``sync.failed.<code>``) if not. Needs a configured
+        server (``configure``)."""
+        engine = self.engine
+        if engine is None:
+            raise RuntimeError("no server configured: configure(server_url) first")
+
+        def job() -> Optional[dict]:
+            engine.sign_in(invite_code, self.device_name or None)
+            return engine.member()
+        self._run("stroll-sign-in", job, on_done)
+
+    def sign_out(self, on_done: Callable[[Optional[dict], Optional[str]], None]) -> None:
+        """Sign the member out on a background thread; ``on_done(None, None)`` once
+        done, ``on_done(member, "pending_entries")`` while records wait to be sent
+        (never forced here: those records were written by this member)."""
+        engine = self.engine
+        if engine is None:
+            raise RuntimeError("no server configured: configure(server_url) first")
+
+        def job() -> None:
+            engine.sign_out()
+            return None
+        self._run("stroll-sign-out", job, on_done)
+
+    def _run(self, name: str, job: Callable[[], Any],
+             on_done: Callable[[Any, Optional[str]], None]) -> None:
+        def run() -> None:
+            try:
+                result, code = job(), None
+            except SyncError as e:
+                result, code = self.member(), error_code(e)
+                log.info("%s failed (%s): %s", name, code, e)
+            except Exception:  # a bug or a disk error: say so, keep the app up
+                log.exception("%s failed", name)
+                result, code = None, "device_failure"
+            try:
+                on_done(result, code)
+            except Exception:
+                log.exception("%s: the caller's callback failed", name)
+        with self._lock:
+            self._job = threading.Thread(target=run, name=name, daemon=True)
+            self._job.start()
+
+    def wait(self, timeout: float = 30.0) -> bool:
+        """Wait for the last sign-in or sign-out to finish (tests, shutdown); True if
+        it did."""
+        job = self._job
+        if job is not None:
+            job.join(timeout)
+            return not job.is_alive()
         return True
 
 

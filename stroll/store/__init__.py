@@ -289,8 +289,9 @@ class Store(Queries):
         - A record with local edits still in the outbox keeps those edited fields on
           top of the server's version until they are pushed (the server merges them).
         - A record deleted here with the delete not yet pushed stays deleted.
-        - A field absent from the server's data was not sent to this device (its scope
-          may not see sensitive fields): the device keeps what it already had.
+        - A field absent from the server's data is at its default, except a survivor
+          field: that one this device's scope does not receive, and it keeps what it
+          had (``stroll.domain.disclosure.filled``).
         """
         with self.transaction() as tx:
             applied = sum(tx.apply_remote(ch) for ch in changes)
@@ -301,18 +302,24 @@ class Store(Queries):
     # ---- survivor details the device no longer needs -------------------------------
 
     def purge_sensitive(self) -> int:
-        """On a device whose role (the ``sync.role`` setting) is volunteer or
-        ambassador, blank the sensitive fields of every record the server has: every
-        record with no outbox entry (a pending or rejected entry keeps the record
-        whole, so nothing not yet pushed is lost). No outbox entry is written: the
-        server keeps its values. A purged record is changed afterwards with
-        ``update`` (a patch of the changed fields), never saved whole again. Other
-        roles (coordinator, admin) and a device with no role yet keep everything.
-        Returns the records blanked."""
+        """Blank the survivor details this device no longer needs, of records the
+        server has (every record with no outbox entry: a pending or rejected entry
+        keeps the record whole, so nothing not yet pushed is lost), by the device's
+        role (the ``sync.role`` setting): a volunteer's or ambassador's device every
+        one; a coordinator's or admin's those of incidents and follow-ups that are not
+        an open case (``protect.OPEN_CASES``). No outbox entry is written: the server
+        keeps its values. A purged record is changed afterwards with ``update`` (a
+        patch of the changed fields), never saved whole again. A device with no role
+        yet keeps everything. Returns the records blanked."""
         with self.transaction():
-            if self.get_setting("sync.role") not in protect.PURGING_ROLES:
+            role = self.get_setting("sync.role")
+            if role in protect.PURGING_ROLES:
+                n = protect.blank_records(self._conn, keep_unsent=True)
+            elif role in protect.KEEPING_CASES_ROLES:
+                n = protect.blank_records(self._conn, keep_unsent=True, keep_open_cases=True,
+                                          types=tuple(protect.OPEN_CASES))
+            else:
                 return 0
-            n = protect.blank_records(self._conn, keep_unsent=True)
         if n:
             self._erase_freed()
         return n

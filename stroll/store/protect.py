@@ -71,12 +71,26 @@ def seal_plaintext(conn: sqlite3.Connection, sealer: Sealer) -> int:
     return n
 
 
-def blank_records(conn: sqlite3.Connection, *, keep_unsent: bool) -> int:
+# What a coordinator's device keeps: survivor details of a case still open (an incident
+# with a follow-up that is not closed, and that follow-up); the rest only until sent.
+OPEN_CASES = {
+    "incident": "id IN (SELECT incident_id FROM follow_up WHERE status != 'closed')",
+    "follow_up": "status != 'closed'",
+}
+KEEPING_CASES_ROLES = frozenset({"coordinator", "admin"})
+
+
+def blank_records(conn: sqlite3.Connection, *, keep_unsent: bool,
+                  keep_open_cases: bool = False,
+                  types: tuple[str, ...] | None = None) -> int:
     """Blank the sensitive fields of every record (``keep_unsent``: of every record
     without an outbox entry, pending or rejected, i.e. one the server has, so nothing
-    not yet pushed is lost). Returns the records changed."""
+    not yet pushed is lost; ``keep_open_cases``: but not of an open case, see
+    ``OPEN_CASES``; ``types``: only these record types). Returns the records changed."""
     n = 0
     for rtype, names in SENSITIVE.items():
+        if types is not None and rtype not in types:
+            continue
         blank = blanks(rtype)
         sets = ", ".join(f"[{c}] = ?" for c in names)
         where = f"({_nonblank(names)})"
@@ -84,6 +98,8 @@ def blank_records(conn: sqlite3.Connection, *, keep_unsent: bool) -> int:
         if keep_unsent:
             where += " AND id NOT IN (SELECT record_id FROM outbox WHERE record_type = ?)"
             params.append(rtype)
+        if keep_open_cases and rtype in OPEN_CASES:
+            where += f" AND NOT ({OPEN_CASES[rtype]})"
         n += conn.execute(f"UPDATE [{rtype}] SET {sets} WHERE {where}", params).rowcount
     return n
 

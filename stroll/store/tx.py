@@ -20,6 +20,7 @@ import sqlite3
 from typing import Any, Callable, Iterable
 
 from stroll.domain import Record, record_class
+from stroll.domain.disclosure import filled
 from stroll.domain.geo import Fix
 from stroll.store.atrest import Sealer
 from stroll.store.errors import RecordNotFound, StoreError
@@ -188,8 +189,11 @@ class Transaction:
             return True
         if pending and pending[-1][0] == "delete":
             return False
-        data = get_row(conn, cls, rid, self._sealer) or {}
-        data.update(change.get("data") or {})
+        # a pulled view leaves out fields at their default and survivor fields this
+        # scope does not receive (those stay as they are here)
+        data = filled(cls.TYPE, change.get("data") or {},
+                      get_row(conn, cls, rid, self._sealer))
+        data["id"] = rid
         for _op, payload in pending:
             data.update(payload)
         upsert_row(conn, cls, data, self._sealer)

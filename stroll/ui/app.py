@@ -70,8 +70,17 @@ def build_main(settings, *, engine_factory: Callable[..., Any] = default_engine_
             log.error("%s", e)
             _error_page(page, settings, e)
             return
+        # an answer from a background thread (sign-in, sign-out) runs on this session,
+        # as the sync statuses do
+        def handoff(fn, *args) -> None:
+            if page.session.connection is not None:
+                page.run_thread(fn, *args)
+            else:  # no browser right now: keep the state right, it renders on reconnect
+                fn(*args)
+
         state = AppState(
             store,
+            handoff=handoff,
             language=getattr(settings, "language", DEFAULT_LANGUAGE),
             server_url=getattr(settings, "server_url", "") or "",
             tile_url=getattr(settings, "tile_url", "") or "",

@@ -1,10 +1,11 @@
-"""More tab: language, server address, device name, map tiles, about."""
+"""More tab: who is signed in, language, server address, device name, map tiles, about."""
 from __future__ import annotations
 
 import flet as ft
 
 from stroll.i18n import font_fallbacks, language_choices
 from stroll.state import AppState
+from stroll.ui.sign_in import SignInCard
 from stroll.ui.theme import MIN_TOUCH
 from stroll.ui.widgets import note, section_title, tab_list
 
@@ -55,6 +56,8 @@ def settings_form(state: AppState) -> list[ft.Control]:
 def MoreTab(state: AppState):
     tr = state.tr
     controls: list[ft.Control] = [
+        SignInCard(state, state.account),
+        ft.Divider(),
         section_title(tr.t("more.language"), "more-language"),
         language_picker(state),
         ft.Divider(),

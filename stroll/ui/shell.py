@@ -14,6 +14,7 @@ from stroll.ui.more_tab import MoreTab
 from stroll.ui.new_stroll import NewStrollView
 from stroll.ui.patrol_tab import PatrolTab
 from stroll.ui.shifts_tab import ShiftsTab
+from stroll.ui.sign_in import SignInView
 from stroll.ui.summary import SummaryView
 from stroll.ui.theme import MIN_TOUCH, build_theme, locale_configuration
 
@@ -21,7 +22,7 @@ from stroll.ui.theme import MIN_TOUCH, build_theme, locale_configuration
 SCREEN_VIEWS = {
     "new_stroll": NewStrollView, "live": LiveView, "check_in": CheckInView,
     "merchant": MerchantView, "add_merchant": AddMerchantView, "incident": QuickIncidentView,
-    "incident_form": IncidentFormView, "summary": SummaryView,
+    "incident_form": IncidentFormView, "summary": SummaryView, "sign_in": SignInView,
 }
 
 TAB_ICONS = {
@@ -103,7 +104,16 @@ def sync_dialog(state: AppState) -> ft.AlertDialog:
     if s.pending and not problem:  # every problem text already says they are kept
         lines.append(ft.Text(tr.t("sync.kept"), size=12, color=ft.Colors.ON_SURFACE_VARIANT))
     actions = [ft.TextButton(tr.t("sync.close"), on_click=lambda _: state.close_sync_details())]
-    if s.connection != NO_SERVER:
+    if s.needs_sign_in:  # sync waits for a member to sign in: lead there
+        def sign_in(_):
+            # the dialog closes first: a view pushed while it closes left it open
+            # underneath, shown again on Back
+            state.close_sync_details()
+            yield
+            state.open_sign_in()
+        actions.insert(0, ft.Semantics(identifier="sync-sign-in", content=ft.FilledButton(
+            tr.t("signin.button"), icon=ft.Icons.LOGIN, on_click=sign_in)))
+    elif s.connection != NO_SERVER:
         actions.insert(0, ft.Semantics(identifier="sync-now", content=ft.TextButton(
             tr.t("sync.now"), on_click=lambda _: state.sync_now())))
     return ft.AlertDialog(

@@ -4,9 +4,10 @@ Endpoints (docs/SYNC.md): ``GET /health``, ``POST /v1/devices`` (enroll with an
 invite), ``POST /v1/sync/push``, ``GET /v1/sync/pull``, and the member API (members,
 invites, devices, revocation, the audit log); OpenAPI at ``/docs`` and
 ``/openapi.json``. Who may call which endpoint, and write and read which record, is
-``rules.py``: every handler asks it. Request bodies are read and checked by ``sync.protocol`` (not
-by FastAPI models) so every failure names its field the same way on both sides;
-``openapi.py`` describes what each endpoint takes and answers in the OpenAPI document.
+``rules.py``: every handler asks it. Request bodies are read and checked by
+``sync.protocol`` (not by FastAPI models) so every failure names its field the same
+way on both sides; ``openapi.py`` describes what each endpoint takes and answers in the
+OpenAPI document.
 """
 from __future__ import annotations
 
@@ -174,6 +175,13 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         if device.revoked or device.role is None:
             raise DeviceRevoked("this device was signed out or revoked by a coordinator: "
                                 "sign in again with a new invite code", device_id=device.id)
+        if device.enrolled_role is not None and device.role != device.enrolled_role:
+            # what the device holds was pulled for the old role: it wipes it, and signs in
+            # again to pull what the new role sees
+            store.revoke_device(device.id, members.iso(datetime.now(timezone.utc)))
+            raise DeviceRevoked(f"this member's role changed from {device.enrolled_role} to "
+                                f"{device.role}: sign in again with a new invite code",
+                                device_id=device.id)
         now = datetime.now(timezone.utc)
         if device.expires_at:
             expires = datetime.fromisoformat(device.expires_at)
@@ -344,19 +352,12 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         after_n, limit_n = page_query(after, limit)
         # The page comes from the database as JSON bytes: no decode/encode per record.
         actor = actor_of(device)
-        page = store.pull_page(after_n, limit_n, reader=actor)
-        if carries_survivor_fields(actor.role):
-            audit_pull(actor, after_n, page)
-        return Response(page, media_type="application/json")
-
-    def audit_pull(actor: Actor, after: int, page: bytes) -> None:
-        """A page that carried survivor fields goes to the audit log: who, which."""
-        tail = page[page.rindex(b'"next_cursor":') + 14:]
-        through = int(tail[:tail.index(b",")])
-        records = store.survivor_records(after, through) if through > after else []
-        if records:
+        held: list | None = [] if carries_survivor_fields(actor.role) else None
+        page = store.pull_page(after_n, limit_n, reader=actor, survivors=held)
+        if held:  # a page that carried survivor fields goes to the audit log: who, which
             store.add_audit(at=members.iso(datetime.now(timezone.utc)),
                             member_id=actor.member_id, device_id=actor.device_id,
-                            action="pull", detail=dumps([list(r) for r in records]))
+                            action="pull", detail=dumps([list(r) for r in held]))
+        return Response(page, media_type="application/json")
 
     return app

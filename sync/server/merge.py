@@ -29,7 +29,7 @@ from typing import Callable, Iterable
 import orjson
 
 from stroll.domain import RECORD_TYPES, StrollError, ValidationError
-from stroll.domain.disclosure import coarse_view, enforce
+from stroll.domain.disclosure import coarse_view, enforce, filled, lighter
 from stroll.domain.ids import is_uuid
 
 from ..protocol import Decision, ErrorBody, PushEntry, PushResult
@@ -65,21 +65,28 @@ def loads(text: str | bytes):
 Encoded = tuple[str, "str | None", "str | None"]
 
 
+def stored_record(rtype: str, text: str | bytes) -> dict:
+    """A record's stored JSON (its full view, fields at their default left out) as the
+    whole record."""
+    return filled(rtype, loads(text), None)
+
+
 def encode_record(rtype: str, data: dict) -> Encoded:
     """The stored JSON of a record: ``(full, public, coarse)`` (the views of
-    ``stroll.domain.disclosure``).
+    ``stroll.domain.disclosure``), each without the fields still at their default
+    (``disclosure.lighter``: the device fills them back).
 
     ``public`` is the record without its sensitive fields, or None when the type has
     no sensitive fields (then it is ``full``); ``coarse`` is an incident's coarse view
     (None for other types). Full and public come from one pass: the full text is the
     public text with the sensitive fields spliced onto its end."""
-    coarse = coarse_view(rtype, data)
+    pub = lighter(rtype, data)  # (a new dict; survivor fields all kept)
+    coarse = coarse_view(rtype, pub)
     coarse_text = None if coarse is None else dumps(coarse)
     sensitive = _SENSITIVE[rtype]
     if not sensitive:
-        return dumps(data), None, coarse_text
-    pub = data.copy()  # then take the few sensitive ones out (not a pass over every field)
-    sens = {k: pub.pop(k) for k in sensitive if k in pub}
+        return dumps(pub), None, coarse_text
+    sens = {k: pub.pop(k) for k in sensitive if k in pub}  # then take them out
     public = dumps(pub)
     if not sens:
         return public, public, coarse_text
@@ -114,6 +121,11 @@ class RecordWrite:
     cursor: int = 0            # assigned by the backend, in write order
     exists: bool = False       # the database already has a row for it (else: a new row)
     device_id: str | None = None  # the device whose push wrote it last
+
+    @property
+    def survivor(self) -> bool:
+        """It holds survivor fields: its full and public views differ."""
+        return self.data_public is not None and self.data_public != self.data
 
 
 @dataclass(slots=True)  # thousands a push: lighter to make
@@ -208,6 +220,8 @@ class BatchMerger(SignupDecisions):
         """``,id,id,`` of the members a record concerns: its author, the member it is
         about (a member, a sign-up) and, for a stroll and what was recorded on it, the
         stroll's team."""
+        if rtype in STROLL_PARTS and not data.get("stroll_id"):  # (most of a push)
+            return f",{owner}," if owner else None
         ids = {owner} if owner else set()
         if rtype == "member":
             ids.add(data["id"])

@@ -72,6 +72,20 @@ def test_server_address_is_checked_saved_and_sync_reports_offline(app, store_vie
     fill(app, "device-name", "Lead phone 2")
     by_id(app, "save-settings").click()
     wait_for_text(app, "more-tab", en.t("more.saved"))
+    # nobody signed this phone in: sync asks for a sign-in before any request
+    wait_for_text(app, "sync-status", en.t("sync.auth"), timeout=15000)
+    by_id(app, "sync-status").click()
+    wait_for_text(app, "sync-details", en.t("sync.failed.sign_in_needed"))
+    by_id(app, "sync-sign-in").wait_for(state="attached", timeout=10000)
+    screenshot(app, "sync_details_sign_in_needed")
+    app.get_by_role("button", name=en.t("sync.close")).click()
+
+    # a phone signed in earlier (its token kept) whose server is down: offline
+    store_view.set_setting("sync.token", "a-token")
+    store_view.set_setting("sync.device_id", "a-device")
+    nobody = f"http://127.0.0.1:{free_port()}"
+    fill(app, "server-url", nobody)
+    by_id(app, "save-settings").click()
     badge = by_id(app, "sync-status")
     wait_for_text(app, "sync-status", en.t("sync.offline"), timeout=15000)
     wait_for_text(app, "sync-status", en.t("sync.pending", count=store_view.pending_count()))

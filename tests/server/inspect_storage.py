@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from sync.server.merge import AppliedRow
+from sync.server.merge import AppliedRow, stored_record
 from sync.server.signups import SignupRow
 from sync.server.storage import Storage, sql
 
@@ -20,7 +20,8 @@ def get_record(storage: Storage, rtype: str, rid: str) -> dict | None:
     if not rows:
         return None
     d = dict(zip(sql.RECORD_FIELDS, rows[0]))
-    d["data"] = json.loads(d["data"]) if d["data"] else None
+    # as the server reads them: the whole record (fields at their default are not stored)
+    d["data"] = stored_record(rtype, d["data"]) if d["data"] else None
     d["data_public"] = json.loads(d["data_public"]) if d["data_public"] else None
     d["deleted"] = bool(d["deleted"])
     return d

@@ -174,11 +174,22 @@ def test_only_an_admin_gives_or_changes_the_coordinator_and_admin_roles(live):
     assert ok(out["results"][0]) == "forbidden"  # not even to raise a volunteer
 
 
-def test_a_member_role_changed_by_an_admin_changes_what_their_device_may_do(live):
+def test_a_changed_role_signs_the_members_device_out_and_a_new_sign_in_has_the_new_role(
+        live):
     admin, dev = live.enroll("admin"), live.enroll("volunteer")
     assert ok(live.send(dev, ("shift", "upsert", shift()))["results"][0]) == "forbidden"
     live.send(admin, ("member", "patch", {"role": "coordinator"}, dev.member_id))
-    assert ok(live.send(dev, ("shift", "upsert", shift()))["results"][0]) == "applied"
+    # what the device holds was pulled for a volunteer: it must pull anew as a coordinator
+    r = call(live, "GET", "/v1/sync/pull", dev)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "device_revoked"
+    assert "from volunteer to coordinator" in r.json()["error"]["message"]
+    again = live.enroll_as(dev.member_id)
+    assert again.role == "coordinator"
+    assert ok(live.send(again, ("shift", "upsert", shift()))["results"][0]) == "applied"
+    # and a lowered role likewise
+    live.send(admin, ("member", "patch", {"role": "ambassador"}, dev.member_id))
+    r = call(live, "GET", "/v1/sync/pull", again)
+    assert r.status_code == 401 and r.json()["error"]["code"] == "device_revoked"
 
 
 # ---- the attacks of the trust issue, each refused ---------------------------------------------

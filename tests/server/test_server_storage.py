@@ -14,6 +14,7 @@ from conftest import _Database
 from inspect_storage import applied_log, count_records, get_record, last_cursor, signups_of
 from server_records import check_in, follow_up, incident, shift, signup, track_chunk
 from stroll.domain import Incident, new_id
+from stroll.domain.disclosure import DEFAULTS, filled
 from sync.protocol import PushEntry
 from sync.server.rules import Actor
 from sync.server.storage import DeviceNotFound, SequenceGap, open_storage
@@ -359,7 +360,22 @@ def test_sensitive_fields_are_absent_from_the_public_version(storage):
     for name in Incident.sensitive_fields():
         assert name not in public
     assert public["cross_streets"] == inc["cross_streets"]
-    assert set(full) == set(inc)
+    # fields at their default are left out (the device fills them back); survivor
+    # fields always travel in the full view
+    assert set(full) == {k for k, v in inc.items() if v != DEFAULTS["incident"].get(k)} \
+        | set(Incident.sensitive_fields())
+    assert "police_involved" not in full and inc["police_involved"] == "unknown"
+
+
+def test_a_pulled_view_filled_on_the_device_is_the_record_in_that_view(storage):
+    dev = Dev(storage)
+    inc = incident(survivor_name="", police_involved="unknown", injuries=False)
+    dev.push(("incident", "upsert", inc))
+    (full,), _ = storage.pull(0, 10, reader=COORDINATOR)
+    assert filled("incident", json.loads(full.data), None) == inc
+    local = dict(inc, contact_value="kept on the phone")
+    (public,), _ = storage.pull(0, 10, reader=Actor(dev.actor.member_id, "ambassador"))
+    assert filled("incident", json.loads(public.data), local) == local
 
 
 def test_two_storages_writing_at_once_never_let_a_reader_skip_a_change(backend):
@@ -634,3 +650,25 @@ def test_both_backends_answer_the_same_pull_page_bytes(tmp_path):
     assert pages[0] == pages[1]
     changes = json.loads(pages[0][("coordinator", 100, 0)])["changes"]
     assert [c["data"]["narrative"] for c in changes if c["id"] == inc["id"]] == [inc["narrative"]]
+
+
+def test_a_pull_page_stops_after_the_change_that_passes_its_byte_budget(storage, monkeypatch):
+    dev = Dev(storage)
+    recs = [incident(narrative="x" * n) for n in (100, 3000, 100, 100, 9000, 100)]
+    dev.push(*[("incident", "upsert", r) for r in recs])
+    monkeypatch.setattr(storage, "max_page_bytes", 4000)
+    seen, after, sizes = [], 0, []
+    while True:
+        page = storage.pull_page(after, 100, reader=COORDINATOR)
+        body = json.loads(page)
+        sizes.append((len(page), len(body["changes"])))
+        seen += [c["id"] for c in body["changes"]]
+        assert body["changes"], "a page holds at least one change"
+        after = body["next_cursor"]
+        assert after == body["changes"][-1]["cursor"]
+        if not body["has_more"]:
+            break
+    assert seen == [r["id"] for r in recs]  # in order, none skipped, none twice
+    # every page but one holding a single large change stays within the budget's reach
+    assert all(n == 1 or size <= 4000 + 200 for size, n in sizes), sizes
+    assert len(sizes) >= 3

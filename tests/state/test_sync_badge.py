@@ -165,14 +165,25 @@ def test_a_failed_sync_is_explained_in_the_persons_language(demo_store, sync, en
 
 
 def test_the_real_engine_records_why_sync_failed_for_the_next_start(demo_store):
-    from sync.client import SyncClient, TransientError
+    from sync.client import AuthError, SyncClient, TransientError
     from sync.engine import SyncEngine
+    engine = SyncEngine(demo_store, SyncClient("http://127.0.0.1:9", timeout=2))
+    with pytest.raises(AuthError):
+        engine.sync_once()  # nobody signed this device in: no request goes out
+    state = AppState(demo_store, now=lambda: NOW, server_url="http://127.0.0.1:9")
+    state.refresh_sync()
+    assert state.sync.error_code == "sign_in_needed" and state.sync.needs_sign_in
+    assert state.sync_error_text() == state.tr.t("sync.failed.sign_in_needed")
+
+    # a device signed in earlier (its token kept in the store) whose server is down
+    demo_store.set_setting("sync.token", "a-token")
+    demo_store.set_setting("sync.device_id", "a-device")
     engine = SyncEngine(demo_store, SyncClient("http://127.0.0.1:9", timeout=2))
     with pytest.raises(TransientError):
         engine.sync_once()  # nothing listens on port 9
     state = AppState(demo_store, now=lambda: NOW, server_url="http://127.0.0.1:9")
     state.refresh_sync()
-    assert state.sync.error_code == "server_unreachable"
+    assert state.sync.error_code == "server_unreachable" and not state.sync.needs_sign_in
     assert state.sync_error_text() == state.tr.t("sync.failed.server_unreachable")
 
 

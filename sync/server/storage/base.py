@@ -60,7 +60,8 @@ class DeviceNotFound(StorageError, code="auth_required"):
 @dataclass
 class Device:
     """An enrolled device. ``role`` is its member's role as the server holds it now
-    (None when the member record is missing or deleted: the device may do nothing)."""
+    (None when the member record is missing or deleted: the device may do nothing);
+    ``enrolled_role`` the role it was signed in with (what it holds was pulled in)."""
     id: str
     name: str
     member_id: str | None
@@ -69,6 +70,7 @@ class Device:
     created_at: str
     revoked: bool = False
     expires_at: str | None = None
+    enrolled_role: str | None = None
 
 
 @dataclass
@@ -192,17 +194,6 @@ class Storage(ABC):
     def audit(self, after: int = 0, limit: int = 500) -> list[tuple]:
         """Audit lines after id ``after``: ``(id, at, member_id, device_id, action, detail)``."""
 
-    @abstractmethod
-    def survivor_records(self, after: int, through: int) -> list[tuple]:
-        """``(type, id)`` of live records changed in (after, through] that hold
-        survivor fields (their full and public JSON differ)."""
-
-    @abstractmethod
-    def device_last_seq(self, device_id: str) -> int | None: ...
-
-    @abstractmethod
-    def applied_results(self, device_id: str, seqs: list[int]) -> dict[int, str | None]: ...
-
     # ---- sync ---------------------------------------------------------------------------
     @abstractmethod
     @contextmanager
@@ -233,7 +224,8 @@ class Storage(ABC):
         (``sync.server.rules.READ``)."""
 
     @abstractmethod
-    def pull_page(self, after: int, limit: int, *, reader: Actor) -> bytes:
+    def pull_page(self, after: int, limit: int, *, reader: Actor,
+                  survivors: list | None = None) -> bytes:
         """Like ``pull``, but the whole answer of ``GET /v1/sync/pull`` as JSON bytes
         (docs/SYNC.md, Pull): the changes are joined by the database (one value, not a
         row a change), so the server neither decodes nor re-encodes a record."""

@@ -38,8 +38,8 @@ class _Tx(SQLWriteTx):
                     cp.write_row(record_row(w, received_at))
         if old:
             cur.executemany(self.d.sql(sql.UPDATE_RECORDS), [
-                (w.data, w.data_public, w.data_coarse, w.deleted, w.cursor, w.device_id,
-                 w.device_time, received_at, w.owner, w.audience, w.id, w.type)
+                (w.data, w.data_public, w.data_coarse, w.survivor, w.deleted, w.cursor,
+                 w.device_id, w.device_time, received_at, w.owner, w.audience, w.id, w.type)
                 for w in old])
 
     def write_applied(self, cur, applied):

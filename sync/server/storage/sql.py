@@ -27,8 +27,9 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
-from ..rules import READ, reads
-from ..merge import AppliedRow, Key, RecordWrite, StoredRecord, loads
+from ...protocol import MAX_PAGE_BYTES
+from ..rules import READ, carries_survivor_fields, reads
+from ..merge import AppliedRow, Key, RecordWrite, StoredRecord, stored_record
 from ..signups import SignupRow
 from .base import Device, PullRow, Storage, StorageUnavailable, WriteTx
 from .push import GroupCommit
@@ -86,6 +87,9 @@ _SCHEMA_0002 = """
     ALTER TABLE records ADD COLUMN owner TEXT;
     ALTER TABLE records ADD COLUMN audience TEXT;
     ALTER TABLE records ADD COLUMN data_coarse TEXT;
+    ALTER TABLE records ADD COLUMN survivor {boolean} NOT NULL DEFAULT {false};
+    UPDATE records SET survivor = COALESCE(data_public IS NOT NULL AND data <> data_public,
+                                           {false});
     ALTER TABLE devices ADD COLUMN expires_at TEXT;
     CREATE INDEX devices_member ON devices (member_id);
     CREATE TABLE invites (
@@ -122,7 +126,7 @@ CREATE_DEVICE = ("INSERT INTO devices (id, name, token_hash, member_id, role, la
                  "app_version, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)")
 # a device with its member's record as it stands now (the role is the member's)
 DEVICE_COLUMNS = ("d.id, d.name, d.member_id, d.last_seq, d.created_at, d.expires_at, "
-                  "d.revoked_at, m.data, m.deleted")
+                  "d.revoked_at, d.role, m.data, m.deleted")
 DEVICE_BY_TOKEN = (f"SELECT {DEVICE_COLUMNS} FROM devices d LEFT JOIN records m "
                    "ON m.id = d.member_id AND m.type = 'member' WHERE d.token_hash = ?")
 DEVICE_BY_ID = (f"SELECT {DEVICE_COLUMNS} FROM devices d LEFT JOIN records m "
@@ -149,9 +153,6 @@ ADD_AUDIT = ("INSERT INTO audit (at, member_id, device_id, action, detail) "
              "VALUES (?, ?, ?, ?, ?)")
 AUDIT = ("SELECT id, at, member_id, device_id, action, detail FROM audit WHERE id > ? "
          "ORDER BY id LIMIT ?")
-SURVIVOR_RECORDS = ("SELECT type, id FROM records WHERE cursor > ? AND cursor <= ? "
-                    "AND NOT deleted AND data_public IS NOT NULL AND data <> data_public "
-                    "ORDER BY cursor")
 LAST_SEQ = "SELECT last_seq FROM devices WHERE id = ? AND revoked_at IS NULL"
 APPLIED_RESULTS = "SELECT seq, result FROM applied WHERE device_id = ? AND seq BETWEEN ? AND ?"
 
@@ -163,19 +164,19 @@ LOAD_RECORDS = ("SELECT type, id, data, deleted, owner, audience FROM records "
 ACTIVE_SIGNUPS = ("SELECT id, shift_id, member_id, status, position FROM signups "
                   "WHERE shift_id = ? AND status IN ('confirmed', 'waitlisted')")
 RECORD_COLUMNS = ("type, id, data, data_public, data_coarse, deleted, cursor, device_id, "
-                  "device_time, received_at, owner, audience")
+                  "device_time, received_at, owner, audience, survivor")
 UPSERT_RECORDS = (f"INSERT INTO records ({RECORD_COLUMNS}) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                   "ON CONFLICT (id, type) DO UPDATE SET data = excluded.data, "
                   "data_public = excluded.data_public, data_coarse = excluded.data_coarse, "
-                  "deleted = excluded.deleted, "
+                  "survivor = excluded.survivor, deleted = excluded.deleted, "
                   "cursor = excluded.cursor, device_id = excluded.device_id, "
                   "device_time = excluded.device_time, received_at = excluded.received_at, "
                   "owner = excluded.owner, audience = excluded.audience")
 COPY_RECORDS = f"COPY records ({RECORD_COLUMNS}) FROM STDIN"
 UPDATE_RECORDS = ("UPDATE records SET data = ?, data_public = ?, data_coarse = ?, "
-                  "deleted = ?, cursor = ?, device_id = ?, device_time = ?, received_at = ?, "
-                  "owner = ?, audience = ? WHERE id = ? AND type = ?")
+                  "survivor = ?, deleted = ?, cursor = ?, device_id = ?, device_time = ?, "
+                  "received_at = ?, owner = ?, audience = ? WHERE id = ? AND type = ?")
 UPSERT_SIGNUPS = ("INSERT INTO signups (id, shift_id, member_id, status, position) "
                   "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
                   "status = excluded.status, member_id = excluded.member_id")
@@ -197,8 +198,10 @@ PULL_ROWS = ("SELECT cursor, type, id, deleted, {col} FROM records "
              "WHERE cursor > ?{scope} ORDER BY cursor LIMIT ?")
 # The subquery hands its rows to the aggregate in cursor order (pinned by
 # test_pull_pages_in_cursor_order_without_gaps_or_repeats).
-PULL_PAGE = ("SELECT count(*), max(cursor), {changes} FROM "
-             "(SELECT cursor, {line} AS line FROM records "
+# ``{survivors}``: "cursor:type:id" of the page's records that hold survivor fields, for
+# the audit log of a role that reads them (else NULL)
+PULL_PAGE = ("SELECT count(*), max(cursor), {changes}, {survivors} FROM "
+             "(SELECT cursor, type, id, survivor, {line} AS line FROM records "
              "WHERE cursor > ?{scope} ORDER BY cursor LIMIT ?) AS page")
 MORE_AFTER = "SELECT EXISTS (SELECT 1 FROM records WHERE cursor > ?{scope})"
 
@@ -309,7 +312,8 @@ class Dialect:
     lock_cursor: str            # read the counter and hold its lock to commit
     ids_in: str                 # ``id`` in one parameter holding many ids ...
     ids_param: Callable[[list[str]], str]  # ... made from the ids like so
-    page_changes: str           # a page's lines joined in cursor order, as bytes
+    page_changes: str           # a page's lines joined by newlines in cursor order, as bytes
+    page_survivors: str         # "cursor:type:id" of a page's survivor records, joined
     page_options: dict = field(default_factory=dict)  # execute() options of a page
 
     def sql(self, statement: str) -> str:
@@ -330,7 +334,9 @@ SQLITE = Dialect(
     serial="INTEGER PRIMARY KEY AUTOINCREMENT",
     lock_cursor=CURSOR,  # BEGIN IMMEDIATE already holds the database's write lock
     ids_in="id IN (SELECT value FROM json_each(?))", ids_param=json.dumps,
-    page_changes="CAST(group_concat(line, ',') AS BLOB)")
+    page_changes="CAST(group_concat(line, char(10)) AS BLOB)",
+    page_survivors="group_concat(CASE WHEN survivor THEN cursor || ':' || type || ':' || id "
+                   "END, ',')")
 
 POSTGRES = Dialect(
     name="postgres", qmark=False, bigint="BIGINT", boolean="BOOLEAN", false="false",
@@ -341,8 +347,27 @@ POSTGRES = Dialect(
     # database: cheaper than adapting a Python list of thousands to an array
     ids_in="id = ANY(string_to_array(?, ','))", ids_param=",".join,
     # binary: the page arrives as one bytea, bytes as they are (no text decode)
-    page_changes="convert_to(string_agg(line, ',' ORDER BY cursor), 'UTF8')",
+    page_changes="convert_to(string_agg(line, E'\\n' ORDER BY cursor), 'UTF8')",
+    page_survivors="string_agg(CASE WHEN survivor THEN cursor || ':' || type || ':' || id "
+                   "END, ',')",
     page_options={"binary": True})
+
+
+def cut_page(changes: bytes, max_bytes: int) -> tuple[bytes, int | None]:
+    """``changes`` (lines joined by newlines: no line holds a raw newline, JSON escapes
+    it) cut after the last line that ends within ``max_bytes`` (the first line at
+    least), joined by commas; and the cursor of the last line kept when a cut was made
+    (None: every line kept)."""
+    cut = None
+    if len(changes) > max_bytes:
+        end = changes.rfind(b"\n", 0, max_bytes + 1)
+        if end <= 0:
+            end = changes.find(b"\n")
+        if end > 0:
+            changes = changes[:end]
+            last = changes[changes.rfind(b"\n") + 1:]  # '{"cursor":N,...'
+            cut = int(last[10:last.index(b",")])
+    return changes.replace(b"\n", b","), cut
 
 
 def page_json(changes: bytes | None, next_cursor: int, more: bool) -> bytes:
@@ -355,7 +380,7 @@ def page_json(changes: bytes | None, next_cursor: int, more: bool) -> bytes:
 def record_row(w: RecordWrite, received_at: str) -> tuple:
     """A record write as the values of ``RECORD_COLUMNS``."""
     return (w.type, w.id, w.data, w.data_public, w.data_coarse, w.deleted, w.cursor,
-            w.device_id, w.device_time, received_at, w.owner, w.audience)
+            w.device_id, w.device_time, received_at, w.owner, w.audience, w.survivor)
 
 
 # ---- the storage on these statements ---------------------------------------------------
@@ -364,12 +389,13 @@ def record_row(w: RecordWrite, received_at: str) -> tuple:
 def _device(row: tuple) -> Device:
     """A device row of ``DEVICE_COLUMNS``: its role is its member's role now (None when
     the device has no member record, or the member was deleted)."""
-    did, name, member_id, last_seq, created_at, expires_at, revoked_at, mdata, mdel = row
+    (did, name, member_id, last_seq, created_at, expires_at, revoked_at, enrolled_role,
+     mdata, mdel) = row
     role = None
     if mdata and not mdel:
-        role = loads(mdata).get("role")
+        role = stored_record("member", mdata)["role"]
     return Device(did, name, member_id, role, last_seq, created_at, revoked=bool(revoked_at),
-                  expires_at=expires_at)
+                  expires_at=expires_at, enrolled_role=enrolled_role)
 
 
 def _last_seq(d: Dialect, conn, device_id: str) -> int | None:
@@ -408,7 +434,8 @@ class SQLWriteTx(WriteTx):
         for rtype, rid, data, deleted, owner, audience in self.c.execute(
                 self.d.sql(LOAD_RECORDS.format(ids_in=self.d.ids_in)), (ids,)):
             if (rtype, rid) in wanted:
-                out[(rtype, rid)] = StoredRecord(rtype, rid, loads(data) if data else None,
+                out[(rtype, rid)] = StoredRecord(rtype, rid,
+                                                 stored_record(rtype, data) if data else None,
                                                  bool(deleted), owner, audience)
         return out
 
@@ -442,6 +469,7 @@ class SQLStorage(GroupCommit, Storage):
 
     dialect: Dialect
     write_tx: type[SQLWriteTx]
+    max_page_bytes: int = MAX_PAGE_BYTES  # a pull page's changes stop after passing it
 
     def __init__(self) -> None:
         super().__init__()
@@ -454,8 +482,10 @@ class SQLStorage(GroupCommit, Storage):
             d, scope = self.dialect, pull_scope(role)
             self._scopes[role] = (
                 scope, d.sql(PULL_ROWS.format(col=scope.column, scope=scope.where)),
-                d.sql(PULL_PAGE.format(changes=d.page_changes, scope=scope.where,
-                                       line=PULL_LINE.format(col=scope.column))),
+                d.sql(PULL_PAGE.format(
+                    changes=d.page_changes, scope=scope.where,
+                    survivors=d.page_survivors if carries_survivor_fields(role) else "NULL",
+                    line=PULL_LINE.format(col=scope.column))),
                 d.sql(MORE_AFTER.format(scope=scope.where)))
         return self._scopes[role]
 
@@ -551,17 +581,25 @@ class SQLStorage(GroupCommit, Storage):
         more = len(rows) > limit
         return [PullRow(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows[:limit]], more
 
-    def pull_page(self, after, limit, *, reader):
+    def pull_page(self, after, limit, *, reader, survivors=None):
         scope, _, page_sql, more_sql = self._scope(reader.role)
         with self._conn() as c:
             # every change at or below this cursor has committed (pushes commit in
             # cursor order): a short page may move the device's cursor up to it
             done = c.execute(self.dialect.sql(CURSOR)).fetchone()[0]
-            count, last, changes = c.execute(
+            count, last, changes, held = c.execute(
                 page_sql, scope.params(reader.member_id, after, limit),
                 **self.dialect.page_options).fetchone()
             more = count == limit and bool(c.execute(
                 more_sql, scope.more_params(reader.member_id, last)).fetchone()[0])
+        changes, cut = cut_page(bytes(changes or b""), self.max_page_bytes)
+        if survivors is not None and held:
+            for item in held.split(","):
+                cursor, rtype, rid = item.split(":")
+                if cut is None or int(cursor) <= cut:
+                    survivors.append((rtype, rid))
+        if cut is not None:  # bounded by bytes too: the rest comes on the next page
+            return page_json(changes, cut, True)
         following = last if count else after
         if not more and done > following:
             following = done
@@ -572,7 +610,7 @@ class SQLStorage(GroupCommit, Storage):
         rows = self.query(MEMBER_RECORD, (member_id,))
         if not rows or rows[0][1] or not rows[0][0]:
             return None
-        return loads(rows[0][0])
+        return stored_record("member", rows[0][0])
 
     def create_invite(self, *, code_hash, member_id, created_by, created_at, expires_at):
         with self._single_write() as c:
@@ -591,10 +629,15 @@ class SQLStorage(GroupCommit, Storage):
             if not rows:
                 return None
             member_id = rows[0][0]
+            member = c.execute(q(MEMBER_RECORD), (member_id,)).fetchone()
+            if member is None or member[1] or not member[0]:
+                return None  # the member was removed: the invite is left as it was
             if c.execute(q(TAKE_INVITE), (now, device_id, code_hash, now)).rowcount != 1:
                 return None
-            c.execute(q(CREATE_DEVICE), (device_id, name, token_hash, member_id, "member",
-                                         app_version, now, expires_at))
+            c.execute(q(CREATE_DEVICE), (device_id, name, token_hash, member_id,
+                                         stored_record("member", member[0])["role"],
+                                         app_version, now,
+                                         expires_at))
         return self.device_by_id(device_id)
 
     def drop_member_invites(self, member_id, at):
@@ -624,5 +667,3 @@ class SQLStorage(GroupCommit, Storage):
     def audit(self, after=0, limit=500):
         return self.query(AUDIT, (after, limit))
 
-    def survivor_records(self, after, through):
-        return self.query(SURVIVOR_RECORDS, (after, through))

@@ -9,7 +9,7 @@ import json
 import pytest
 import requests
 
-from conftest import entry
+from conftest import entry, make_invite
 from server_records import incident, merchant, stroll
 from sync import protocol as p
 
@@ -122,7 +122,6 @@ def test_a_nul_in_a_path_id_is_a_404_not_a_server_error(live):
 def test_a_nul_in_a_message_text_is_a_422_naming_the_field_and_applies_nothing(live):
     """Found by fuzzing: a device name or an entry's device_time holding NUL was a 500
     on PostgreSQL (after the invite was checked, before it was spent)."""
-    from conftest import make_invite
     _, code = make_invite(live.storage)
     r = live.redeem(code, name="phone\x00")
     assert r.status_code == 422 and r.json()["error"]["details"]["field"] == "device_name"

@@ -33,7 +33,6 @@ from .errors import (AuthRequired, DeviceRevoked, Forbidden, InviteInvalid, NotF
                      TokenExpired, TooManyRequests, install_error_handlers)
 from .limits import RateLimit
 from .members import hash_secret as hash_token
-from .merge import dumps
 from .rules import Actor, carries_survivor_fields, may_call, may_manage_member
 from .settings import Settings
 from .storage import Device, Storage, open_storage
@@ -357,7 +356,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         if held:  # a page that carried survivor fields goes to the audit log: who, which
             store.add_audit(at=members.iso(datetime.now(timezone.utc)),
                             member_id=actor.member_id, device_id=actor.device_id,
-                            action="pull", detail=dumps([list(r) for r in held]))
+                            action="pull", detail=held[0])
         return Response(page, media_type="application/json")
 
     return app

@@ -302,5 +302,5 @@ def test_a_pull_with_survivor_fields_is_written_to_the_audit_log(live, program):
     pulls = [line for line in r.json()["lines"] if line["action"] == "pull"
              and line["device_id"] == coordinator.device_id]
     assert pulls, r.json()
-    held = {rid for line in pulls for _t, rid in json.loads(line["detail"])}
+    held = {item.split(":")[2] for line in pulls for item in line["detail"].split(",")}
     assert program["records"]["incident"]["id"] in held

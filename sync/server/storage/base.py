@@ -228,7 +228,10 @@ class Storage(ABC):
                   survivors: list | None = None) -> bytes:
         """Like ``pull``, but the whole answer of ``GET /v1/sync/pull`` as JSON bytes
         (docs/SYNC.md, Pull): the changes are joined by the database (one value, not a
-        row a change), so the server neither decodes nor re-encodes a record."""
+        row a change), so the server neither decodes nor re-encodes a record.
+        ``survivors`` (for the audit log): gets ``"cursor:type:id,..."`` of the page's
+        records that hold survivor fields, when the page holds any and the reader's
+        role reads them."""
 
     @abstractmethod
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:

@@ -594,10 +594,10 @@ class SQLStorage(GroupCommit, Storage):
                 more_sql, scope.more_params(reader.member_id, last)).fetchone()[0])
         changes, cut = cut_page(bytes(changes or b""), self.max_page_bytes)
         if survivors is not None and held:
-            for item in held.split(","):
-                cursor, rtype, rid = item.split(":")
-                if cut is None or int(cursor) <= cut:
-                    survivors.append((rtype, rid))
+            if cut is not None:  # only what the page kept
+                held = ",".join(x for x in held.split(",") if int(x[:x.index(":")]) <= cut)
+            if held:
+                survivors.append(held)
         if cut is not None:  # bounded by bytes too: the rest comes on the next page
             return page_json(changes, cut, True)
         following = last if count else after

@@ -208,3 +208,30 @@ def test_a_nul_character_is_refused_in_text_and_inside_lists_and_maps(over, fiel
     with pytest.raises(ValidationError) as e:
         stroll(**over).validate()
     assert e.value.field == field and "NUL" in e.value.reason
+
+
+@pytest.mark.parametrize("channel, value", [
+    ("phone", "415-555-0134"), ("text", "+1 (415) 555.0134"), ("phone", "4155550134"),
+    ("email", "mei.chan@example.org"), ("in_person", "at the bakery, mornings")])
+def test_a_contact_value_that_fits_its_channel_is_accepted(channel, value):
+    incident(consent_contact=True, contact_channel=channel, contact_value=value).validate()
+
+
+@pytest.mark.parametrize("channel, value, words", [
+    ("text", "not a phone ☎️", "phone number"), ("phone", "555-01", "phone number"),
+    ("phone", "1234567890123456", "phone number"), ("email", "mei at example", "email"),
+    ("email", "mei@example", "email")])
+def test_a_contact_value_that_does_not_fit_its_channel_is_refused(channel, value, words):
+    with pytest.raises(ValidationError) as info:
+        incident(consent_contact=True, contact_channel=channel, contact_value=value).validate()
+    assert info.value.field == "contact_value" and words in str(info.value)
+
+
+def test_a_wrong_contact_value_is_said_in_its_own_sentence():
+    from stroll.state.errors import error_key
+    for channel, value, key in (("text", "not a phone", "error.contact_phone"),
+                                ("email", "mei at example", "error.contact_email")):
+        with pytest.raises(ValidationError) as info:
+            incident(consent_contact=True, contact_channel=channel,
+                     contact_value=value).validate()
+        assert error_key(info.value) == key

@@ -14,6 +14,7 @@ from stroll.domain import patrol_rules as rules
 from stroll.domain.geo import Fix, decode_track, distance_m, filter_jitter, walk_fixes
 from stroll.patrol import (NoActiveStroll, PatrolService, StrollAlreadyActive, StrollEnded,
                            StrollNotOnThisDevice)
+from stroll.state.errors import error_key
 from stroll.store import RecordNotFound, Transaction
 
 PACIFIC = timezone(timedelta(hours=-8))
@@ -122,6 +123,23 @@ def test_every_person_on_the_team_is_named_or_a_known_member(svc, hood, people, 
     with pytest.raises(ValidationError) as err:
         svc.start_stroll(hood.id, team=[{"member_id": people["mei"].id}, person])
     assert err.value.field == "team"
+
+
+def test_two_guests_of_one_name_are_one_person_said_twice(svc, hood, people):
+    with pytest.raises(ValidationError) as err:
+        svc.start_stroll(hood.id, team=[{"member_id": people["mei"].id}, {"name": "Ann"},
+                                        {"name": " ann "}])
+    assert err.value.field == "team" and "listed twice" in str(err.value)
+    assert error_key(err.value) == "error.team_twice"
+
+
+def test_a_name_longer_than_80_characters_is_refused_with_its_own_sentence(svc, hood, people):
+    with pytest.raises(ValidationError) as err:
+        svc.start_stroll(hood.id, team=[{"member_id": people["mei"].id}, {"name": "A" * 81}])
+    assert error_key(err.value) == "error.name_too_long"
+    started = svc.start_stroll(hood.id, team=[{"member_id": people["mei"].id},
+                                              {"name": "A" * 80}])
+    assert started.stroll.team[1]["name"] == "A" * 80
 
 
 def test_two_guests_may_stroll(svc, hood):

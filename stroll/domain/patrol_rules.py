@@ -37,6 +37,9 @@ class RuleWarning:
 
 # ---- team and buddy rule -------------------------------------------------------
 
+MAX_NAME = 80  # characters of a person's name on a team
+
+
 def check_team(team: Any, members: Mapping[str, Mapping]) -> tuple[list[dict], list[RuleWarning]]:
     """Validate and normalize a stroll's team.
 
@@ -50,6 +53,7 @@ def check_team(team: Any, members: Mapping[str, Mapping]) -> tuple[list[dict], l
         raise ValidationError("stroll", "team", "must be a list of people")
     out: list[dict] = []
     seen: set[str] = set()
+    guests: set[str] = set()
     for i, person in enumerate(team):
         if not isinstance(person, Mapping):
             raise ValidationError("stroll", "team", f"person {i} is not a mapping")
@@ -65,6 +69,13 @@ def check_team(team: Any, members: Mapping[str, Mapping]) -> tuple[list[dict], l
             name = name or str(member.get("name") or "").strip()
         if not name:
             raise ValidationError("stroll", "team", f"person {i} has no name")
+        if len(name) > MAX_NAME:
+            raise ValidationError("stroll", "team", f"person {i}: a name is longer than "
+                                  f"{MAX_NAME} characters")
+        if mid is None:  # two guests of one name would be one person said twice
+            if name.casefold() in guests:
+                raise ValidationError("stroll", "team", f"guest {name!r} is listed twice")
+            guests.add(name.casefold())
         out.append({"member_id": mid, "name": name, "lead": bool(person.get("lead", False))})
     if len(out) < MIN_TEAM:
         raise ValidationError(

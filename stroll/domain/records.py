@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -416,6 +417,15 @@ class CheckIn(Record):
     lon: float | None = _f(None, kind="lon")
 
 
+# a phone number as people write one: 7 to 15 digits with spaces, + - ( ) . between
+_PHONE = re.compile(r"\+?[\d\s().-]*")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def _is_phone(value: str) -> bool:
+    return bool(_PHONE.fullmatch(value)) and 7 <= sum(c.isdigit() for c in value) <= 15
+
+
 @dataclass
 class Incident(Record):
     """A street incident, survivor-centered (docs/ARCHITECTURE.md, stroll/domain/; who sees
@@ -467,6 +477,11 @@ class Incident(Record):
             self.fail("contact_channel", "is required when the person agreed to be contacted")
         if self.contact_channel and not self.consent_contact:
             self.fail("contact_channel", "set without consent to be contacted")
+        value = self.contact_value.strip()
+        if value and self.contact_channel in ("phone", "text") and not _is_phone(value):
+            self.fail("contact_value", "is not a phone number (digits, spaces, + - ( ) .)")
+        if value and self.contact_channel == "email" and not _EMAIL.fullmatch(value):
+            self.fail("contact_value", "is not an email address")
 
 
 @dataclass

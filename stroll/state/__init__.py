@@ -21,7 +21,7 @@ from stroll.state.incident import IncidentForms
 from stroll.state.incident_fields import CONTACT_FIELDS, INCIDENT_FIELDS
 from stroll.state.patrol_screens import PatrolState
 from stroll.state.running import RunningStroll
-from stroll.state.sign_in import ROLES, SignIn
+from stroll.state.sign_in import SignIn
 from stroll.state.start_form import StartForm
 from stroll.state.sync_badge import (AUTH, CONNECTING, ERROR, NO_SERVER, OFFLINE, ONLINE, SYNCING,
                                      SyncService, SyncView, default_engine_factory)
@@ -31,4 +31,4 @@ __all__ = ["AppState", "TABS", "SCREENS", "SyncService", "SyncView", "default_en
            "PatrolState", "StrollCore", "StartForm", "RunningStroll", "CheckIn", "IncidentForms",
            "LiveNumbers", "TrackView", "FormNotice", "error_key", "GPS_STATES", "GPS_OFF",
            "GPS_WAITING", "GPS_OK", "GPS_LOST", "GPS_DENIED", "GPS_UNAVAILABLE", "FIX_FRESH_S",
-           "INCIDENT_FIELDS", "CONTACT_FIELDS", "MERCHANT_CATEGORIES", "SignIn", "ROLES"]
+           "INCIDENT_FIELDS", "CONTACT_FIELDS", "MERCHANT_CATEGORIES", "SignIn"]

@@ -16,11 +16,10 @@ import flet as ft
 
 from stroll.domain import RECORD_TYPES
 from sync.engine import FAILURE_CODES
+from sync.protocol import ROLES  # each has its name in the catalogs: ``role.<role>``
 
 # The setting "Not now" writes on the first-start screen: open onto the app next time.
 SETTING_SIGN_IN_LATER = "ui.sign_in_later"
-# The catalog key of each role's name (``role.<role>``).
-ROLES = ("volunteer", "ambassador", "coordinator", "admin")
 
 
 def failure_key(code: Optional[str]) -> Optional[str]:
@@ -86,22 +85,23 @@ class SignIn:
         self.busy, self.error, self.message = True, None, None
         return True
 
-    def finish_sign_in(self, member: Optional[dict], code: Optional[str]) -> bool:
-        """The engine's answer to a sign-in; True when signed in."""
+    def _answered(self, member: Optional[dict], code: Optional[str]) -> bool:
+        """The engine answered: True when it did what was asked, else its sentence."""
         self.busy = False
         if code:
-            self.error = failure_key(code)
-            self.member = member
+            self.error, self.member = failure_key(code), member
+        return not code
+
+    def finish_sign_in(self, member: Optional[dict], code: Optional[str]) -> bool:
+        """The engine's answer to a sign-in; True when signed in."""
+        if not self._answered(member, code):
             return False
         self.member, self.invite_code = member, ""  # "Signed in as ..." says it
         return True
 
     def finish_sign_out(self, member: Optional[dict], code: Optional[str]) -> bool:
         """The engine's answer to a sign-out; True when signed out."""
-        self.busy = False
-        if code:
-            self.error = failure_key(code)
-            self.member = member
+        if not self._answered(member, code):
             return False
         self.member, self.message = None, "signin.signed_out"
         return True
@@ -112,4 +112,4 @@ class SignIn:
             self.member = member
 
 
-__all__ = ["SignIn", "SETTING_SIGN_IN_LATER", "ROLES", "failure_key", "fresh_install"]
+__all__ = ["SignIn", "SETTING_SIGN_IN_LATER", "failure_key", "fresh_install"]

@@ -12,9 +12,11 @@ as the server holds it now.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-ROLES = ("volunteer", "ambassador", "coordinator", "admin")
+from ..protocol import ROLES  # least to most
+
 RANK = {r: i for i, r in enumerate(ROLES)}
 PRIVILEGED_MEMBER_ROLES = ("coordinator", "admin")  # given or taken only by an admin
 
@@ -134,6 +136,7 @@ def reads(rtype: str, role: str) -> Reads:
     return READ[rtype].get(role, ())
 
 
+@lru_cache(maxsize=None)  # asked on every pull
 def carries_survivor_fields(role: str) -> bool:
     """Whether a pull of ``role`` may carry survivor fields (then it is audited)."""
     return any(view == "full" and rtype in ("incident", "follow_up", "member")

@@ -7,16 +7,16 @@ talk to the sync engine through ``SyncService`` (stroll/state/sync_badge.py); th
 is no SQL and no HTTP here. The patrol screens' data and actions are in
 ``AppState.patrol`` (stroll/state/patrol_screens.py); which of them shows is here.
 
-``AppState`` is a Flet observable (``@ft.observable``): assigning a public attribute
+Settings, the sync badge and signing in are its base ``AccountActions``
+(stroll/state/account.py). ``AppState`` is a Flet observable (``@ft.observable``): assigning a public attribute
 re-renders the components that received the state. Its methods need no Flet page, so
 tests/state/ drive them directly against a real Store.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import date, datetime
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 import flet as ft
 
@@ -24,11 +24,11 @@ from stroll.domain.errors import StrollError
 from stroll.domain.records import parse_time
 from stroll.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from stroll.patrol import PatrolService
+from stroll.state.account import (SETTING_DEVICE_NAME, SETTING_LANGUAGE, SETTING_SERVER_URL,
+                                  SETTING_TILE_URL, AccountActions)
 from stroll.state.patrol_screens import PatrolState
-from stroll.state.sign_in import SETTING_SIGN_IN_LATER, SignIn, fresh_install
-from stroll.state.sync_badge import (AUTH, ERROR, NO_SERVER, OFFLINE, ONLINE, SYNC_ERROR_CODES,
-                                     SyncService, SyncView)
-from sync.membership import signed_in_member
+from stroll.state.sign_in import SignIn, fresh_install
+from stroll.state.sync_badge import NO_SERVER, SyncService, SyncView
 from sync.version import VERSION
 
 log = logging.getLogger("stroll.state")
@@ -38,21 +38,9 @@ TABS = ("patrol", "shifts", "map", "more")
 SCREENS = ("new_stroll", "live", "check_in", "merchant", "add_merchant", "incident",
            "incident_form", "summary", "sign_in")
 
-# Keys in the store's settings table owned by the UI.
-SETTING_LANGUAGE = "ui.language"
-SETTING_SERVER_URL = "sync.server_url"
-SETTING_DEVICE_NAME = "device.name"
-SETTING_TILE_URL = "map.tile_url"
-
-# ---- the app state -----------------------------------------------------------------------
-
-
-def _valid_url(value: str) -> bool:
-    return value.startswith(("http://", "https://")) and len(value) > len("https://")
-
 
 @ft.observable
-class AppState:
+class AppState(AccountActions):
     """Everything the screens show, and the actions they call."""
 
     def __init__(self, store, *, language: str = DEFAULT_LANGUAGE, server_url: str = "",
@@ -274,49 +262,6 @@ class AppState:
         self.map_neighborhood_id = neighborhood_id
         self._load_map()
 
-    # ---- language and settings ---------------------------------------------------------
-
-    def set_language(self, lang: str) -> None:
-        if lang not in LANGUAGES:
-            raise ValueError(f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
-        self._store.set_setting(SETTING_LANGUAGE, lang)
-        self.language = lang
-
-    def edit_server_url(self, value: str) -> None:
-        self.draft_server_url = value or ""
-        self.settings_message = None
-
-    def edit_device_name(self, value: str) -> None:
-        self.draft_device_name = value or ""
-        self.settings_message = None
-
-    def edit_tile_url(self, value: str) -> None:
-        self.draft_tile_url = value or ""
-        self.settings_message = None
-
-    def save_settings(self) -> bool:
-        """Check and store the drafts; (re)configure sync. False when a value is wrong."""
-        server = self.draft_server_url.strip().rstrip("/")
-        tiles = self.draft_tile_url.strip()
-        name = self.draft_device_name.strip()
-        if (server and not _valid_url(server)) or (tiles and not _valid_url(tiles)):
-            self.settings_error = "error.invalid_server"
-            self.settings_message = None
-            return False
-        self._store.set_setting(SETTING_SERVER_URL, server)
-        self._store.set_setting(SETTING_DEVICE_NAME, name)
-        self._store.set_setting(SETTING_TILE_URL, tiles)
-        self.server_url, self.device_name, self.tile_url = server, name, tiles
-        self.draft_server_url, self.draft_device_name, self.draft_tile_url = server, name, tiles
-        self.settings_error = None
-        self.settings_message = "more.saved"
-        if self._sync is not None:
-            self._sync.configure(server, name)
-        self.refresh_sync()
-        return True
-
-    # ---- sync --------------------------------------------------------------------------
-
     def start(self) -> None:
         """Load the tabs and make sure sync runs for the configured server. A stroll
         still running on this device (the app was closed or killed) opens at once."""
@@ -327,122 +272,6 @@ class AppState:
             self._sync.configure(self.server_url, self.device_name)
         if not self.screens and fresh_install(self._store, self.account.member):
             self.first_start, self.screens = True, ("sign_in",)
-        self.refresh_sync()
-
-    def refresh_sync(self) -> None:
-        """Re-read the outbox counts and last sync from the store."""
-        try:
-            s = self._store.sync_status()
-        except StrollError as e:
-            self.sync = replace(self.sync, connection=ERROR, last_error=str(e),
-                                error_code="device_failure")
-            return
-        connection = self._connection()
-        code = s.get("last_error_code") or ("rejected" if s["last_error"] else None)
-        self.sync = replace(self.sync, connection=connection, pending=s["pending"],
-                            rejected=s.get("rejected", 0), last_synced_at=s["last_synced_at"],
-                            last_error=s["last_error"] if connection != NO_SERVER else None,
-                            error_code=code if connection != NO_SERVER else None)
-
-    def _connection(self) -> str:
-        if not self.server_url:
-            return NO_SERVER
-        if self._sync is None:
-            return OFFLINE
-        return self._sync.connection
-
-    def apply_sync_status(self, connection: str, status: Any = None) -> None:
-        """Take a status from the sync engine (on the UI's loop)."""
-        if not self.server_url:
-            connection = NO_SERVER
-        if status is None:
-            self.sync = replace(self.sync, connection=connection)
-            self.refresh_sync()
-            return
-        self.sync = SyncView(connection=connection, pending=status.pending,
-                             rejected=getattr(status, "rejected", 0),
-                             last_synced_at=status.last_synced_at, last_error=status.last_error,
-                             error_code=(getattr(status, "error_code", None)
-                                         or ("rejected" if status.last_error else None)))
-        if connection == ONLINE and self.tab in ("patrol", "shifts", "map"):
-            self._load_lists()  # a round may have pulled new records
-        if connection == AUTH:
-            self.account.reload(self._member())  # a revoked device forgot its member
-
-    def sync_now(self) -> None:
-        if self._sync is not None:
-            self._sync.sync_now()
-        self.refresh_sync()
-
-    def sync_error_text(self) -> Optional[str]:
-        """What went wrong with sync, in the person's language (None: nothing)."""
-        code = self.sync.error_code
-        if not code:
-            return None
-        return self.tr.t(f"sync.failed.{code if code in SYNC_ERROR_CODES else 'rejected'}")
-
-    def open_sync_details(self) -> None:
-        self.refresh_sync()
-        self.sync_details_open = True
-
-    def close_sync_details(self) -> None:
-        self.sync_details_open = False
-
-    # ---- signing in (what the card and the screen show: self.account) -------------------
-
-    def _member(self) -> Optional[dict]:
-        return self._sync.member() if self._sync is not None else signed_in_member(self._store)
-
-    def open_sign_in(self) -> None:  # the sync dialog's "Sign in"
-        self.sync_details_open = False
-        self.account.reload(self._member())
-        self._push("sign_in")
-
-    def sign_in_later(self) -> None:
-        """"Not now": on to the app offline; the screen no longer opens by itself."""
-        self._store.set_setting(SETTING_SIGN_IN_LATER, True)
-        self.first_start, self.screens, self.tab = False, (), "patrol"
-        self.load()
-
-    def edit_invite_code(self, value: str) -> None:
-        self.account.edit_invite_code(value)
-
-    def sign_in(self) -> bool:
-        """Sign in with the typed invite code at the server address typed (saved first
-        when it changed). False when something is missing: nothing was sent then."""
-        server = self.draft_server_url.strip().rstrip("/")
-        if not self.account.ready(server, _valid_url(server), self._sync is not None):
-            return False
-        if server != self.server_url or self._sync.engine is None:
-            self._store.set_setting(SETTING_SERVER_URL, server)
-            self.server_url = self.draft_server_url = server
-            self._sync.configure(server, self.device_name)
-        self._sync.sign_in(self.account.invite_code.strip(),
-                           lambda *answer: self._handoff(self._signed_in, *answer))
-        return True
-
-    def _signed_in(self, member: Optional[dict], code: Optional[str]) -> None:
-        if self.account.finish_sign_in(member, code):
-            self.first_start = False
-            if self.screen == "sign_in":
-                self.screens, self.tab = (), "patrol"
-            self.load()
-        self.refresh_sync()
-
-    def sign_out(self) -> bool:
-        """Sign the member out; refused (the sentence shows) while records wait to be sent."""
-        if self._sync is None or not self.server_url:
-            self.account.refuse("signin.server_needed")
-            return False
-        if not self.account.begin():
-            return False
-        if self._sync.engine is None:
-            self._sync.configure(self.server_url, self.device_name)
-        self._sync.sign_out(lambda *answer: self._handoff(self._signed_out, *answer))
-        return True
-
-    def _signed_out(self, member: Optional[dict], code: Optional[str]) -> None:
-        self.account.finish_sign_out(member, code)
         self.refresh_sync()
 
 

@@ -391,9 +391,12 @@ def test_wipe_blanks_every_survivor_detail_and_drops_the_sync_identity(store):
                        "ui.language": "yue"}.items():
         store.set_setting(key, value)
     sealed_name = raw(store.path, "SELECT survivor_name FROM incident WHERE id = ?", ids[0])[0][0]
+    store.put_draft(f"incident:{ids[1]}", "incident", {"survivor_name": "Mrs. Lau"},
+                    at="2026-11-30T10:00:00-08:00")
 
     done = store.wipe_member_data()
-    assert done == {"records": 4, "outbox_entries": 3, "settings": 5}
+    assert done == {"records": 4, "outbox_entries": 3, "settings": 5, "drafts": 1}
+    assert store.drafts() == []
     for rid in ids:
         inc = store.get("incident", rid)
         assert all(inc[f] in ("", None) for f in SENSITIVE["incident"])

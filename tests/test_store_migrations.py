@@ -77,6 +77,10 @@ STEPS = {
         "next_seq INTEGER NOT NULL DEFAULT 0, anchor_lat REAL, anchor_lon REAL, "
         "last_lat REAL, last_lon REAL, last_t REAL, last_accuracy REAL)",
     ],
+    "0003_drafts": [
+        "CREATE TABLE draft (key TEXT PRIMARY KEY, form TEXT NOT NULL, stroll_id TEXT, "
+        "data TEXT NOT NULL, updated_at TEXT NOT NULL)",
+    ],
 }
 
 

@@ -18,7 +18,7 @@ longer needs or may no longer hold (``protect``).
 
 The package: this module is ``Store`` (opening the file, transactions, writes,
 settings, the outbox); ``tx`` the ``Transaction`` every write goes through;
-``queries`` the named questions callers ask; ``migrations`` the frozen schema
+``queries`` the named questions callers ask; ``drafts`` the forms' unsaved drafts; ``migrations`` the frozen schema
 steps; ``atrest`` sealing and the key; ``protect`` the passes that seal or blank
 survivor data across the file; ``errors`` the failures. Above the store nobody
 writes SQL or holds the SQLite connection.
@@ -41,6 +41,7 @@ from stroll.store.atrest import (MARKER, KeyFile, KeyProvider, StaticKey, key_pa
                                  open_sealer)
 from stroll.store.errors import (DatabaseCorrupt, DatabaseUnreadable, KeyMismatch,
                                  KeyMissing, RecordNotFound, StoreError, StoreFailure)
+from stroll.store.drafts import Drafts
 from stroll.store.migrations import migrations
 from stroll.store.queries import Queries
 from stroll.store.tx import Transaction, get_row, put_setting, read_setting
@@ -57,7 +58,7 @@ def _owner_only(path: Path) -> None:
             pass
 
 
-class Store(Queries):
+class Store(Queries, Drafts):
     """The device database. Thread-safe: one connection guarded by a lock.
 
     ``keys`` gives the key that seals survivor details (default: ``KeyFile`` at
@@ -69,6 +70,7 @@ class Store(Queries):
         self.path = Path(path).expanduser()
         self._lock = threading.RLock()
         self._tx: Transaction | None = None
+        self._synchronous = synchronous
         self._conn = self._connect(synchronous)
         self.db = Database(self._conn)
         try:
@@ -328,12 +330,14 @@ class Store(Queries):
         """The server revoked this device: blank every sensitive field of every record
         and of every outbox entry (survivor details not yet pushed are lost: this
         device may no longer hold them; the rest of those entries stays), and drop
-        the token and the device's sync identity (``protect.IDENTITY_SETTINGS``).
-        Returns what changed: ``records``, ``outbox_entries``, ``settings``."""
+        the token and the device's sync identity (``protect.IDENTITY_SETTINGS``), and
+        every unsaved draft (a form's draft may hold survivor details).
+        Returns what changed: ``records``, ``outbox_entries``, ``settings``, ``drafts``."""
         with self.transaction():
             out = {"records": protect.blank_records(self._conn, keep_unsent=False),
                    "outbox_entries": protect.blank_outbox(self._conn),
-                   "settings": protect.drop_identity(self._conn)}
+                   "settings": protect.drop_identity(self._conn),
+                   "drafts": protect.drop_drafts(self._conn)}
         self._erase_freed()
         return out
 

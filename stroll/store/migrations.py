@@ -123,4 +123,18 @@ def _m0002(db: Database) -> None:
         )""")
 
 
+@migrations(name="0003_drafts")
+def _m0003(db: Database) -> None:
+    """Device-local, never synced: what a form holds that is not saved yet (see
+    stroll/store/drafts.py). ``data`` is sealed JSON."""
+    db.execute("""
+        CREATE TABLE draft (
+            key TEXT PRIMARY KEY,
+            form TEXT NOT NULL,
+            stroll_id TEXT,
+            data TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""")
+
+
 __all__ = ["migrations", "RECORD_TABLES_0001"]

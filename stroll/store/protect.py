@@ -127,5 +127,10 @@ def drop_identity(conn: sqlite3.Connection) -> int:
                             [(k,) for k in IDENTITY_SETTINGS]).rowcount
 
 
+def drop_drafts(conn: sqlite3.Connection) -> int:
+    """Forget every unsaved form (a revoked device: a draft may hold survivor details)."""
+    return conn.execute("DELETE FROM draft").rowcount
+
+
 __all__ = ["PURGING_ROLES", "IDENTITY_SETTINGS", "seal_plaintext", "blank_records",
-           "blank_outbox", "drop_identity", "blanks"]
+           "blank_outbox", "drop_identity", "drop_drafts", "blanks"]

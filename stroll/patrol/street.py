@@ -74,11 +74,14 @@ class StreetRecords(PatrolCore):
                        cross_streets: str = "", precision: str = "block",
                        site_type: str | None = None, occurred_at: str | None = None,
                        time_approximate: bool = False,
-                       reported_by: str | None = None) -> Incident:
+                       reported_by: str | None = None,
+                       stroll_id: str | None = None) -> Incident:
         """The essentials in seconds: harm type(s), the place (GPS fix, a point on
         the map, or cross streets), time now, what the team did. The note goes to
         the narrative (sensitive). The position is stored at ``precision`` (default
-        ``block``: consent for more is asked in the full form), never finer."""
+        ``block``: consent for more is asked in the full form), never finer. The
+        incident belongs to the running stroll, or to ``stroll_id`` (a log begun
+        during a stroll and finished after it ended)."""
         place = rules.as_latlon(position)
         harms, actions = rules.check_quick_incident(harm_types, place, cross_streets,
                                                     actions_taken)
@@ -87,6 +90,8 @@ class StreetRecords(PatrolCore):
             place = rules.apply_precision(place[0], place[1], precision)
         now = _iso(self._now())
         running = self.active_stroll()
+        if stroll_id and (running is None or running.id != stroll_id):
+            running = self.store.load("stroll", stroll_id)
         rec = Incident(stroll_id=running.id if running else None,
                        neighborhood_id=running.neighborhood_id if running else None,
                        occurred_at=occurred_at or now, time_approximate=time_approximate,

@@ -26,6 +26,7 @@ from stroll.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from stroll.patrol import PatrolService
 from stroll.state.account import (SETTING_DEVICE_NAME, SETTING_LANGUAGE, SETTING_SERVER_URL,
                                   SETTING_TILE_URL, AccountActions)
+from stroll.state.drafts import DraftActions
 from stroll.state.patrol_screens import PatrolState
 from stroll.state.sign_in import SignIn, fresh_install
 from stroll.state.sync_badge import NO_SERVER, SyncService, SyncView
@@ -40,7 +41,7 @@ SCREENS = ("new_stroll", "live", "check_in", "merchant", "add_merchant", "incide
 
 
 @ft.observable
-class AppState(AccountActions):
+class AppState(AccountActions, DraftActions):
     """Everything the screens show, and the actions they call."""
 
     def __init__(self, store, *, language: str = DEFAULT_LANGUAGE, server_url: str = "",
@@ -84,6 +85,7 @@ class AppState(AccountActions):
         self.load_error: Optional[str] = None
         self.account = SignIn(self._member())
         self.first_start = False  # the sign-in screen opened by itself (a fresh install)
+        self._init_drafts()
 
     # ---- reading ---------------------------------------------------------------------
 
@@ -119,6 +121,7 @@ class AppState(AccountActions):
         try:
             self.neighborhoods = self._store.neighborhoods()
             self.strolls = self._store.recent_strolls(limit=10)
+            self._load_drafts()
             self.shifts = self._store.upcoming_shifts(self._now(), days=7)
             if self.map_neighborhood_id not in {n["id"] for n in self.neighborhoods}:
                 self.map_neighborhood_id = self.neighborhoods[0]["id"] if self.neighborhoods else None
@@ -181,7 +184,12 @@ class AppState(AccountActions):
         self.screens = ("new_stroll",)
 
     def close_screen(self) -> None:
-        """Back: leave the screen on top (the summary closes for good)."""
+        """Back: leave the screen on top (the summary closes for good). On a form
+        holding unsaved changes, ask first (``leaving``: keep_draft / discard_draft)."""
+        if not self._asks_before_leaving():
+            self._leave_form()
+
+    def _pop_screen(self) -> None:
         if self.screen == "summary":
             self.close_summary()
             return
@@ -217,9 +225,19 @@ class AppState(AccountActions):
         self.patrol.visit.pick_merchant(merchant_id)
         self._push("merchant")
 
+    def _after_patrol_form(self, *screens: str) -> None:
+        """Back to the live screen (and ``screens`` above it) after a form saved; with
+        no stroll running (a draft finished later), back to the tabs."""
+        if self.patrol.core.stroll is not None:
+            self.screens = ("live", *screens)
+        else:
+            self.screens = screens[-1:]
+            if not self.screens:
+                self.load()
+
     def check_in(self, status: str) -> None:
         if self.patrol.visit.check_in(status):
-            self.screens = ("live",)
+            self._after_patrol_form()
 
     def open_add_merchant(self) -> None:
         self.patrol.visit.open_add_merchant()
@@ -227,7 +245,7 @@ class AppState(AccountActions):
 
     def save_merchant(self) -> None:
         if self.patrol.visit.save_merchant():
-            self.screens = ("live", "check_in", "merchant")
+            self._after_patrol_form("check_in", "merchant")
 
     def open_incident(self) -> None:
         self.patrol.report.open_quick_incident()
@@ -235,7 +253,7 @@ class AppState(AccountActions):
 
     def save_quick_incident(self) -> None:
         if self.patrol.report.save_quick_incident():
-            self.screens = ("live",)
+            self._after_patrol_form()
 
     def complete_incident(self, incident_id: str) -> None:
         if self.patrol.report.open_incident(incident_id):
@@ -244,6 +262,8 @@ class AppState(AccountActions):
     def save_incident_form(self) -> None:
         if self.patrol.report.save_incident():
             self.screens = self.screens[:-1]
+            if not self.screens:
+                self.load()
 
     def end_stroll(self) -> None:
         if self.patrol.walk.end():

@@ -15,6 +15,7 @@ from stroll.domain import ValidationError
 from stroll.domain import taxonomy as tx
 from stroll.domain.errors import StrollError
 from stroll.state.core import StrollCore, copied
+from stroll.state.drafts import ADD_MERCHANT, CHECK_IN
 from stroll.state.errors import error_key
 
 log = logging.getLogger("stroll.state.check_in")
@@ -49,12 +50,14 @@ class CheckIn:
         self.checkin_field = 0
         self._checkin_note = ""
         self.checkin_error: Optional[str] = None
+        self.checkin_draft = core.form_draft(CHECK_IN)
         # ---- add a merchant
         self.new_merchant_category = "other"
         self.new_merchant_languages: list[str] = []
         self.merchant_errors: dict = {}
         self.merchant_notice = FormNotice()
         self._new_merchant = {"name": "", "address": ""}
+        self.merchant_draft = core.form_draft(ADD_MERCHANT)
 
     @property
     def core(self) -> StrollCore:
@@ -79,6 +82,11 @@ class CheckIn:
         self.merchant = m
         self.checkin_language = (m.get("languages") or [None])[0]
         self._checkin_note = ""
+        kept = self.checkin_draft.open(merchant_id, self._visit_values(),
+                                       stroll_id=self._core.stroll_id)
+        if kept is not None:
+            self._checkin_note = str(kept["values"].get("note") or "")
+            self.checkin_language = kept["values"].get("language", self.checkin_language)
         self.checkin_field += 1
         self.checkin_error = None
         try:
@@ -87,11 +95,16 @@ class CheckIn:
             self._core.fail(e)
             self.history = []
 
+    def _visit_values(self) -> dict:
+        return {"note": self._checkin_note, "language": self.checkin_language}
+
     def edit_checkin_note(self, value: str) -> None:
         self._checkin_note = value or ""
+        self.checkin_draft.change(self._visit_values())
 
     def choose_checkin_language(self, code: str) -> None:
         self.checkin_language = None if code == self.checkin_language else code
+        self.checkin_draft.change(self._visit_values())
 
     def check_in(self, status: str) -> bool:
         """Record the visit with ``status`` (the second tap). True when saved."""
@@ -107,6 +120,7 @@ class CheckIn:
                 else "error.not_saved"
             self._core.fail(e)
             return False
+        self.checkin_draft.saved()
         if self._core.position_source() != "gps" and m.get("lat") is not None:
             # no GPS: standing at the merchant is the best place we know
             self._core.set_manual((m["lat"], m["lon"]))
@@ -125,7 +139,19 @@ class CheckIn:
         self.new_merchant_category = "other"
         self.new_merchant_languages = []
         self._refuse_merchant({})
+        kept = self.merchant_draft.open(None, self._merchant_values(),
+                                        stroll_id=self._core.stroll_id)
+        if kept is not None:
+            v = kept["values"]
+            self._new_merchant = {k: str(v.get(k) or "") for k in self._new_merchant}
+            self.new_merchant_category = v.get("category") or "other"
+            self.new_merchant_languages = [c for c in v.get("languages") or []
+                                           if isinstance(c, str)]
         self.checkin_field += 1
+
+    def _merchant_values(self) -> dict:
+        return {**self._new_merchant, "category": self.new_merchant_category,
+                "languages": list(self.new_merchant_languages)}
 
     def _refuse_merchant(self, errors: dict) -> None:
         self.merchant_errors = errors
@@ -145,16 +171,19 @@ class CheckIn:
         if field not in self._new_merchant:
             raise ValueError(f"unknown merchant field {field!r}")
         self._new_merchant[field] = value or ""
+        self.merchant_draft.change(self._merchant_values())
         self._answer(field)
 
     def choose_new_merchant_category(self, category: str) -> None:
         self.new_merchant_category = category
+        self.merchant_draft.change(self._merchant_values())
         self._answer("category")
 
     def toggle_new_merchant_language(self, code: str) -> None:
         langs = self.new_merchant_languages
         self.new_merchant_languages = ([c for c in langs if c != code] if code in langs
                                        else [*langs, code])
+        self.merchant_draft.change(self._merchant_values())
         self._answer("languages")
 
     def save_merchant(self) -> bool:
@@ -177,6 +206,7 @@ class CheckIn:
         except StrollError as e:
             self._core.fail(e)
             return False
+        self.merchant_draft.saved()
         self.open_check_in()
         self.pick_merchant(rec.id)
         self._core.notice = ("merchant.added", {"name": rec.name})

@@ -27,6 +27,7 @@ from stroll.domain import ValidationError
 from stroll.domain import taxonomy as tx
 from stroll.domain.errors import StrollError
 from stroll.patrol import PatrolService
+from stroll.state.drafts import FormDraft
 from stroll.state.errors import error_key
 
 log = logging.getLogger("stroll.state.patrol")
@@ -147,6 +148,10 @@ class StrollCore:
 
     def wall(self) -> float:
         return self._wall()
+
+    def form_draft(self, form: str) -> FormDraft:
+        """The draft of one of the screens' forms (stroll/state/drafts.py)."""
+        return FormDraft(self._store, form, self._now)
 
     @property
     def stroll_id(self) -> Optional[str]:

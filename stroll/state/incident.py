@@ -4,6 +4,8 @@
 placed where the team is. The quick log keeps the essentials; the full form edits
 one stored incident as a draft and saves only the fields it changed. How each field
 of the form is answered is read off the ``Incident`` record (stroll/state/incident_fields.py).
+Both keep what is typed in the device store as it changes (stroll/state/drafts.py): a
+quick incident left unsaved comes back with the time and place it was begun at.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import flet as ft
 from stroll.domain import ValidationError
 from stroll.domain.errors import StrollError
 from stroll.state.core import StrollCore, copied, copy_value, toggled
+from stroll.state.drafts import INCIDENT, QUICK_INCIDENT
 from stroll.state.errors import error_key
 from stroll.state.incident_fields import (ALWAYS_SET, CONTACT_FIELDS, FIELD_KINDS, FLAG,
                                           INCIDENT_FIELDS, MULTI, SINGLE, TEXT)
@@ -35,6 +38,7 @@ class IncidentForms:
         self.quick_errors: dict = {}
         self.quick_field = 0
         self._quick = {"cross_streets": "", "note": ""}
+        self.quick_draft = core.form_draft(QUICK_INCIDENT)
         # ---- the full incident form
         self.incident_id: Optional[str] = None
         self.incident_rev = 0                 # bumped when the draft's choices change
@@ -42,6 +46,7 @@ class IncidentForms:
         self._incident: dict = {}             # the record as stored
         self._draft: dict = {}                # the form's values
         self._draft_place: Optional[tuple] = None
+        self.form_draft = core.form_draft(INCIDENT)
 
     @property
     def core(self) -> StrollCore:
@@ -50,39 +55,65 @@ class IncidentForms:
     # ---- quick incident ----------------------------------------------------------------
 
     def open_quick_incident(self) -> None:
+        """A blank quick log, or the one left unsaved (with when and where it was begun)."""
         self.quick_harms = []
         self.quick_actions = []
         self.quick_errors = {}
         self._quick = {"cross_streets": "", "note": ""}
+        place = self._core.position()
+        kept = self.quick_draft.open(None, self._quick_values(), stroll_id=self._core.stroll_id,
+                                     context={"occurred_at": self._core.now().isoformat(),
+                                              "position": list(place) if place else None,
+                                              "stroll_id": self._core.stroll_id})
+        if kept is not None:
+            v = kept["values"]
+            self.quick_harms = [c for c in v.get("harm_types", []) if isinstance(c, str)]
+            self.quick_actions = [c for c in v.get("actions_taken", []) if isinstance(c, str)]
+            self._quick = {k: str(v.get(k) or "") for k in self._quick}
         self.quick_field += 1
+
+    def _quick_values(self) -> dict:
+        return {"harm_types": list(self.quick_harms), "actions_taken": list(self.quick_actions),
+                **self._quick}
 
     def toggle_quick_harm(self, code: str) -> None:
         self.quick_harms = toggled(self.quick_harms, code)
         self.quick_errors = {k: v for k, v in self.quick_errors.items() if k != "harm_types"}
+        self.quick_draft.change(self._quick_values())
 
     def toggle_quick_action(self, code: str) -> None:
         self.quick_actions = toggled(self.quick_actions, code)
         self.quick_errors = {k: v for k, v in self.quick_errors.items() if k != "actions_taken"}
+        self.quick_draft.change(self._quick_values())
 
     def edit_quick(self, field: str, value: str) -> None:
         if field not in self._quick:
             raise ValueError(f"unknown quick incident field {field!r}")
         self._quick[field] = value or ""
+        self.quick_draft.change(self._quick_values())
 
     def save_quick_incident(self) -> Optional[str]:
         """Log the essentials (time now, the place at block precision). Returns the
         incident id, or None with ``quick_errors`` saying what is missing."""
         self.quick_errors = {}
+        # a log taken back from a draft happened when and where it was begun
+        begun = self.quick_draft.context if self.quick_draft.kept else None
+        place = self._core.position()
+        if begun and begun.get("position"):
+            place = tuple(begun["position"])
         try:
             rec = self._core.service.quick_incident(
-                list(self.quick_harms), self._core.position(), list(self.quick_actions),
-                self._quick["note"].strip(), cross_streets=self._quick["cross_streets"].strip())
+                list(self.quick_harms), place, list(self.quick_actions),
+                self._quick["note"].strip(), cross_streets=self._quick["cross_streets"].strip(),
+                occurred_at=(begun or {}).get("occurred_at"),
+                stroll_id=(begun or {}).get("stroll_id"))
         except ValidationError as e:
             self.quick_errors = {e.field: error_key(e)}
             return None
         except StrollError as e:
             self._core.fail(e)
             return None
+        self.quick_draft.saved()
         self._core.notice = ("incident.logged", {})
         self._core.refresh()
         return rec.id
@@ -102,9 +133,19 @@ class IncidentForms:
         self._incident = rec
         self._draft = {k: copy_value(rec[k]) for k in INCIDENT_FIELDS}
         self._draft_place = None
+        kept = self.form_draft.open(incident_id, self._form_values(),
+                                    stroll_id=rec.get("stroll_id"))
+        if kept is not None:
+            self._draft.update({k: v for k, v in kept["values"].items() if k in INCIDENT_FIELDS})
+            place = kept["values"].get("place")
+            self._draft_place = tuple(place) if place else None
         self.incident_errors = {}
         self.incident_rev += 1
         return True
+
+    def _form_values(self) -> dict:
+        return {**self._draft,
+                "place": list(self._draft_place) if self._draft_place else None}
 
     def incident_toggle(self, field: str, code: str) -> None:
         """Add or remove ``code`` in a multi-choice field."""
@@ -138,6 +179,7 @@ class IncidentForms:
         if FIELD_KINDS.get(field) != TEXT:
             raise ValueError(f"{field!r} is not a text field")
         self._draft[field] = value or ""
+        self.form_draft.change(self._form_values())
         if field in self.incident_errors:
             self.incident_errors = {k: v for k, v in self.incident_errors.items() if k != field}
 
@@ -153,6 +195,7 @@ class IncidentForms:
         return True
 
     def _changed(self, field: str) -> None:
+        self.form_draft.change(self._form_values())
         self.incident_errors = {k: v for k, v in self.incident_errors.items()
                                 if k != field and not (field == "consent_contact"
                                                        and k in CONTACT_FIELDS)}
@@ -190,6 +233,7 @@ class IncidentForms:
             return False
         self._incident = rec.to_dict()
         self._draft_place = None
+        self.form_draft.saved(self._form_values())
         self._core.notice = ("incident.saved", {})
         self._core.refresh()
         return True

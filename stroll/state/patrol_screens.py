@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Optional
 
 from stroll.patrol import PatrolService
 from stroll.state.check_in import CheckIn
 from stroll.state.core import StrollCore
+from stroll.state.drafts import DRAFT_SCREENS, FormDraft
 from stroll.state.incident import IncidentForms
 from stroll.state.running import RunningStroll
 from stroll.state.start_form import StartForm
@@ -41,6 +42,15 @@ class PatrolState:
         self.start = StartForm(self.core, self.walk)
         self.visit = CheckIn(self.core)
         self.report = IncidentForms(self.core)
+        self._drafts = {"new_stroll": self.start.draft, "check_in": self.visit.checkin_draft,
+                        "add_merchant": self.visit.merchant_draft,
+                        "quick_incident": self.report.quick_draft,
+                        "incident": self.report.form_draft}
+
+    def form_draft(self, screen: Optional[str]) -> Optional[FormDraft]:
+        """The draft of the form ``screen`` shows (None: that screen has no form)."""
+        form = DRAFT_SCREENS.get(screen or "")
+        return self._drafts[form] if form else None
 
 
 __all__ = ["PatrolState"]

@@ -3,7 +3,8 @@
 ``StartForm`` holds the ``StrollCore`` (stroll/state/core.py) and the
 ``RunningStroll`` it hands a started stroll to. The rules (the buddy rule, the
 warnings about who leads) are the patrol service's and ``patrol_rules``'; here is
-what the form shows and the taps that change it.
+what the form shows and the taps that change it. What the form holds is kept as a
+draft in the device store as it changes (stroll/state/drafts.py) until the stroll starts.
 """
 from __future__ import annotations
 
@@ -17,8 +18,13 @@ from stroll.domain.errors import StrollError
 from stroll.domain.records import parse_time
 from stroll.patrol import StrollAlreadyActive
 from stroll.state.core import StrollCore, copied
+from stroll.state.drafts import NEW_STROLL
 from stroll.state.errors import error_key
 from stroll.state.running import RunningStroll
+
+
+_BLANK = {"route_id": None, "shift_id": None, "team_ids": [], "guests": [], "lead": None,
+          "guest_name": ""}
 
 
 @ft.observable
@@ -43,6 +49,7 @@ class StartForm:
         self.warnings: list[str] = []         # catalog keys (warning.<code>)
         self.warning_params: dict = {}        # key -> the values its text takes
         self.start_error: Optional[str] = None
+        self.draft = core.form_draft(NEW_STROLL)
 
     # ---- reading ---------------------------------------------------------------------
 
@@ -72,14 +79,51 @@ class StartForm:
     # ---- the form -------------------------------------------------------------------
 
     def open_start(self, neighborhood_id: Optional[str]) -> None:
-        """Open the start form for ``neighborhood_id`` (or keep the one chosen)."""
+        """Open the start form for ``neighborhood_id`` (or keep the one chosen); a form
+        left unsaved earlier (a reload, the app killed) comes back as it was."""
         self.start_error = None
+        blank = self._values() == _BLANK
+        kept = self.draft.open(None, _BLANK, context={"neighborhood_id": neighborhood_id})
+        if blank and kept is not None:
+            neighborhood_id = (kept.get("context") or {}).get("neighborhood_id") or neighborhood_id
         if neighborhood_id and neighborhood_id != self.neighborhood_id:
-            self.choose_neighborhood(neighborhood_id)
+            self._set_neighborhood(neighborhood_id)
         elif self.neighborhood_id:
             self._load_neighborhood(self.neighborhood_id)
+        if blank and kept is not None:
+            self._take_back(kept["values"])
+        else:
+            self._keep()
+
+    def _values(self) -> dict:
+        return {"route_id": self.route_id, "shift_id": self.shift_id,
+                "team_ids": list(self.team_ids), "guests": list(self.guests),
+                "lead": self.lead, "guest_name": self._guest_name}
+
+    def _keep(self) -> None:
+        self.draft.change(self._values(), {"neighborhood_id": self.neighborhood_id})
+
+    def _take_back(self, v: dict) -> None:
+        """The draft's values, as far as they still hold (a member or route since
+        removed is left out)."""
+        known = {m["id"] for m in self.members}
+        self.route_id = v.get("route_id") if self.route(v.get("route_id")) else None
+        self.shift_id = v.get("shift_id") if any(
+            s["id"] == v.get("shift_id") for s in self.shifts) else None
+        self.team_ids = [m for m in v.get("team_ids") or [] if m in known]
+        self.guests = [g for g in v.get("guests") or [] if isinstance(g, str) and g.strip()]
+        lead = v.get("lead")
+        self.lead = lead if lead in self.team_ids or (
+            isinstance(lead, str) and lead.removeprefix("guest:") in self.guests) else None
+        self._guest_name = str(v.get("guest_name") or "")
+        self.guest_field += 1
+        self._update_warnings()
 
     def choose_neighborhood(self, neighborhood_id: str) -> None:
+        self._set_neighborhood(neighborhood_id)
+        self._keep()
+
+    def _set_neighborhood(self, neighborhood_id: str) -> None:
         if self._core.store.get("neighborhood", neighborhood_id) is None:
             raise ValueError(f"unknown neighborhood {neighborhood_id!r}")
         if neighborhood_id != self.neighborhood_id:
@@ -106,12 +150,14 @@ class StartForm:
 
     def choose_route(self, route_id: Optional[str]) -> None:
         self.route_id = route_id if route_id != self.route_id else None
+        self._keep()
 
     def choose_shift(self, shift_id: str) -> None:
         """Link the stroll to one of today's shifts (again: unlink). Linking takes the
         shift's route and adds its confirmed volunteers to the team."""
         if shift_id == self.shift_id:
             self.shift_id = None
+            self._keep()
             return
         shift = next((s for s in self.shifts if s["id"] == shift_id), None)
         if shift is None:
@@ -143,6 +189,7 @@ class StartForm:
 
     def edit_guest_name(self, value: str) -> None:
         self._guest_name = value or ""
+        self._keep()
 
     def add_guest(self) -> None:
         name = " ".join(self._guest_name.split())
@@ -165,6 +212,7 @@ class StartForm:
         """Mark who leads (a member id or ``guest:<name>``); again: nobody."""
         self.lead = None if self.lead == key else key
         self._update_warnings()
+        self._keep()
 
     def _team_changed(self) -> None:
         if self.lead is None:  # the first trained member leads unless someone is chosen
@@ -176,6 +224,7 @@ class StartForm:
         elif self.start_error == "error.guest_name":
             self.start_error = None
         self._update_warnings()
+        self._keep()
 
     def _update_warnings(self) -> None:
         members = {m["id"]: m for m in self.members}
@@ -212,11 +261,16 @@ class StartForm:
             self._core.notice = ("patrol.already_running", {})
             return True
         self._reset_form()
+        self.draft.saved(_BLANK)
         self._walk.enter(started.stroll.to_dict())
         self._core.notice = ((f"warning.{started.warnings[0].code}",
                               dict(started.warnings[0].params))
                              if started.warnings else ("live.started", {}))
         return True
+
+    def clear(self) -> None:
+        """An empty form (its draft discarded)."""
+        self._reset_form()
 
     def _reset_form(self) -> None:
         self.team_ids, self.guests, self.lead = [], [], None

@@ -1,4 +1,5 @@
-"""Patrol tab: start a stroll, the recent strolls, the neighborhoods."""
+"""Patrol tab: start a stroll, the forms not saved yet, the recent strolls, the
+neighborhoods."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -26,6 +27,27 @@ def stroll_card(state: AppState, s: dict) -> ft.Control:
         margin=0))
 
 
+def draft_card(state: AppState, d: dict) -> ft.Control:
+    """A form left unsaved: tap to finish it, or discard it."""
+    tr = state.tr
+    lines = [ft.Text(state.draft_title(d), weight=ft.FontWeight.W_600)]
+    detail = state.draft_detail(d)
+    if detail:
+        lines.append(ft.Text(detail, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS))
+    lines.append(ft.Text(tr.t("draft.kept_at", when=tr.when(
+        datetime.fromisoformat(d["updated_at"]), state.now())), size=12,
+        color=ft.Colors.ON_SURFACE_VARIANT))
+    return ft.Card(ft.Row([
+        ft.Semantics(identifier=f"draft-{d['key']}", button=True, expand=True, content=ft.Container(
+            ft.Row([ft.Icon(ft.Icons.EDIT_NOTE, color=ft.Colors.PRIMARY),
+                    ft.Column(lines, spacing=2, expand=True)], spacing=12),
+            padding=12, ink=True, on_click=lambda _: state.open_draft(d["key"]))),
+        ft.Semantics(identifier=f"draft-forget-{d['key']}", button=True, content=ft.IconButton(
+            ft.Icons.DELETE_OUTLINE, tooltip=tr.t("draft.forget"),
+            on_click=lambda _: state.forget_draft(d["key"]))),
+    ], spacing=0), margin=0)
+
+
 @ft.component
 def PatrolTab(state: AppState):
     tr = state.tr
@@ -36,8 +58,12 @@ def PatrolTab(state: AppState):
             tr.t("patrol.back_to_stroll" if state.patrol.core.stroll else "patrol.start"),
             icon=ft.Icons.DIRECTIONS_WALK, height=56,
             width=float("inf"), on_click=lambda _: state.open_new_stroll())),
-        section_title(tr.t("patrol.recent"), "recent-strolls"),
     ]
+    if state.drafts:
+        controls += [section_title(tr.t("patrol.drafts"), "drafts"),
+                     note(tr.t("patrol.drafts_hint")),
+                     *(draft_card(state, d) for d in state.drafts)]
+    controls.append(section_title(tr.t("patrol.recent"), "recent-strolls"))
     if state.strolls:
         controls += [stroll_card(state, s) for s in state.strolls]
     else:

@@ -125,6 +125,22 @@ def sync_dialog(state: AppState) -> ft.AlertDialog:
     )
 
 
+def leave_dialog(state: AppState) -> ft.AlertDialog:
+    """Back on a form holding unsaved changes: keep them as a draft, or discard them."""
+    tr = state.tr
+    return ft.AlertDialog(
+        title=ft.Text(tr.t("draft.ask_title")),
+        content=ft.Semantics(identifier="draft-question", content=ft.Text(tr.t("draft.ask_body"))),
+        actions=[
+            ft.Semantics(identifier="draft-discard", button=True, content=ft.TextButton(
+                tr.t("draft.discard"), on_click=lambda _: state.discard_draft())),
+            ft.Semantics(identifier="draft-keep", button=True, content=ft.FilledButton(
+                tr.t("draft.keep"), on_click=lambda _: state.keep_draft())),
+        ],
+        on_dismiss=lambda _: state.stay_on_form(),
+    )
+
+
 @ft.component
 def TabBody(state: AppState):
     return {
@@ -172,7 +188,8 @@ def App(state: AppState):
         page.update()
 
     ft.use_effect(apply_language, dependencies=[state.language])
-    ft.use_dialog(sync_dialog(state) if state.sync_details_open else None)
+    ft.use_dialog(leave_dialog(state) if state.leaving
+                  else sync_dialog(state) if state.sync_details_open else None)
 
     # the tabs at the bottom, each pushed screen above; Back pops the top one
     return [main_view(state), *(SCREEN_VIEWS[name](state) for name in state.screens)]

@@ -100,11 +100,11 @@ class CheckIn:
 
     def edit_checkin_note(self, value: str) -> None:
         self._checkin_note = value or ""
-        self.checkin_draft.change(self._visit_values())
+        self.checkin_draft.change(self._visit_values)
 
     def choose_checkin_language(self, code: str) -> None:
         self.checkin_language = None if code == self.checkin_language else code
-        self.checkin_draft.change(self._visit_values())
+        self.checkin_draft.change(self._visit_values)
 
     def check_in(self, status: str) -> bool:
         """Record the visit with ``status`` (the second tap). True when saved."""
@@ -171,19 +171,19 @@ class CheckIn:
         if field not in self._new_merchant:
             raise ValueError(f"unknown merchant field {field!r}")
         self._new_merchant[field] = value or ""
-        self.merchant_draft.change(self._merchant_values())
+        self.merchant_draft.change(self._merchant_values)
         self._answer(field)
 
     def choose_new_merchant_category(self, category: str) -> None:
         self.new_merchant_category = category
-        self.merchant_draft.change(self._merchant_values())
+        self.merchant_draft.change(self._merchant_values)
         self._answer("category")
 
     def toggle_new_merchant_language(self, code: str) -> None:
         langs = self.new_merchant_languages
         self.new_merchant_languages = ([c for c in langs if c != code] if code in langs
                                        else [*langs, code])
-        self.merchant_draft.change(self._merchant_values())
+        self.merchant_draft.change(self._merchant_values)
         self._answer("languages")
 
     def save_merchant(self) -> bool:

@@ -14,6 +14,7 @@ Patrol tab lists the drafts left (``draft_list``) until they are saved or discar
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 from typing import Any, Callable, Optional
 
@@ -63,6 +64,9 @@ class FormDraft:
         self._stroll_id: Optional[str] = None
         self._context: Optional[dict] = None
         self._kept = False               # a draft of this form is in the store
+        # taps and keystrokes are handled concurrently: each change reads the form's
+        # values under this lock, after its own edit, so the last write holds them all
+        self._lock = threading.Lock()
 
     @property
     def key(self) -> Optional[str]:
@@ -100,9 +104,14 @@ class FormDraft:
     def context(self) -> Optional[dict]:
         return self._context
 
-    def change(self, values: dict, context: Optional[dict] = None) -> None:
-        """Keep the form's ``values`` (none kept when they are what it opened with);
-        ``context``: the form's context changed too."""
+    def change(self, values: Callable[[], dict],
+               context: Optional[Callable[[], dict]] = None) -> None:
+        """Keep the form's values, read by ``values()`` (none kept when they are what
+        it opened with); ``context()``: the form's context now."""
+        with self._lock:
+            self._write(values(), context() if context else None)
+
+    def _write(self, values: dict, context: Optional[dict]) -> None:
         if self._key is None:
             return
         if context is not None:

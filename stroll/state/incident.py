@@ -37,6 +37,7 @@ class IncidentForms:
         self.quick_actions: list[str] = []
         self.quick_errors: dict = {}
         self.quick_field = 0
+        self.quick_begun: Optional[dict] = None   # a log taken back: when and where begun
         self._quick = {"cross_streets": "", "note": ""}
         self.quick_draft = core.form_draft(QUICK_INCIDENT)
         # ---- the full incident form
@@ -65,6 +66,7 @@ class IncidentForms:
                                      context={"occurred_at": self._core.now().isoformat(),
                                               "position": list(place) if place else None,
                                               "stroll_id": self._core.stroll_id})
+        self.quick_begun = self.quick_draft.context if kept is not None else None
         if kept is not None:
             v = kept["values"]
             self.quick_harms = [c for c in v.get("harm_types", []) if isinstance(c, str)]
@@ -79,18 +81,18 @@ class IncidentForms:
     def toggle_quick_harm(self, code: str) -> None:
         self.quick_harms = toggled(self.quick_harms, code)
         self.quick_errors = {k: v for k, v in self.quick_errors.items() if k != "harm_types"}
-        self.quick_draft.change(self._quick_values())
+        self.quick_draft.change(self._quick_values)
 
     def toggle_quick_action(self, code: str) -> None:
         self.quick_actions = toggled(self.quick_actions, code)
         self.quick_errors = {k: v for k, v in self.quick_errors.items() if k != "actions_taken"}
-        self.quick_draft.change(self._quick_values())
+        self.quick_draft.change(self._quick_values)
 
     def edit_quick(self, field: str, value: str) -> None:
         if field not in self._quick:
             raise ValueError(f"unknown quick incident field {field!r}")
         self._quick[field] = value or ""
-        self.quick_draft.change(self._quick_values())
+        self.quick_draft.change(self._quick_values)
 
     def save_quick_incident(self) -> Optional[str]:
         """Log the essentials (time now, the place at block precision). Returns the
@@ -179,7 +181,7 @@ class IncidentForms:
         if FIELD_KINDS.get(field) != TEXT:
             raise ValueError(f"{field!r} is not a text field")
         self._draft[field] = value or ""
-        self.form_draft.change(self._form_values())
+        self.form_draft.change(self._form_values)
         if field in self.incident_errors:
             self.incident_errors = {k: v for k, v in self.incident_errors.items() if k != field}
 
@@ -195,7 +197,7 @@ class IncidentForms:
         return True
 
     def _changed(self, field: str) -> None:
-        self.form_draft.change(self._form_values())
+        self.form_draft.change(self._form_values)
         self.incident_errors = {k: v for k, v in self.incident_errors.items()
                                 if k != field and not (field == "consent_contact"
                                                        and k in CONTACT_FIELDS)}

@@ -101,7 +101,7 @@ class StartForm:
                 "lead": self.lead, "guest_name": self._guest_name}
 
     def _keep(self) -> None:
-        self.draft.change(self._values(), {"neighborhood_id": self.neighborhood_id})
+        self.draft.change(self._values, lambda: {"neighborhood_id": self.neighborhood_id})
 
     def _take_back(self, v: dict) -> None:
         """The draft's values, as far as they still hold (a member or route since

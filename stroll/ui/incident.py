@@ -12,6 +12,7 @@ for the quick log), so opening another one starts blank.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Callable
 
 import flet as ft
@@ -65,8 +66,21 @@ def _label(state: AppState, field: str, code: str) -> str:
     return state.tr.t(key) if state.tr.has(key) else code
 
 
+def _when(state: AppState) -> ft.Control:
+    tr, begun = state.tr, state.patrol.report.quick_begun
+    if begun and begun.get("occurred_at"):  # a log taken back from its draft
+        at = datetime.fromisoformat(begun["occurred_at"])
+        return info_line(ft.Icons.SCHEDULE, tr.t("quick.when_begun", time=tr.when(
+            at, state.now())), "quick-when")
+    return info_line(ft.Icons.SCHEDULE, tr.t("quick.when", time=tr.time(state.now())),
+                     "quick-when")
+
+
 def _where(state: AppState) -> ft.Control:
     tr, src = state.tr, state.patrol.core.position_source()
+    begun = state.patrol.report.quick_begun
+    if begun and begun.get("position"):
+        return info_line(ft.Icons.MY_LOCATION, tr.t("quick.where_begun"), "quick-where")
     if src is None:
         return info_line(ft.Icons.LOCATION_OFF_OUTLINED, tr.t("quick.where_none"),
                          "quick-where", color=ft.Colors.ERROR)
@@ -111,8 +125,7 @@ def QuickIncidentBody(state: AppState, report: IncidentForms):
     ]
     controls: list[ft.Control] = [
         note(tr.t("quick.intro")),
-        info_line(ft.Icons.SCHEDULE, tr.t("quick.when", time=tr.time(state.now())),
-                  "quick-when"),
+        _when(state),
         _where(state),
         # without a position the cross streets are the place: ask for them first
         *(cross if no_place else []),

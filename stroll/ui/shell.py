@@ -6,6 +6,7 @@ from datetime import datetime
 import flet as ft
 
 from stroll.state import AUTH, CONNECTING, ERROR, NO_SERVER, OFFLINE, ONLINE, SYNCING, AppState
+from stroll.state.drafts import DRAFT_SCREENS
 from stroll.ui.check_in import AddMerchantView, CheckInView, MerchantView
 from stroll.ui.incident import IncidentFormView, QuickIncidentView
 from stroll.ui.live import LiveView
@@ -192,4 +193,17 @@ def App(state: AppState):
                   else sync_dialog(state) if state.sync_details_open else None)
 
     # the tabs at the bottom, each pushed screen above; Back pops the top one
-    return [main_view(state), *(SCREEN_VIEWS[name](state) for name in state.screens)]
+    return [main_view(state), *(pushed_view(state, name) for name in state.screens)]
+
+
+def pushed_view(state: AppState, name: str) -> ft.View:
+    """A screen above the tabs. On a form, Back asks the state first: with changes
+    kept as a draft it asks "Keep draft / Discard" instead of leaving."""
+    view = SCREEN_VIEWS[name](state)
+    if name in DRAFT_SCREENS:
+        async def back(e):
+            await e.control.confirm_pop(False)  # the state pops the screen, or asks
+            state.close_screen()
+        view.can_pop = False        # Back asks Python first (Flutter's PopScope)
+        view.on_confirm_pop = back
+    return view

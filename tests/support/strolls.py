@@ -54,17 +54,40 @@ def stockton_fixes(n: int | None = None, start_t: float = 0.0, seed: int = 7) ->
     return out[:n]
 
 
+def grid_fixes(n: int, start_t: float = 0.0, seed: int = 1, step_m: float = 3.0,
+               dt: float = 2.0) -> list[Fix]:
+    """``n`` fixes of a walk on SF Chinatown's street grid from Stockton St & Broadway,
+    turning every ~100 m, with GPS noise: a track with many corners to keep."""
+    import math
+    import random
+    rng = random.Random(seed)
+    lat, lon = STOCKTON[0]
+    t, heading, out = start_t, 180, []
+    for i in range(n):
+        if i % 35 == 0:
+            heading = rng.choice((0, 90, 180, 270))
+        r = math.radians(heading)
+        lat += (step_m * math.cos(r) + rng.gauss(0, 0.7)) / 111_000
+        lon += (step_m * math.sin(r) + rng.gauss(0, 0.7)) / 87_900
+        t += dt
+        out.append(Fix(lat, lon, t, rng.choice((4.0, 5.0, 6.0, 8.0))))
+    return out
+
+
 def walk_and_end(store, *, points: int | None = None, ago: timedelta = timedelta(hours=3),
-                 harm: str = "verbal_harassment") -> Walked:
-    """Walk, check in, log a quick incident and end a stroll on ``store``."""
+                 harm: str = "verbal_harassment", grid: bool = False) -> Walked:
+    """Walk, check in, log a quick incident and end a stroll on ``store``: up Stockton
+    St (``points``: until that many are recorded, up and down again), or on the
+    street grid (``grid``)."""
     clock = _Clock(datetime.now().astimezone() - ago)
     svc = PatrolService(store, clock)
     team = [{"member_id": m["id"], "name": m["name"], "lead": i == 0}
             for i, m in enumerate(store.members(SF)[:2])]
     started = svc.start_stroll(SF, team=team).stroll
     # ``points``: that many recorded (the jitter filter drops a few of the fixes)
-    fixes = stockton_fixes(None if points is None else points * 6 // 5,
-                           start_t=clock.dt.timestamp())
+    more = None if points is None else points * 3 // 2
+    fixes = (grid_fixes(more or 500, start_t=clock.dt.timestamp()) if grid
+             else stockton_fixes(more, start_t=clock.dt.timestamp()))
     recorded = i = 0
     while i < len(fixes) and (points is None or recorded < points):
         batch = 500 if points is None else min(500, points - recorded)
@@ -81,4 +104,4 @@ def walk_and_end(store, *, points: int | None = None, ago: timedelta = timedelta
     return Walked(started.id, incident.id, visit.id, door["id"], recorded)
 
 
-__all__ = ["walk_and_end", "stockton_fixes", "Walked", "SF", "STOCKTON"]
+__all__ = ["walk_and_end", "stockton_fixes", "grid_fixes", "Walked", "SF", "STOCKTON"]

@@ -1,5 +1,6 @@
 """Rules of a patrol on the street: who may start a stroll, what a quick incident
-needs, how precise a stored location may be, merchants by distance, tallies.
+needs, when an incident's details are complete, how precise a stored location may
+be, merchants by distance, tallies.
 
 Pure functions, no I/O. A rule that is broken raises ``ValidationError`` naming the
 field and the reason; advice that must not block the team (no trained lead) comes

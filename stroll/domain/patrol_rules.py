@@ -1,5 +1,6 @@
 """Rules of a patrol on the street: who may start a stroll, what a quick incident
-needs, how precise a stored location may be, merchants by distance, tallies.
+needs, when an incident's details are complete, how precise a stored location may
+be, merchants by distance, tallies.
 
 Pure functions, no I/O. A rule that is broken raises ``ValidationError`` naming the
 field and the reason; advice that must not block the team (no trained lead) comes
@@ -210,6 +211,35 @@ def check_quick_incident(harm_types: Any, place: LatLon | None, cross_streets: s
     actions = _codes(actions_taken, tx.ACTIONS_TAKEN, "actions_taken", "say what the team did",
                      "action")
     return harms, actions
+
+
+# ---- an incident's details ------------------------------------------------------
+
+# What the full form asks about the person affected, beyond the quick log's
+# essentials: who is telling us, the person's age band and their language (so
+# follow-up reaches them in it). None is a survivor field (those are sealed, and
+# blank on devices that may not read them), so every device that holds the
+# incident judges it alike; each can be answered "unknown" / "other".
+DETAIL_FIELDS = ("reporter_role", "affected_age_band", "affected_language")
+FORM_NOT_SAVED = "quick"  # the "field" named when the full form was never saved
+
+
+def incident_missing_details(incident: Mapping) -> tuple[str, ...]:
+    """What an incident still lacks, as field names in form order: ``quick``
+    while its full form was never saved (only the quick log's essentials), each
+    of ``DETAIL_FIELDS`` left unanswered, and ``harm_other`` when "other safety
+    concern" is chosen with no words for it. Empty: its details are complete."""
+    missing = [FORM_NOT_SAVED] if incident.get("quick") else []
+    if ("other_safety_concern" in (incident.get("harm_types") or [])
+            and not str(incident.get("harm_other") or "").strip()):
+        missing.append("harm_other")
+    missing += [f for f in DETAIL_FIELDS if incident.get(f) in (None, "")]
+    return tuple(missing)
+
+
+def incident_complete(incident: Mapping) -> bool:
+    """True when the incident's details are complete (nothing missing)."""
+    return not incident_missing_details(incident)
 
 
 # ---- merchants -------------------------------------------------------------------

@@ -5,6 +5,7 @@
 - ``patrol_screens``: ``PatrolState``, the patrol screens' observables, one per screen
   family (``start_form``, ``running``, ``check_in``, ``incident``) around the
   running stroll's ``core``;
+- ``history``: ``History``, a past stroll read back and the incidents needing details;
 - ``sign_in``: ``SignIn``, who is signed in on this device and the sign-in form;
 - ``errors``: ``error_key``, a refusal of the rules as a catalog key;
 - ``incident_fields``: the incident form's fields, read off the ``Incident`` record.
@@ -17,6 +18,7 @@ from stroll.state.check_in import MERCHANT_CATEGORIES, CheckIn, FormNotice
 from stroll.state.core import (FIX_FRESH_S, GPS_DENIED, GPS_LOST, GPS_OFF, GPS_OK, GPS_STATES,
                                GPS_UNAVAILABLE, GPS_WAITING, LiveNumbers, StrollCore, TrackView)
 from stroll.state.errors import error_key
+from stroll.state.history import History
 from stroll.state.incident import IncidentForms
 from stroll.state.incident_fields import CONTACT_FIELDS, INCIDENT_FIELDS
 from stroll.state.patrol_screens import PatrolState
@@ -31,4 +33,4 @@ __all__ = ["AppState", "TABS", "SCREENS", "SyncService", "SyncView", "default_en
            "PatrolState", "StrollCore", "StartForm", "RunningStroll", "CheckIn", "IncidentForms",
            "LiveNumbers", "TrackView", "FormNotice", "error_key", "GPS_STATES", "GPS_OFF",
            "GPS_WAITING", "GPS_OK", "GPS_LOST", "GPS_DENIED", "GPS_UNAVAILABLE", "FIX_FRESH_S",
-           "INCIDENT_FIELDS", "CONTACT_FIELDS", "MERCHANT_CATEGORIES", "SignIn"]
+           "INCIDENT_FIELDS", "CONTACT_FIELDS", "MERCHANT_CATEGORIES", "SignIn", "History"]

@@ -27,6 +27,7 @@ from stroll.patrol import PatrolService
 from stroll.state.account import (SETTING_DEVICE_NAME, SETTING_LANGUAGE, SETTING_SERVER_URL,
                                   SETTING_TILE_URL, AccountActions)
 from stroll.state.drafts import DraftActions
+from stroll.state.history import History
 from stroll.state.patrol_screens import PatrolState
 from stroll.state.sign_in import SignIn, fresh_install
 from stroll.state.sync_badge import NO_SERVER, SyncService, SyncView
@@ -37,7 +38,7 @@ log = logging.getLogger("stroll.state")
 TABS = ("patrol", "shifts", "map", "more")
 # Screens pushed above the tabs, bottom first.
 SCREENS = ("new_stroll", "live", "check_in", "merchant", "add_merchant", "incident",
-           "incident_form", "summary", "sign_in")
+           "incident_form", "summary", "sign_in", "past_stroll")
 
 
 @ft.observable
@@ -61,6 +62,8 @@ class AppState(AccountActions, DraftActions):
         self.tab = "patrol"
         self.screens: tuple[str, ...] = ()
         self.patrol = PatrolState(patrol or PatrolService(store, clock=now), now=now)
+        # past strolls and the incidents left to complete (stroll/state/history.py)
+        self.history = History(self.patrol.core.service, now=now)
         stored_lang = store.get_setting(SETTING_LANGUAGE)
         self.language = stored_lang if stored_lang in LANGUAGES else (
             language if language in LANGUAGES else DEFAULT_LANGUAGE)
@@ -122,6 +125,7 @@ class AppState(AccountActions, DraftActions):
             self.neighborhoods = self._store.neighborhoods()
             self.strolls = self._store.recent_strolls(limit=10)
             self._load_drafts()
+            self.history.load_needing()
             self.shifts = self._store.upcoming_shifts(self._now(), days=7)
             if self.map_neighborhood_id not in {n["id"] for n in self.neighborhoods}:
                 self.map_neighborhood_id = self.neighborhoods[0]["id"] if self.neighborhoods else None
@@ -163,6 +167,7 @@ class AppState(AccountActions, DraftActions):
         if tab not in TABS:
             raise ValueError(f"unknown tab {tab!r} (tabs: {', '.join(TABS)})")
         self.screens = ()
+        self.history.close()
         self.tab = tab
         if tab in ("patrol", "shifts", "map"):
             self.load()
@@ -193,6 +198,8 @@ class AppState(AccountActions, DraftActions):
         if self.screen == "summary":
             self.close_summary()
             return
+        if self.screen == "past_stroll":
+            self.history.close()
         self.screens = self.screens[:-1]
         if not self.screens:
             self.load()
@@ -262,8 +269,19 @@ class AppState(AccountActions, DraftActions):
     def save_incident_form(self) -> None:
         if self.patrol.report.save_incident():
             self.screens = self.screens[:-1]
+            self.history.refresh()  # its row says "Details complete" once they are
             if not self.screens:
                 self.load()
+
+    # ---- past strolls (data: self.history) -------------------------------------------------
+
+    def open_past_stroll(self, stroll_id: str) -> None:
+        """A recent stroll tapped: the one running on this phone opens its live
+        screen; any other its past-stroll screen."""
+        if stroll_id == self.patrol.core.stroll_id:
+            self.open_live()
+        elif self.history.open(stroll_id):
+            self._push("past_stroll")
 
     def end_stroll(self) -> None:
         if self.patrol.walk.end():

@@ -107,6 +107,43 @@ class Queries:
         return sorted(self._select("incident", {"stroll_id": stroll_id}),
                       key=lambda i: i["reported_at"] or "")
 
+    def stroll_check_ins(self, stroll_id: str) -> list[dict]:
+        """The stroll's check-ins, oldest first, each with its merchant's name
+        (``merchant_name``; empty for a merchant this device does not hold)."""
+        visits = self._select("check_in", {"stroll_id": stroll_id}, order_by='"at"')
+        ids = sorted({v["merchant_id"] for v in visits})
+        names: dict[str, str] = {}
+        if ids:
+            with self._guarded():
+                names = dict(self._conn.execute(
+                    f"SELECT id, name FROM merchant WHERE id IN ({', '.join('?' * len(ids))})",
+                    ids).fetchall())
+        for v in visits:
+            v["merchant_name"] = names.get(v["merchant_id"]) or ""
+        return visits
+
+    def incidents_missing(self, fields: Iterable[str], limit: int = 200) -> list[dict]:
+        """Incidents of the strolls walked with this device (started here: they have a
+        patrol_state row) still as the quick log left them, or with one of ``fields``
+        unanswered (NULL or empty), newest report first, at most ``limit``. The
+        domain says which details an incident needs (``patrol_rules.DETAIL_FIELDS``);
+        this is the question that finds the candidates."""
+        cls = record_class("incident")
+        names = {f.name for f in dataclasses.fields(cls)}
+        fields = list(fields)
+        for name in fields:
+            if name not in names or name in SENSITIVE.get("incident", ()):
+                raise ValueError(f"incident.{name} cannot be asked about here (unknown or "
+                                 "sealed)")
+        unset = "".join(f" OR i.[{f}] IS NULL OR i.[{f}] = ''" for f in fields)
+        with self._guarded():
+            cur = self._conn.execute(
+                "SELECT i.* FROM incident i JOIN patrol_state p ON p.stroll_id = i.stroll_id "
+                f"WHERE i.quick = 1{unset} ORDER BY i.reported_at DESC, i.id LIMIT ?",
+                (int(limit),))
+            cols = [c[0] for c in cur.description]
+            return [_from_row(cls, dict(zip(cols, r)), self._sealer) for r in cur.fetchall()]
+
     def stroll_count(self, record_type: str, stroll_id: str) -> int:
         """How many ``record_type`` records (check-ins, incidents, track chunks) belong
         to the stroll."""

@@ -15,6 +15,7 @@ import flet_map as fm
 
 from stroll.domain import taxonomy as tx
 from stroll.domain.geo import names_apart
+from stroll.domain.patrol_rules import incident_complete
 from stroll.domain.records import parse_time
 from stroll.state import (GPS_DENIED, GPS_LOST, GPS_OK, GPS_UNAVAILABLE, GPS_WAITING, AppState,
                           LiveNumbers, RunningStroll, StrollCore, TrackView)
@@ -243,13 +244,15 @@ def incident_line(state: AppState, i: dict) -> ft.Control:
 
 
 def _incident_row(state: AppState, i: dict) -> ft.Control:
+    done = incident_complete(i)  # its details complete: it opens to edit them
     return ft.Container(ft.Row([
         ft.Icon(ft.Icons.REPORT_OUTLINED, color=ft.Colors.RED_700),
         incident_line(state, i),
         ft.Semantics(identifier=f"live-incident-{i['id']}", button=True, content=ft.OutlinedButton(
-            state.tr.t("live.complete"), height=MIN_TOUCH,
+            state.tr.t("history.complete" if done else "live.complete"), height=MIN_TOUCH,
+            icon=ft.Icons.TASK_ALT if done else None,
             on_click=lambda _, iid=i["id"]: state.complete_incident(iid))),
-    ], spacing=8), key=f"incident-{i['id']}", padding=ft.Padding.symmetric(vertical=4))
+    ], spacing=8), key=f"incident-{i['id']}-{done}", padding=ft.Padding.symmetric(vertical=4))
 
 
 def end_dialog(state: AppState, walk: RunningStroll) -> ft.AlertDialog:

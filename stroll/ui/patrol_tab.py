@@ -7,23 +7,28 @@ from datetime import datetime
 import flet as ft
 
 from stroll.state import AppState
+from stroll.ui.history import needing_section
 from stroll.ui.theme import MIN_TOUCH
 from stroll.ui.widgets import icon_text, note, section_title, tab_list
 
 
 def stroll_card(state: AppState, s: dict) -> ft.Control:
+    """A recent stroll; a tap opens it (stroll/ui/history.py)."""
     tr = state.tr
     started = datetime.fromisoformat(s["started_at"])
-    return ft.Semantics(identifier=f"stroll-{s['id']}", container=True, content=ft.Card(
+    return ft.Semantics(identifier=f"stroll-{s['id']}", container=True, button=True,
+                        content=ft.Card(
         ft.Container(
-            ft.Column([
+            ft.Row([ft.Column([
                 ft.Text(tr.day_time(started), weight=ft.FontWeight.W_600),
                 ft.Text(s.get("neighborhood_name") or state.neighborhood_name(s["neighborhood_id"])),
                 ft.Row([icon_text(ft.Icons.STRAIGHTEN, tr.km(s.get("distance_m"))),
                         icon_text(ft.Icons.GROUP, tr.t("patrol.team", count=s.get("team_size", 0)))],
-                       spacing=16),
-            ], spacing=4),
-            padding=12),
+                       spacing=16, wrap=True),
+            ], spacing=4, expand=True),
+                ft.Icon(ft.Icons.CHEVRON_RIGHT, color=ft.Colors.ON_SURFACE_VARIANT)]),
+            padding=12, ink=True, border_radius=12,
+            on_click=lambda _, sid=s["id"]: state.open_past_stroll(sid)),
         margin=0))
 
 
@@ -59,11 +64,11 @@ def PatrolTab(state: AppState):
             icon=ft.Icons.DIRECTIONS_WALK, height=56,
             width=float("inf"), on_click=lambda _: state.open_new_stroll())),
     ]
-    if state.drafts:
+    if state.drafts:  # what was typed and not saved first: it is on no record yet
         controls += [section_title(tr.t("patrol.drafts"), "drafts"),
                      note(tr.t("patrol.drafts_hint")),
                      *(draft_card(state, d) for d in state.drafts)]
-    controls.append(section_title(tr.t("patrol.recent"), "recent-strolls"))
+    controls += [*needing_section(state), section_title(tr.t("patrol.recent"), "recent-strolls")]
     if state.strolls:
         controls += [stroll_card(state, s) for s in state.strolls]
     else:
@@ -76,6 +81,9 @@ def PatrolTab(state: AppState):
                     content_padding=ft.Padding.symmetric(horizontal=4))
         for n in state.neighborhoods
     ]
+    if state.history.error and not state.screens:  # a stroll that could not be opened
+        key, params = state.history.error
+        controls.insert(1, ft.Text(tr.t(key, **params), color=ft.Colors.ERROR))
     if state.load_error:
         controls.insert(0, ft.Text(tr.t("error.store", error=state.load_error),
                                    color=ft.Colors.ERROR))

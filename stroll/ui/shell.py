@@ -8,6 +8,7 @@ import flet as ft
 from stroll.state import AUTH, CONNECTING, ERROR, NO_SERVER, OFFLINE, ONLINE, SYNCING, AppState
 from stroll.state.drafts import DRAFT_SCREENS
 from stroll.ui.check_in import AddMerchantView, CheckInView, MerchantView
+from stroll.ui.history import PastStrollView
 from stroll.ui.incident import IncidentFormView, QuickIncidentView
 from stroll.ui.live import LiveView
 from stroll.ui.map_tab import MapTab
@@ -24,6 +25,7 @@ SCREEN_VIEWS = {
     "new_stroll": NewStrollView, "live": LiveView, "check_in": CheckInView,
     "merchant": MerchantView, "add_merchant": AddMerchantView, "incident": QuickIncidentView,
     "incident_form": IncidentFormView, "summary": SummaryView, "sign_in": SignInView,
+    "past_stroll": PastStrollView,
 }
 
 TAB_ICONS = {

@@ -17,7 +17,8 @@ def stroll_card(state: AppState, s: dict) -> ft.Control:
         ft.Container(
             ft.Column([
                 ft.Text(tr.day_time(started), weight=ft.FontWeight.W_600),
-                ft.Text(state.neighborhood_name(s["neighborhood_id"]) or s.get("neighborhood_name")),
+                ft.Text(state.neighborhood_name(s["neighborhood_id"])
+                        or s.get("neighborhood_name")),
                 ft.Row([icon_text(ft.Icons.STRAIGHTEN, tr.km(s.get("distance_m"))),
                         icon_text(ft.Icons.GROUP, tr.t("patrol.team", count=s.get("team_size", 0)))],
                        spacing=16),

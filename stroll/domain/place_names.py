@@ -14,7 +14,7 @@ Which name shows (``display_name``), for the app's language ``lang``:
    written language in two scripts, and a Chinese reader reads the other script far
    better than English. Converting is better still (a reader of Simplified should not
    have to decode 屋崙華埠), so the caller passes ``convert``
-   (``stroll.place_names.convert_script`` on the device: script only, character and
+   (``stroll.chinese_script.convert_script`` on the device: script only, character and
    phrase tables, no vocabulary swaps). Traditional to Simplified is near one-to-one;
    the other way some characters split (发 is 發 or 髮), so where it matters a
    coordinator gives both. Without a converter the other script shows as written;
@@ -102,5 +102,5 @@ class PlaceName:
         return hash((self.name, tuple(sorted(self.names.items()))))
 
 
-__all__ = ["PlaceName", "NAME_MAX", "NAME_LANGUAGES", "Convert", "base_language", "script_variants",
-           "names_problem", "display_name"]
+__all__ = ["PlaceName", "NAME_MAX", "NAME_LANGUAGES", "Convert", "base_language",
+           "script_variants", "names_problem", "display_name"]

@@ -1,5 +1,7 @@
 """Demo data: three real neighborhoods with real street geometry, fictitious people
-and merchants, a week of shifts and a few past strolls with GPS tracks.
+and merchants, a week of shifts and a few past strolls with GPS tracks. Places and shifts
+carry their names in Chinese (both scripts) and Vietnamese where those exist
+(``names``; assets/demo/README.md says where each comes from).
 
 Reads ``assets/demo/*.json``. Ids are derived from the files' slugs (UUID v5) so
 seeding twice gives the same records. Reference data (neighborhoods, routes,
@@ -76,18 +78,21 @@ def seed(store: Store, today: date | None = None, folder: Path | None = None) ->
     rng = random.Random(7)
 
     hoods = [Neighborhood(id=demo_id("neighborhood", n["id"]), name=n["name"], city=n["city"],
-                          center_lat=n["center"][0], center_lon=n["center"][1], bbox=n["bbox"])
+                          center_lat=n["center"][0], center_lon=n["center"][1], bbox=n["bbox"],
+                          names=n.get("names", {}))
              for n in _load("neighborhoods.json", folder)]
     routes = [Route(id=demo_id("route", r["id"]),
                     neighborhood_id=demo_id("neighborhood", r["neighborhood_id"]),
-                    name=r["name"], description=r.get("description", ""), path=r["path"])
+                    name=r["name"], description=r.get("description", ""), path=r["path"],
+                    names=r.get("names", {}))
               for r in _load("routes.json", folder)]
     merchants = [Merchant(id=demo_id("merchant", m["id"]),
                           neighborhood_id=demo_id("neighborhood", m["neighborhood_id"]),
                           name=m["name"], category=m.get("category", "other"),
                           address=m.get("address", ""), lat=m["location"][0],
                           lon=m["location"][1], languages=m.get("languages", []),
-                          contact_name=m.get("contact_name", ""), notes=m.get("notes", ""))
+                          contact_name=m.get("contact_name", ""), notes=m.get("notes", ""),
+                          names=m.get("names", {}))
                  for m in _load("merchants.json", folder)]
     members = [Member(id=demo_id("member", m["id"]), name=m["name"], role=m["role"],
                       neighborhood_id=demo_id("neighborhood", m["neighborhood_id"]),
@@ -111,7 +116,7 @@ def seed(store: Store, today: date | None = None, folder: Path | None = None) ->
                 ends_at=(start + timedelta(minutes=tpl["duration_minutes"]))
                 .isoformat(timespec="minutes"),
                 capacity=tpl["capacity"], needs_lead=tpl.get("needs_lead", True),
-                meeting_point=tpl.get("meeting_point", "")))
+                meeting_point=tpl.get("meeting_point", ""), names=tpl.get("names", {})))
 
     by_hood: dict[str, list[Member]] = {}
     for m in members:

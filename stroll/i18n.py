@@ -20,12 +20,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from stroll.chinese_script import convert_script
+from stroll.domain import taxonomy as tx
 from stroll.domain.errors import StrollError
+from stroll.domain.place_names import PlaceName, display_name
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "assets" / "locales"
-TIER1 = ("en", "zh-Hant", "zh-Hans", "vi", "es")
-TIER2 = ("tl", "ko", "km")
-LANGUAGES = TIER1 + TIER2
+TIER1 = tx.APP_LANGUAGES_TIER1     # ("en", "zh-Hant", "zh-Hans", "vi", "es")
+TIER2 = tx.APP_LANGUAGES_TIER2     # ("tl", "ko", "km")
+LANGUAGES = tx.APP_LANGUAGES       # (the domain checks a place's names against them)
 DEFAULT_LANGUAGE = "en"
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -146,10 +149,29 @@ class Translator:
             name = m.group(1)
             if name not in params:
                 raise MissingParameter(self.lang, key, name)
-            return str(params[name])
+            value = params[name]
+            if isinstance(value, PlaceName):  # a place: its name in this language
+                return self.place_name(value.name, value.names)
+            return str(value)
         return PLACEHOLDER.sub(fill, text)
 
     __call__ = t
+
+    # ---- the names of places ------------------------------------------------------
+
+    def place_name(self, name: str, names: dict | None) -> str:
+        """A place's name in this language: ``names`` (by language, English is ``name``)
+        with the fallbacks of ``stroll.domain.place_names.display_name``."""
+        return display_name(name, names, self.lang, convert_script)
+
+    def place(self, record: dict | PlaceName | None, field: str = "name") -> str:
+        """A neighborhood's, route's or merchant's name, or a shift's title
+        (``field="title"``), in this language; or a ``PlaceName``'s."""
+        if isinstance(record, PlaceName):
+            return self.place_name(record.name, record.names)
+        if not record:
+            return ""
+        return self.place_name(record.get(field) or "", record.get("names"))
 
     # ---- numbers, dates and times -------------------------------------------------
 

@@ -36,6 +36,8 @@ FIELDS = {
         "duration_minutes", "capacity", "needs_lead", "meeting_point",
     },
 }
+# places may give their names in other languages: {"zh-Hant": ..., "vi": ...}
+NAMED = {"neighborhoods", "routes", "merchants", "shift_templates"}
 MIN_ROUTE_M, MAX_ROUTE_M = 600, 2500
 MAX_VERTEX_GAP_M = 450
 MERCHANT_NEAR_ROUTE_M = 60
@@ -91,7 +93,47 @@ def test_every_file_is_a_non_empty_list_of_records_with_the_documented_fields(da
         records = data[name]
         assert isinstance(records, list) and records, name
         for record in records:
-            assert set(record) == FIELDS[name], (name, record.get("id"), set(record) ^ FIELDS[name])
+            fields = set(record) - ({"names"} if name in NAMED else set())
+            assert fields == FIELDS[name], (name, record.get("id"), fields ^ FIELDS[name])
+
+
+def named(data):
+    """(file, id, language, name) of every name a place gives in another language."""
+    return [(f, r["id"], lang, text) for f in sorted(NAMED) for r in data[f]
+            for lang, text in r.get("names", {}).items()]
+
+
+def test_place_names_are_in_app_languages_other_than_english_and_on_one_trimmed_line(data):
+    from stroll.domain.place_names import NAME_LANGUAGES, NAME_MAX
+    rows = named(data)
+    assert rows
+    for f, rid, lang, text in rows:
+        assert lang in NAME_LANGUAGES, (f, rid, lang)
+        assert text == text.strip() and "\n" not in text and 0 < len(text) <= NAME_MAX, (f, rid)
+
+
+def test_chinese_places_give_both_scripts_and_vietnamese_ones_their_vietnamese_name(data):
+    hoods = {n["id"]: n for n in data["neighborhoods"]}
+    for f, rid, lang, _text in named(data):
+        if lang.startswith("zh"):
+            other = "zh-Hans" if lang == "zh-Hant" else "zh-Hant"
+            record = next(r for r in data[f] if r["id"] == rid)
+            assert other in record["names"], (f, rid, other)
+    assert hoods["sf-chinatown"]["names"]["zh-Hant"] == "舊金山華埠"
+    assert hoods["oakland-chinatown"]["names"]["zh-Hant"] == "屋崙華埠"
+    assert "Sài Gòn Nhỏ" in hoods["seattle-little-saigon"]["names"]["vi"]
+
+
+def test_the_shipped_font_of_each_language_draws_every_place_name_in_it(data):
+    ttlib = pytest.importorskip("fontTools.ttLib")
+    from stroll.i18n import FONT_FILES, font_family
+    faces = {}
+    for f, rid, lang, text in named(data):
+        family = font_family(lang)
+        if family not in faces:
+            faces[family] = set(ttlib.TTFont(DEMO.parent / FONT_FILES[family]).getBestCmap())
+        missing = sorted({c for c in text if not c.isspace() and ord(c) not in faces[family]})
+        assert not missing, f"{family} cannot draw {missing} of {f} {rid} ({lang})"
 
 
 def test_ids_are_unique_within_each_file(data):

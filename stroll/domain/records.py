@@ -7,7 +7,9 @@ carries the rules the generic validator applies:
 - ``required``: must be present and non-empty;
 - ``sensitive``: survivor contact details and narratives, which only users with
   the right scope may receive (the server strips them for everyone else);
-- ``lat`` / ``lon``: a coordinate, range-checked.
+- ``lat`` / ``lon``: a coordinate, range-checked;
+- ``names`` (kind): a place's name in other languages, ``{language: name}``
+  (``place_names.py``: which languages, how long, and which name a person reads).
 
 ``merge`` on the class says how the server combines concurrent writes:
 ``append`` (written once, never edited: a later write of the same id is a
@@ -29,6 +31,7 @@ from typing import Any, ClassVar
 from . import taxonomy as tx
 from .errors import UnknownRecordType, ValidationError
 from .ids import is_uuid, new_id
+from .place_names import names_problem
 
 
 def _f(default: Any = None, *, choices=None, required=False, sensitive=False, kind=None):
@@ -274,6 +277,10 @@ def _check_kind(rec: "Record", name: str, kind: str, value) -> None:
     elif kind == "bool":
         if not isinstance(value, bool):
             rec.fail(name, f"must be true or false, got {value!r}")
+    elif kind == "names":
+        reason = names_problem(value)
+        if reason:
+            rec.fail(name, reason)
 
 
 def _holds_nul(value, depth: int = 0) -> bool:
@@ -310,6 +317,7 @@ class Neighborhood(Record):
     center_lat: float = _f(None, required=True, kind="lat")
     center_lon: float = _f(None, required=True, kind="lon")
     bbox: list = _f([])  # [[south, west], [north, east]]
+    names: dict = _f({}, kind="names")  # {"zh-Hant": "舊金山華埠", ...}; English is name
 
 
 @dataclass
@@ -320,6 +328,7 @@ class Route(Record):
     name: str = _f("", required=True, kind="text")
     description: str = _f("", kind="text")
     path: list = _f([], required=True)
+    names: dict = _f({}, kind="names")
 
     def check(self):
         if len(self.path) < 2:
@@ -354,6 +363,7 @@ class Merchant(Record):
     contact_name: str = _f("", kind="text")
     notes: str = _f("", kind="text")
     created_at: str = _f(None, kind="time")
+    names: dict = _f({}, kind="names")  # the names people know the business by
 
 
 # ---- patrols ------------------------------------------------------------------
@@ -510,6 +520,7 @@ class Shift(Record):
     capacity: int = _f(4, kind="count")
     needs_lead: bool = _f(True, kind="bool")
     meeting_point: str = _f("", kind="text")
+    names: dict = _f({}, kind="names")  # the title in other languages
 
     def check(self):
         _check_order(self, "starts_at", "ends_at")

@@ -75,3 +75,9 @@ TALLIES = ("greetings", "escorts", "cleanups", "referrals")
 
 # Languages people speak (for merchants, members, survivors). "yue" is Cantonese.
 SPOKEN_LANGUAGES = ("en", "yue", "zh-Hant", "zh-Hans", "cmn", "vi", "es", "tl", "ko", "km", "other")
+
+# Languages the app is written in (catalogs under assets/locales, stroll/i18n.py): tier 1
+# complete, tier 2 may have gaps. Also the languages a place's ``names`` may give.
+APP_LANGUAGES_TIER1 = ("en", "zh-Hant", "zh-Hans", "vi", "es")
+APP_LANGUAGES_TIER2 = ("tl", "ko", "km")
+APP_LANGUAGES = APP_LANGUAGES_TIER1 + APP_LANGUAGES_TIER2

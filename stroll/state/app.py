@@ -143,8 +143,8 @@ class AppState(AccountActions, DraftActions):
         return next((n for n in self.neighborhoods if n["id"] == neighborhood_id), None)
 
     def neighborhood_name(self, neighborhood_id: Optional[str]) -> str:
-        n = self.neighborhood(neighborhood_id)
-        return n["name"] if n else ""
+        """The neighborhood's name in the app's language (its English name without one)."""
+        return self.tr.place(self.neighborhood(neighborhood_id))
 
     def route_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -14,6 +14,7 @@ import flet as ft
 from stroll.domain import ValidationError
 from stroll.domain import taxonomy as tx
 from stroll.domain.errors import StrollError
+from stroll.domain.place_names import PlaceName
 from stroll.state.core import StrollCore, copied
 from stroll.state.drafts import ADD_MERCHANT, CHECK_IN
 from stroll.state.errors import error_key
@@ -124,7 +125,8 @@ class CheckIn:
         if self._core.position_source() != "gps" and m.get("lat") is not None:
             # no GPS: standing at the merchant is the best place we know
             self._core.set_manual((m["lat"], m["lon"]))
-        self._core.notice = ("check_in.saved", {"name": m["name"]})
+        # (said in the language the live screen shows)
+        self._core.notice = ("check_in.saved", {"name": PlaceName.of(m)})
         try:
             self.history = self._core.service.merchant_history(m["id"])
         except StrollError as e:

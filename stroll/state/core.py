@@ -72,7 +72,7 @@ class TrackView:
         # landmarks, so the map makes sense with no tiles (offline) and a place can be
         # tapped by hand: the neighborhood's walked streets and its businesses
         self.streets: list = []               # [[(lat, lon), ...], ...] other routes
-        self.places: list = []                # [(lat, lon, name)]
+        self.places: list = []                # [(lat, lon, PlaceName)]
 
 
 class copied:

@@ -23,6 +23,7 @@ from stroll.domain import patrol_rules as rules
 from stroll.domain import taxonomy as tx
 from stroll.domain.errors import StrollError
 from stroll.domain.geo import Fix
+from stroll.domain.place_names import PlaceName
 from stroll.patrol import NoActiveStroll, StrollEnded
 from stroll.state.core import (GPS_DENIED, GPS_LOST, GPS_OFF, GPS_OK, GPS_UNAVAILABLE,
                                GPS_WAITING, StrollCore)
@@ -80,7 +81,7 @@ class RunningStroll:
         try:
             track.streets = [[tuple(p) for p in r["path"]] for r in core.store.routes(nid)
                              if r["id"] != stroll.get("route_id") and r.get("path")]
-            track.places = [(m["lat"], m["lon"], m["name"])
+            track.places = [(m["lat"], m["lon"], PlaceName.of(m))
                             for m in core.store.merchants(nid) if m.get("lat") is not None]
         except StrollError as e:
             core.fail(e)

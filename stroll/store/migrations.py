@@ -137,4 +137,13 @@ def _m0003(db: Database) -> None:
         )""")
 
 
+@migrations(name="0004_place_names")
+def _m0004(db: Database) -> None:
+    """A place's name in other languages (``names``, JSON text: {language: name}) on
+    neighborhoods, routes, merchants and shifts; NULL (no other names) on rows from
+    before, which read as {}."""
+    for rtype in ("neighborhood", "route", "merchant", "shift"):
+        db.execute(f'ALTER TABLE "{rtype}" ADD COLUMN "names" TEXT')
+
+
 __all__ = ["migrations", "RECORD_TABLES_0001"]

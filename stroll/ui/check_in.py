@@ -76,7 +76,7 @@ def _merchant_row(state: AppState, m: dict) -> ft.Control:
         facts.append(icon_text(ft.Icons.NEAR_ME_OUTLINED, dist))
     last = _when(state, m.get("last_visit_at"))
     lines: list[ft.Control] = [
-        ft.Text(m.get("name") or "", weight=ft.FontWeight.W_600, size=16),
+        ft.Text(tr.place(m), weight=ft.FontWeight.W_600, size=16),
         ft.Row(facts, spacing=16, wrap=True, run_spacing=2),
     ]
     if last:
@@ -179,7 +179,7 @@ def MerchantBody(state: AppState, visit: CheckIn):
 
 def MerchantView(state: AppState) -> ft.View:
     m = state.patrol.visit.merchant or {}
-    return screen("/merchant", m.get("name") or state.tr.t("check_in.title"), "merchant",
+    return screen("/merchant", state.tr.place(m) or state.tr.t("check_in.title"), "merchant",
                   MerchantBody(state, state.patrol.visit))
 
 

@@ -144,7 +144,8 @@ def LiveMap(state: AppState, core: StrollCore, walk: RunningStroll, track: Track
             content=ft.Column([  # the dot in the middle (on the place), the name below
                 ft.Container(height=13),
                 ft.Container(width=8, height=8, border_radius=4, bgcolor=PLACE_COLOR),
-                ft.Text(name if i in named else "", size=10, height=13, color=PLACE_COLOR,
+                ft.Text(state.tr.place(name) if i in named else "", size=10, height=13,
+                        color=PLACE_COLOR,
                         max_lines=1, overflow=ft.TextOverflow.ELLIPSIS,
                         text_align=ft.TextAlign.CENTER),
             ], spacing=1, horizontal_alignment=ft.CrossAxisAlignment.CENTER, tight=True))

@@ -48,7 +48,7 @@ def route_color(i: int) -> str:
 def neighborhood_chips(state: AppState) -> ft.Control:
     chips = [
         ft.Semantics(identifier=f"map-hood-{n['id']}", content=ft.Chip(
-            label=ft.Text(n["name"]), selected=n["id"] == state.map_neighborhood_id,
+            label=ft.Text(state.tr.place(n)), selected=n["id"] == state.map_neighborhood_id,
             show_checkmark=False, height=MIN_TOUCH,
             on_select=lambda _, nid=n["id"]: state.select_map_neighborhood(nid)))
         for n in state.neighborhoods]
@@ -88,7 +88,7 @@ def route_map(state: AppState) -> ft.Control:
 def legend(state: AppState) -> ft.Control:
     tr = state.tr
     items = [ft.Row([ft.Container(width=18, height=5, bgcolor=route_color(i), border_radius=2),
-                     ft.Text(r["name"], size=13)], spacing=6, tight=True)
+                     ft.Text(tr.place(r), size=13)], spacing=6, tight=True)
              for i, r in enumerate(state.routes)]
     if not items:
         items.append(ft.Text(tr.t("map.no_routes"), size=13))

@@ -23,7 +23,7 @@ def _neighborhoods(state: AppState) -> ft.Control:
         on_change=lambda e: state.choose_new_stroll_neighborhood(e.control.value),
         content=ft.Column([
             ft.Semantics(identifier=f"new-stroll-hood-{n['id']}", content=ft.Container(
-                ft.Radio(value=n["id"], label=n["name"]), height=MIN_TOUCH,
+                ft.Radio(value=n["id"], label=state.tr.place(n)), height=MIN_TOUCH,
                 alignment=ft.Alignment.CENTER_LEFT))
             for n in state.neighborhoods], spacing=0))
 
@@ -33,7 +33,7 @@ def _shift_label(state: AppState, shift: dict) -> str:
     start = parse_time(shift["starts_at"]).astimezone(tz)
     end = parse_time(shift["ends_at"]).astimezone(tz)
     return state.tr.t("new_stroll.shift_label", time=state.tr.time_range(start, end),
-                      title=shift["title"])
+                      title=state.tr.place(shift, "title"))
 
 
 def trained_badge(state: AppState) -> ft.Control:
@@ -119,7 +119,7 @@ def StartFormBody(state: AppState, start: StartForm, core: StrollCore):
     form: list[ft.Control] = [section_title(tr.t("new_stroll.pick")), _neighborhoods(state)]
     if start.routes:
         form += [section_title(tr.t("new_stroll.route")), keyed("routes", start.routes, [
-            chip(f"new-stroll-route-{r['id']}", r["name"], r["id"] == start.route_id,
+            chip(f"new-stroll-route-{r['id']}", tr.place(r), r["id"] == start.route_id,
                  lambda rid=r["id"]: start.choose_route(rid)) for r in start.routes])]
     if start.shifts:
         form += [section_title(tr.t("new_stroll.shift")), keyed("shifts", start.shifts, [

@@ -21,7 +21,8 @@ def stroll_card(state: AppState, s: dict) -> ft.Control:
         ft.Container(
             ft.Row([ft.Column([
                 ft.Text(tr.day_time(started), weight=ft.FontWeight.W_600),
-                ft.Text(s.get("neighborhood_name") or state.neighborhood_name(s["neighborhood_id"])),
+                ft.Text(state.neighborhood_name(s["neighborhood_id"])
+                        or s.get("neighborhood_name")),
                 ft.Row([icon_text(ft.Icons.STRAIGHTEN, tr.km(s.get("distance_m"))),
                         icon_text(ft.Icons.GROUP, tr.t("patrol.team", count=s.get("team_size", 0)))],
                        spacing=16, wrap=True),
@@ -75,7 +76,7 @@ def PatrolTab(state: AppState):
         controls.append(note(tr.t("patrol.empty")))
     controls.append(section_title(tr.t("patrol.neighborhoods"), "neighborhoods"))
     controls += [
-        ft.ListTile(title=ft.Text(n["name"]), subtitle=ft.Text(n.get("city", "")),
+        ft.ListTile(title=ft.Text(tr.place(n)), subtitle=ft.Text(n.get("city", "")),
                     trailing=ft.Text(tr.t("patrol.routes", count=counts.get(n["id"], 0))),
                     leading=ft.Icon(ft.Icons.LOCATION_CITY), min_height=MIN_TOUCH,
                     content_padding=ft.Padding.symmetric(horizontal=4))

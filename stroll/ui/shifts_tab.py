@@ -27,7 +27,7 @@ def shift_card(state: AppState, shift: dict) -> ft.Control:
     start = parse_time(shift["starts_at"]).astimezone(tz)
     end = parse_time(shift["ends_at"]).astimezone(tz)
     rows = [
-        ft.Text(shift["title"], weight=ft.FontWeight.W_600),
+        ft.Text(tr.place(shift, "title"), weight=ft.FontWeight.W_600),
         icon_text(ft.Icons.SCHEDULE, tr.time_range(start, end)),
         icon_text(ft.Icons.PLACE_OUTLINED, shift.get("meeting_point")
                   or state.neighborhood_name(shift["neighborhood_id"])),

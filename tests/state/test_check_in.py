@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from stroll.domain.geo import distance_m
+from stroll.domain.place_names import PlaceName
 
 from patrol_helpers import SF, STOCKTON, Locked, begin_in_app, outbox
 
@@ -50,7 +51,7 @@ def test_a_check_in_writes_the_visit_with_stroll_status_language_and_note(runnin
     assert [e["op"] for e in outbox(demo_store, "check_in") if e["record_id"] == v["id"]] \
         == ["upsert"]
     assert running.core.check_in_count == 1
-    assert running.core.notice == ("check_in.saved", {"name": m["name"]})
+    assert running.core.notice == ("check_in.saved", {"name": PlaceName.of(m)})
     assert running.visit.history[0]["id"] == v["id"] and len(running.visit.history) == before + 1
     running.visit.pick_merchant(m["id"])
     assert running.visit.history[0]["id"] == v["id"]

@@ -385,7 +385,7 @@ def test_location_denied_forgets_the_last_fix_so_a_place_set_by_hand_counts(ps, 
 def test_the_live_map_has_the_neighborhoods_streets_and_businesses_to_tap_on(running,
                                                                             demo_store):
     # with no tiles (offline) and no GPS, these are what a person finds "here" by
-    names = {name for _, _, name in running.core.track.places}
+    names = {str(name) for _, _, name in running.core.track.places}
     assert names == {m["name"] for m in demo_store.merchants(SF)}
     routes = demo_store.routes(SF)
     others = [r for r in routes if r["id"] != running.core.stroll["route_id"]]

@@ -230,7 +230,7 @@ class DraftActions:
                 m = self.store.get("merchant", d["about"] or "")
             except StrollError:
                 m = None
-            return self.tr.t("draft.form.check_in", name=(m or {}).get("name", ""))
+            return self.tr.t("draft.form.check_in", name=self.tr.place(m))
         return self.tr.t(f"draft.form.{d['form']}")
 
     def draft_detail(self, d: dict) -> str:

@@ -206,6 +206,9 @@ def test_the_patrol_tab_lists_each_draft_by_form_without_survivor_details(app):
     assert [d["form"] for d in app.drafts] == ["check_in", "quick_incident"]
     check_in, incident = app.drafts
     assert app.draft_title(check_in) == f"Visit: {m['name']}"
+    app.set_language("zh-Hant")                    # the business as people there know it
+    assert app.draft_title(check_in) == f"探訪：{app.tr.place(m)}"
+    app.set_language("en")
     assert app.draft_detail(check_in) == "Asked about flyers"
     assert app.draft_title(incident) == "Quick incident"
     assert app.draft_detail(incident) == "Physical assault"

@@ -20,6 +20,10 @@ import json
 from typing import Any
 
 
+# The durability of a draft's commit (the store's other commits stay FULL).
+DRAFT_SYNCHRONOUS = "NORMAL"
+
+
 def _where(key: str) -> str:
     return f"draft:{key}"
 
@@ -37,7 +41,7 @@ class Drafts:
             if conn.in_transaction:  # inside a caller's transaction: its durability
                 self._write_draft(key, form, sealed, stroll_id, at)
                 return
-            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(f"PRAGMA synchronous={DRAFT_SYNCHRONOUS}")
             try:
                 self._write_draft(key, form, sealed, stroll_id, at)
             finally:

@@ -82,7 +82,7 @@ def imports(mod: Module, parsed: ast.Module | None = None) -> list[tuple[int, st
 # ---- the import rule ----------------------------------------------------------------------
 #
 # Device layers, top to bottom; a module may import its own layer and the ones below:
-#   entry     stroll.cli, stroll.__main__
+#   entry     stroll.cli, stroll.__main__, stroll.phone
 #   ui        stroll.ui.*
 #   state     stroll.state(.*)
 #   services  stroll.patrol, stroll.demo, stroll.i18n, stroll.settings and any other
@@ -128,7 +128,7 @@ def layer(name: str) -> str | None:
         return "ui"
     if under(name, "stroll.state"):
         return "state"
-    if name in ("stroll.cli", "stroll.__main__"):
+    if name in ("stroll.cli", "stroll.__main__", "stroll.phone"):
         return "entry"
     return "services"
 

@@ -70,7 +70,7 @@ def test_contact_channel_requires_consent_to_be_contacted():
         incident(contact_channel="text").validate()
     with pytest.raises(ValidationError, match=r"contact_channel .*: is required when"):
         incident(consent_contact=True).validate()
-    incident(consent_contact=True, contact_channel="text", contact_value="555-0101").validate()
+    incident(consent_contact=True, contact_channel="text", contact_value="415-555-0101").validate()
 
 
 def test_survivor_contact_and_narrative_are_marked_sensitive():

@@ -27,7 +27,7 @@ if str(ROOT) not in sys.path:
 from tests.support import ServerProcess  # noqa: E402
 
 NAME = "Wong Siu Ming"
-PHONE = "415-555-0134"
+PHONE = "+14155550134"  # as stroll stores a phone contact (E.164)
 STORY = "Followed from the bus stop on Stockton and shouted at"
 HERE = Fix(37.794941, -122.408079, 0, 5)
 

@@ -32,6 +32,7 @@ from . import taxonomy as tx
 from .errors import UnknownRecordType, ValidationError
 from .ids import is_uuid, new_id
 from .place_names import names_problem
+from .plausibility import phone_e164
 
 
 def _f(default: Any = None, *, choices=None, required=False, sensitive=False, kind=None):
@@ -427,13 +428,7 @@ class CheckIn(Record):
     lon: float | None = _f(None, kind="lon")
 
 
-# a phone number as people write one: 7 to 15 digits with spaces, + - ( ) . between
-_PHONE = re.compile(r"\+?[\d\s().-]*")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-
-
-def _is_phone(value: str) -> bool:
-    return bool(_PHONE.fullmatch(value)) and 7 <= sum(c.isdigit() for c in value) <= 15
 
 
 @dataclass
@@ -488,8 +483,9 @@ class Incident(Record):
         if self.contact_channel and not self.consent_contact:
             self.fail("contact_channel", "set without consent to be contacted")
         value = self.contact_value.strip()
-        if value and self.contact_channel in ("phone", "text") and not _is_phone(value):
-            self.fail("contact_value", "is not a phone number (digits, spaces, + - ( ) .)")
+        if value and self.contact_channel in ("phone", "text") and phone_e164(value) is None:
+            # a complete, possible number (stroll/domain/plausibility.py says which)
+            self.fail("contact_value", "is not a phone number (with its area code, or +country)")
         if value and self.contact_channel == "email" and not _EMAIL.fullmatch(value):
             self.fail("contact_value", "is not an email address")
 

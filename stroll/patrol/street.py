@@ -6,6 +6,7 @@ from typing import Any, Sequence
 
 from stroll.domain import CheckIn, Incident, Merchant, ValidationError
 from stroll.domain import patrol_rules as rules
+from stroll.domain.plausibility import normalized_contact
 from stroll.domain.records import parse_time
 from stroll.patrol.base import PatrolCore, _iso
 from stroll.store import RecordNotFound
@@ -62,6 +63,18 @@ class StreetRecords(PatrolCore):
                        contact_name=contact_name, notes=notes, created_at=_iso(self._now()))
         return self.store.save(rec)
 
+    def add_merchant_and_check_in(self, name: str, position: Any, *,
+                                  status: str = "all_good", note: str = "",
+                                  language: str | None = None,
+                                  **merchant: Any) -> tuple[Merchant, CheckIn]:
+        """"Save and check in": the merchant met on the street and the team's visit to
+        it, in one transaction (both or neither)."""
+        with self.store.transaction():
+            rec = self.add_merchant(name, position, **merchant)
+            visit = self.check_in(rec.id, status=status, note=note, language=language,
+                                  position=position)
+        return rec, visit
+
     def merchant_history(self, merchant_id: str) -> list[dict]:
         """The merchant's check-ins, newest first."""
         visits = self.store.merchant_check_ins(merchant_id)
@@ -115,6 +128,13 @@ class StreetRecords(PatrolCore):
                 raise RecordNotFound("incident", incident_id)
             changes = dict(fields)
             changes["quick"] = False
+            if "contact_value" in changes or "contact_channel" in changes:
+                # a phone number is kept in E.164 (stroll/domain/plausibility.py)
+                channel = changes.get("contact_channel", current["contact_channel"])
+                value = changes.get("contact_value", current["contact_value"]) or ""
+                stored = normalized_contact(channel, value)
+                if "contact_value" in changes or stored != value:
+                    changes["contact_value"] = stored
             old_prec = current["location_precision"]
             prec = changes.get("location_precision", old_prec)
             new_place = "lat" in changes or "lon" in changes

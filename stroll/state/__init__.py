@@ -15,8 +15,9 @@ The state is made of Flet observables (``@ft.observable``, which needs only the
 """
 from stroll.state.app import SCREENS, TABS, AppState
 from stroll.state.check_in import MERCHANT_CATEGORIES, CheckIn, FormNotice
-from stroll.state.core import (FIX_FRESH_S, GPS_DENIED, GPS_LOST, GPS_OFF, GPS_OK, GPS_STATES,
-                               GPS_UNAVAILABLE, GPS_WAITING, LiveNumbers, StrollCore, TrackView)
+from stroll.state.core import (FIX_FRESH_S, GPS_DENIED, GPS_LOST, GPS_OFF, GPS_OK, GPS_SILENT_S,
+                               GPS_STATES, GPS_UNAVAILABLE, GPS_WAITING, LiveNumbers, StrollCore,
+                               TrackView)
 from stroll.state.errors import error_key
 from stroll.state.history import History
 from stroll.state.incident import IncidentForms
@@ -33,4 +34,5 @@ __all__ = ["AppState", "TABS", "SCREENS", "SyncService", "SyncView", "default_en
            "PatrolState", "StrollCore", "StartForm", "RunningStroll", "CheckIn", "IncidentForms",
            "LiveNumbers", "TrackView", "FormNotice", "error_key", "GPS_STATES", "GPS_OFF",
            "GPS_WAITING", "GPS_OK", "GPS_LOST", "GPS_DENIED", "GPS_UNAVAILABLE", "FIX_FRESH_S",
-           "INCIDENT_FIELDS", "CONTACT_FIELDS", "MERCHANT_CATEGORIES", "SignIn", "History"]
+           "GPS_SILENT_S", "INCIDENT_FIELDS", "CONTACT_FIELDS", "MERCHANT_CATEGORIES", "SignIn",
+           "History"]

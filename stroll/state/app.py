@@ -219,6 +219,11 @@ class AppState(AccountActions, DraftActions):
         if self.patrol.start.begin():
             self.screens = ("live",)
 
+    def confirm_begin_stroll(self) -> None:
+        """"Start anyway", after the far-from-the-neighborhood warning."""
+        if self.patrol.start.confirm_begin():
+            self.screens = ("live",)
+
     def open_live(self) -> None:
         if self.patrol.core.stroll is None and not self.patrol.walk.restore():
             return
@@ -246,13 +251,19 @@ class AppState(AccountActions, DraftActions):
         if self.patrol.visit.check_in(status):
             self._after_patrol_form()
 
+    def confirm_check_in(self) -> None:
+        """"Check in anyway", after the far-from-the-business warning."""
+        if self.patrol.visit.confirm_check_in():
+            self._after_patrol_form()
+
     def open_add_merchant(self) -> None:
         self.patrol.visit.open_add_merchant()
         self._push("add_merchant")
 
     def save_merchant(self) -> None:
+        """"Save and check in": the business and the visit saved, back to the stroll."""
         if self.patrol.visit.save_merchant():
-            self._after_patrol_form("check_in", "merchant")
+            self._after_patrol_form()
 
     def open_incident(self) -> None:
         self.patrol.report.open_quick_incident()

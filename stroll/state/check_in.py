@@ -3,6 +3,12 @@
 ``CheckIn`` holds the ``StrollCore`` (stroll/state/core.py): the team's position
 orders the list, goes with the visit, and places a business added on the spot; a
 visit made without GPS makes the business the team's position.
+
+A check-in whose GPS position is far from the business (stroll/domain/plausibility.py)
+is held as ``pending_warning`` (catalog key, params) until the person answers:
+``confirm_check_in`` saves it with the status they tapped, ``dismiss_warning`` drops it.
+"Save and check in" on a new business saves the business and the visit together, with
+the status chosen on that form (``new_merchant_status``, "all good" unless changed).
 """
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from typing import Optional
 import flet as ft
 
 from stroll.domain import ValidationError
+from stroll.domain import plausibility
 from stroll.domain import taxonomy as tx
 from stroll.domain.errors import StrollError
 from stroll.domain.place_names import PlaceName
@@ -52,9 +59,12 @@ class CheckIn:
         self._checkin_note = ""
         self.checkin_error: Optional[str] = None
         self.checkin_draft = core.form_draft(CHECK_IN)
+        self.pending_warning: Optional[tuple] = None  # (catalog key, params): far away
+        self._warned_status: Optional[str] = None
         # ---- add a merchant
         self.new_merchant_category = "other"
         self.new_merchant_languages: list[str] = []
+        self.new_merchant_status = "all_good"
         self.merchant_errors: dict = {}
         self.merchant_notice = FormNotice()
         self._new_merchant = {"name": "", "address": ""}
@@ -90,6 +100,7 @@ class CheckIn:
             self.checkin_language = kept["values"].get("language", self.checkin_language)
         self.checkin_field += 1
         self.checkin_error = None
+        self.dismiss_warning()
         try:
             self.history = self._core.service.merchant_history(merchant_id)
         except StrollError as e:
@@ -107,11 +118,20 @@ class CheckIn:
         self.checkin_language = None if code == self.checkin_language else code
         self.checkin_draft.change(self._visit_values)
 
-    def check_in(self, status: str) -> bool:
-        """Record the visit with ``status`` (the second tap). True when saved."""
+    def check_in(self, status: str, *, confirmed: bool = False) -> bool:
+        """Record the visit with ``status`` (the second tap). True when saved. Far from
+        the business (GPS), it waits for ``confirm_check_in`` unless ``confirmed``."""
         if self.merchant is None:
             return False
         m = self.merchant
+        fix = self._core.gps_position()
+        warning = None if confirmed or fix is None else \
+            plausibility.check_in_distance(fix[:2], m, fix[2])
+        if warning is not None:
+            self._warned_status = status
+            self.pending_warning = (f"warning.{warning.code}", dict(warning.params))
+            return False
+        self.dismiss_warning()
         try:
             self._core.service.check_in(m["id"], status=status, note=self._checkin_note.strip(),
                                         language=self.checkin_language,
@@ -134,12 +154,24 @@ class CheckIn:
         self._core.refresh()
         return True
 
+    def confirm_check_in(self) -> bool:
+        """"Check in anyway": the visit the warning held, with the status tapped."""
+        status = self._warned_status
+        if self.pending_warning is None or status is None:
+            return False
+        return self.check_in(status, confirmed=True)
+
+    def dismiss_warning(self) -> None:
+        self.pending_warning = None
+        self._warned_status = None
+
     # ---- add a merchant ----------------------------------------------------------------
 
     def open_add_merchant(self) -> None:
         self._new_merchant = {"name": "", "address": ""}
         self.new_merchant_category = "other"
         self.new_merchant_languages = []
+        self.new_merchant_status = "all_good"
         self._refuse_merchant({})
         kept = self.merchant_draft.open(None, self._merchant_values(),
                                         stroll_id=self._core.stroll_id)
@@ -149,11 +181,13 @@ class CheckIn:
             self.new_merchant_category = v.get("category") or "other"
             self.new_merchant_languages = [c for c in v.get("languages") or []
                                            if isinstance(c, str)]
+            if v.get("status") in tx.CHECK_IN_STATUS:
+                self.new_merchant_status = v["status"]
         self.checkin_field += 1
 
     def _merchant_values(self) -> dict:
         return {**self._new_merchant, "category": self.new_merchant_category,
-                "languages": list(self.new_merchant_languages)}
+                "languages": list(self.new_merchant_languages), "status": self.new_merchant_status}
 
     def _refuse_merchant(self, errors: dict) -> None:
         self.merchant_errors = errors
@@ -181,6 +215,13 @@ class CheckIn:
         self.merchant_draft.change(self._merchant_values)
         self._answer("category")
 
+    def choose_new_merchant_status(self, status: str) -> None:
+        """How things are at the new business: the status of the visit saved with it."""
+        if status not in tx.CHECK_IN_STATUS:
+            raise ValueError(f"unknown check-in status {status!r}")
+        self.new_merchant_status = status
+        self.merchant_draft.change(self._merchant_values)
+
     def toggle_new_merchant_language(self, code: str) -> None:
         langs = self.new_merchant_languages
         self.new_merchant_languages = ([c for c in langs if c != code] if code in langs
@@ -189,18 +230,21 @@ class CheckIn:
         self._answer("languages")
 
     def save_merchant(self) -> bool:
-        """Add the merchant where the team stands; it becomes the one to check in with."""
+        """"Save and check in": add the merchant where the team stands and record the
+        team's visit to it (``new_merchant_status``), both in one transaction."""
         self._refuse_merchant({})
         name = " ".join(self._new_merchant["name"].split())
         if not name:
             self._refuse_merchant({"name": "error.merchant_name"})
             return False
+        langs = list(self.new_merchant_languages)
         try:
-            rec = self._core.service.add_merchant(
-                name, self._core.position(), neighborhood_id=self._core.neighborhood_id,
+            rec, _visit = self._core.service.add_merchant_and_check_in(
+                name, self._core.position(), status=self.new_merchant_status,
+                language=langs[0] if langs else None,
+                neighborhood_id=self._core.neighborhood_id,
                 category=self.new_merchant_category,
-                address=self._new_merchant["address"].strip(),
-                languages=list(self.new_merchant_languages))
+                address=self._new_merchant["address"].strip(), languages=langs)
         except ValidationError as e:
             self._refuse_merchant({"position" if e.field in ("position", "lat", "lon")
                                    else e.field: error_key(e)})
@@ -211,7 +255,8 @@ class CheckIn:
         self.merchant_draft.saved()
         self.open_check_in()
         self.pick_merchant(rec.id)
-        self._core.notice = ("merchant.added", {"name": rec.name})
+        self._core.notice = ("merchant.added_checked_in", {"name": rec.name})
+        self._core.refresh()
         return True
 
 

@@ -43,6 +43,17 @@ GPS_STATES = (GPS_OFF, GPS_WAITING, GPS_OK, GPS_LOST, GPS_DENIED, GPS_UNAVAILABL
 
 FIX_FRESH_S = 20.0           # a fix younger than this is "now"
 POSITION_MAX_AGE_S = 120.0   # a GPS position older than this is not used for records
+# A position stream says nothing while the phone stands still: a browser's
+# watchPosition calls back only when the position changes, the geolocator's distance
+# filter (when set) drops updates until the phone has moved that far, and iOS may
+# deliver nothing new for a device at rest. Silence is not a lost signal. So "GPS ok"
+# stays while the last fix is still good enough for records (GPS_SILENT_S, the same
+# age as POSITION_MAX_AGE_S) and the stream has reported no error since it; "lost"
+# comes with a stream error after the fix is no longer fresh (running.on_gps_error), or
+# after that longer silence. Past FIX_FRESH_S the status line says how old the last
+# position is (``LiveNumbers.quiet_s``), so a team that walks on with a silent stream
+# sees it.
+GPS_SILENT_S = POSITION_MAX_AGE_S
 
 
 @ft.observable
@@ -57,6 +68,7 @@ class LiveNumbers:
         self.gps = GPS_OFF
         self.accuracy_m: Optional[float] = None
         self.gps_detail = ""                  # the platform's own words, for the curious
+        self.quiet_s: Optional[int] = None    # "ok", but no new position for this long
 
 
 @ft.observable
@@ -193,6 +205,15 @@ class StrollCore:
             return (self._fix[0], self._fix[1])
         return self._manual
 
+    def gps_position(self) -> Optional[tuple]:
+        """(lat, lon, accuracy metres) of the GPS fix ``position()`` would give; None when
+        the position is set by hand or there is none. The plausibility warnings
+        (stroll/domain/plausibility.py) use only this: a place set by hand (a tap, the
+        last merchant checked in with while GPS was off) is not a measurement."""
+        if not self._gps_current():
+            return None
+        return (self._fix[0], self._fix[1], self._fix[2])
+
     def position_source(self) -> Optional[str]:
         """``gps``, ``manual`` or None: where ``position()`` comes from."""
         if self._gps_current():
@@ -251,4 +272,4 @@ class StrollCore:
 
 __all__ = ["StrollCore", "LiveNumbers", "TrackView", "GPS_STATES", "GPS_OFF", "GPS_WAITING",
            "GPS_OK", "GPS_LOST", "GPS_DENIED", "GPS_UNAVAILABLE", "FIX_FRESH_S",
-           "POSITION_MAX_AGE_S"]
+           "POSITION_MAX_AGE_S", "GPS_SILENT_S"]

@@ -25,8 +25,8 @@ from stroll.domain.errors import StrollError
 from stroll.domain.geo import Fix
 from stroll.domain.place_names import PlaceName
 from stroll.patrol import NoActiveStroll, StrollEnded
-from stroll.state.core import (GPS_DENIED, GPS_LOST, GPS_OFF, GPS_OK, GPS_UNAVAILABLE,
-                               GPS_WAITING, StrollCore)
+from stroll.state.core import (FIX_FRESH_S, GPS_DENIED, GPS_LOST, GPS_OFF, GPS_OK,
+                               GPS_SILENT_S, GPS_UNAVAILABLE, GPS_WAITING, StrollCore)
 
 TRACK_REFRESH_S = 2.0        # the map's track is re-read at most this often
 MAX_QUEUED_FIXES = 50_000    # fixes kept in memory while the store refuses them
@@ -120,8 +120,17 @@ class RunningStroll:
             return
         if core.live.status == "active":
             core.live.duration_s = core.running_duration()
-        if core.live.gps == GPS_OK and core.fix_age() is not None and not core.fix_fresh():
-            core.live.gps = GPS_LOST
+        age = core.fix_age()
+        if core.live.gps == GPS_OK and age is not None:
+            # standing still, the stream is silent: "ok" until the fix is too old to
+            # use (stroll/state/core.py, GPS_SILENT_S), saying how old it is
+            if age > GPS_SILENT_S:
+                core.live.gps = GPS_LOST
+                core.live.quiet_s = None
+            else:
+                quiet = int(age) if age > FIX_FRESH_S else None
+                if quiet != core.live.quiet_s:
+                    core.live.quiet_s = quiet
         if self._track_dirty:
             self._read_track()
         if self._queue:
@@ -139,6 +148,7 @@ class RunningStroll:
         core.take_fix(float(lat), float(lon), acc)
         live.gps = GPS_OK
         live.gps_detail = ""
+        live.quiet_s = None
         live.accuracy_m = acc if acc > 0 else None
         if core.stroll is None:
             return
@@ -179,6 +189,7 @@ class RunningStroll:
             # a browser reports a failure between good fixes now and then: only say
             # "not available" when there is no recent fix
             live.gps = GPS_UNAVAILABLE if self._core.fix_age() is None else GPS_LOST
+            live.quiet_s = None
         live.gps_detail = text
 
     def on_gps_denied(self) -> None:

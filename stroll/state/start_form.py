@@ -5,6 +5,12 @@
 warnings about who leads) are the patrol service's and ``patrol_rules``'; here is
 what the form shows and the taps that change it. What the form holds is kept as a
 draft in the device store as it changes (stroll/state/drafts.py) until the stroll starts.
+
+Begin while the phone's GPS puts the team far from the chosen neighborhood
+(stroll/domain/plausibility.py) holds the start as ``pending_warning`` (catalog key,
+params): ``confirm_begin`` starts it anyway, ``dismiss_warning`` drops the question.
+The position comes from the GPS (the screen asks the phone for one when the form
+opens: ``locate``, which the sensors watch); without one, no warning.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import flet as ft
 
 from stroll.domain import ValidationError
 from stroll.domain import patrol_rules as rules
+from stroll.domain import plausibility
 from stroll.domain.errors import StrollError
 from stroll.domain.records import parse_time
 from stroll.patrol import StrollAlreadyActive
@@ -50,6 +57,8 @@ class StartForm:
         self.warning_params: dict = {}        # key -> the values its text takes
         self.start_error: Optional[str] = None
         self.draft = core.form_draft(NEW_STROLL)
+        self.pending_warning: Optional[tuple] = None  # (catalog key, params): far away
+        self.locate = 0                       # bumped: the screen asks for a GPS position
 
     # ---- reading ---------------------------------------------------------------------
 
@@ -82,6 +91,8 @@ class StartForm:
         """Open the start form for ``neighborhood_id`` (or keep the one chosen); a form
         left unsaved earlier (a reload, the app killed) comes back as it was."""
         self.start_error = None
+        self.pending_warning = None
+        self.locate += 1
         blank = self._values() == _BLANK
         kept = self.draft.open(None, _BLANK, context={"neighborhood_id": neighborhood_id})
         if blank and kept is not None:
@@ -133,6 +144,7 @@ class StartForm:
             self.route_id = None
             self.shift_id = None
         self._core.neighborhood_id = neighborhood_id
+        self.pending_warning = None
         self._load_neighborhood(neighborhood_id)
 
     def _load_neighborhood(self, neighborhood_id: str) -> None:
@@ -233,8 +245,16 @@ class StartForm:
         self.warning_params = {f"warning.{w.code}": dict(w.params) for w in found}
         self.warnings = list(self.warning_params)
 
-    def begin(self) -> bool:
-        """Start the stroll (buddy rule: the service refuses fewer than 2 people)."""
+    def _far_away(self) -> Optional[tuple]:
+        """The warning for a start far from the chosen neighborhood (GPS only)."""
+        fix = self._core.gps_position()
+        hood = self._core.store.get("neighborhood", self.neighborhood_id) if fix else None
+        warning = plausibility.start_distance(fix[:2], hood) if hood else None
+        return (f"warning.{warning.code}", dict(warning.params)) if warning else None
+
+    def begin(self, *, confirmed: bool = False) -> bool:
+        """Start the stroll (buddy rule: the service refuses fewer than 2 people). Far
+        from the neighborhood, it waits for ``confirm_begin`` unless ``confirmed``."""
         self.start_error = None
         service = self._core.service
         try:
@@ -242,6 +262,13 @@ class StartForm:
             if not running and not self.neighborhood_id:
                 self.start_error = "error.neighborhood"
                 return False
+            # the buddy rule's refusal (the service's) speaks before the question
+            ask = not (running or confirmed or self.team_size() < rules.MIN_TEAM)
+            far = self._far_away() if ask else None
+            if far is not None:
+                self.pending_warning = far
+                return False
+            self.pending_warning = None
             started = None if running else service.start_stroll(
                 self.neighborhood_id, route_id=self.route_id, shift_id=self.shift_id,
                 team=self.team())
@@ -271,6 +298,14 @@ class StartForm:
     def clear(self) -> None:
         """An empty form (its draft discarded)."""
         self._reset_form()
+    def confirm_begin(self) -> bool:
+        """"Start anyway": the start the far-away warning held."""
+        if self.pending_warning is None:
+            return False
+        return self.begin(confirmed=True)
+
+    def dismiss_warning(self) -> None:
+        self.pending_warning = None
 
     def _reset_form(self) -> None:
         self.team_ids, self.guests, self.lead = [], [], None
@@ -281,6 +316,7 @@ class StartForm:
         self.warnings = []
         self.warning_params = {}
         self.start_error = None
+        self.pending_warning = None
 
 
 __all__ = ["StartForm"]

@@ -42,6 +42,30 @@ def distance_text(state: AppState, metres: Optional[float]) -> str:
     return state.tr.t("check_in.metres", m=int(round(metres / step) * step))
 
 
+def warning_dialog(state: AppState, warning: Optional[tuple], identifier: str,
+                   confirm_label: str, on_confirm, on_cancel) -> Optional[ft.AlertDialog]:
+    """A plausibility warning (catalog key, params with ``distance_m`` and ``name``) as
+    a question with one tap to go on; None when there is none."""
+    if warning is None:
+        return None
+    key, params = warning
+    tr = state.tr
+    text = tr.t(key, **{**params, "distance": distance_text(state, params.get("distance_m"))})
+    return ft.AlertDialog(
+        modal=True,
+        icon=ft.Icon(ft.Icons.WRONG_LOCATION_OUTLINED, color=ft.Colors.AMBER_900),
+        content=ft.Semantics(identifier=identifier, container=True, live_region=True,
+                             content=ft.Text(text, size=16)),
+        actions=[
+            ft.Semantics(identifier=f"{identifier}-cancel", button=True, content=ft.TextButton(
+                tr.t("warning.not_now"), height=MIN_TOUCH, on_click=lambda _: on_cancel())),
+            ft.Semantics(identifier=f"{identifier}-confirm", button=True, content=ft.FilledButton(
+                confirm_label, height=MIN_TOUCH, on_click=lambda _: on_confirm())),
+        ],
+        on_dismiss=lambda _: on_cancel(),
+    )
+
+
 def _when(state: AppState, iso: Optional[str]) -> str:
     if not iso:
         return ""
@@ -143,6 +167,9 @@ def _history_row(state: AppState, v: dict) -> ft.Control:
 @ft.component
 def MerchantBody(state: AppState, visit: CheckIn):
     tr = state.tr
+    ft.use_dialog(warning_dialog(state, visit.pending_warning, "check-in-warning",
+                                 tr.t("warning.check_in_anyway"), state.confirm_check_in,
+                                 visit.dismiss_warning))
     m = visit.merchant or {}
     facts: list[ft.Control] = [icon_text(ft.Icons.STOREFRONT_OUTLINED,
                                          category_label(state, m.get("category")))]
@@ -194,13 +221,13 @@ def MerchantTextField(state: AppState, visit: CheckIn, notice: FormNotice, field
     error goes with the first keystroke after it (``notice`` redraws this field and the
     save footer, not the form: a chip tapped next lands where the person sees it)."""
     error = visit.merchant_errors_shown().get(field)
-    return ft.Column([
+    return ft.Column([  # stretched: as wide as the rest of the form
         ft.Semantics(identifier=f"new-merchant-{field}", content=ft.TextField(
             key=f"new-merchant-{field}-{rev}", label=state.tr.t(f"new_merchant.{field}"),
             value=value, capitalization=capitalization,
             on_change=lambda e: visit.edit_new_merchant(field, e.control.value))),
         *([error_text(state.tr.t(error), f"new-merchant-error-{field}")] if error else []),
-    ], spacing=4, tight=True)
+    ], spacing=4, tight=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
 
 @ft.component
@@ -250,6 +277,11 @@ def AddMerchantBody(state: AppState, visit: CheckIn):
                     lambda c=c: visit.toggle_new_merchant_language(c))
                for c in tx.SPOKEN_LANGUAGES]),
         *err("languages"),
+        field_label(tr.t("new_merchant.how")),  # the visit saved with the business
+        chips([chip(f"new-merchant-status-{st}", tr.t(f"check_in_status.{st}"),
+                    visit.new_merchant_status == st,
+                    lambda st=st: visit.choose_new_merchant_status(st))
+               for st in tx.CHECK_IN_STATUS]),
         *err("position"),
         *[error_text(tr.t(v), f"new-merchant-error-{k}") for k, v in shown.items()
           if k not in ("name", "address", "category", "languages", "position")],

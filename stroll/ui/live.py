@@ -17,8 +17,8 @@ from stroll.domain import taxonomy as tx
 from stroll.domain.geo import names_apart
 from stroll.domain.patrol_rules import incident_complete
 from stroll.domain.records import parse_time
-from stroll.state import (GPS_DENIED, GPS_LOST, GPS_OK, GPS_UNAVAILABLE, GPS_WAITING, AppState,
-                          LiveNumbers, RunningStroll, StrollCore, TrackView)
+from stroll.state import (GPS_DENIED, GPS_LOST, GPS_OK, GPS_UNAVAILABLE, GPS_WAITING, ONLINE,
+                          SYNCING, AppState, LiveNumbers, RunningStroll, StrollCore, TrackView)
 from stroll.ui.map_tab import fit_camera
 from stroll.ui.theme import GAP, MIN_TOUCH
 from stroll.ui.widgets import note, screen, section_title
@@ -47,8 +47,11 @@ def _gps_line(state: AppState, live: LiveNumbers, track: TrackView) -> ft.Contro
     gps = live.gps
     if gps == GPS_OK:
         icon, color = ft.Icons.GPS_FIXED, ft.Colors.GREEN_800
-        text = (tr.t("live.gps_ok", m=int(round(live.accuracy_m))) if live.accuracy_m
-                else tr.t("live.gps_ok_plain"))
+        if live.quiet_s:  # standing still: the stream is silent, the fix still good
+            text = tr.t("live.gps_quiet", s=live.quiet_s)
+        else:
+            text = (tr.t("live.gps_ok", m=int(round(live.accuracy_m))) if live.accuracy_m
+                    else tr.t("live.gps_ok_plain"))
     elif gps == GPS_WAITING:
         icon, color, text = ft.Icons.GPS_NOT_FIXED, ft.Colors.ON_SURFACE_VARIANT, \
             tr.t("live.gps_waiting")
@@ -96,6 +99,50 @@ def LiveFigures(state: AppState, walk: RunningStroll, live: LiveNumbers, track: 
             padding=ft.Padding.only(left=8, right=8, top=4, bottom=4))))
     return ft.Container(ft.Column(rows, spacing=6),
                         padding=ft.Padding.only(left=16, right=16, top=8, bottom=8))
+
+
+# ---- sync --------------------------------------------------------------------------------
+
+_SYNC_DOT = {ONLINE: ft.Colors.GREEN_600, SYNCING: ft.Colors.GREEN_600}
+
+
+def sync_chip_text(state: AppState) -> str:
+    """What the live screen's sync chip says: what waits to be sent and, when the
+    phone is not in touch with the server, why it waits ("Offline · 3 to send")."""
+    tr, s = state.tr, state.sync
+    connection = tr.t(_SYNC_LABEL.get(s.connection, "sync.problem"))
+    if s.pending:
+        waiting = tr.t("sync.pending", count=s.pending)
+    elif s.rejected:
+        waiting = tr.t("sync.rejected", count=s.rejected)
+    else:
+        return tr.t("sync.all_sent") if s.is_online else connection
+    return waiting if s.is_online else tr.t("sync.chip", connection=connection, waiting=waiting)
+
+
+_SYNC_LABEL = {"online": "sync.online", "syncing": "sync.syncing",
+               "connecting": "sync.connecting", "offline": "sync.offline",
+               "no_server": "sync.no_server", "error": "sync.problem", "auth": "sync.auth"}
+
+
+@ft.component
+def LiveSyncChip(state: AppState, sync):
+    """A small chip under the numbers: pending count, offline, or all sent. A tap
+    opens the sync details (the same dialog as the tabs' badge)."""
+    problem = sync.rejected or sync.connection in ("error", "auth")
+    color = ft.Colors.RED_600 if problem else _SYNC_DOT.get(sync.connection, ft.Colors.GREY_500)
+    icon = ft.Icons.CLOUD_DONE_OUTLINED if sync.is_online and not sync.pending else (
+        ft.Icons.CLOUD_UPLOAD_OUTLINED if sync.is_online else ft.Icons.CLOUD_OFF_OUTLINED)
+    # on the map's top-left corner: no room taken from the screen; 48 px to tap
+    return ft.Semantics(identifier="live-sync", button=True, content=ft.Container(
+        ft.Row([ft.Icon(icon, size=18, color=color),
+                ft.Text(sync_chip_text(state), size=13, weight=ft.FontWeight.W_600)],
+               spacing=6, tight=True),
+        height=MIN_TOUCH, padding=ft.Padding.symmetric(horizontal=12),
+        border_radius=MIN_TOUCH // 2, bgcolor=ft.Colors.SURFACE, ink=True,
+        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+        shadow=ft.BoxShadow(blur_radius=4, color=ft.Colors.with_opacity(0.25, ft.Colors.BLACK)),
+        on_click=lambda _: state.open_sync_details()))
 
 
 # ---- the map -------------------------------------------------------------------------------
@@ -181,7 +228,8 @@ def LiveMap(state: AppState, core: StrollCore, walk: RunningStroll, track: Track
 
     ft.use_effect(follow, dependencies=[track.position], cleanup=lambda: None)
 
-    controls: list[ft.Control] = [the_map]
+    controls: list[ft.Control] = [the_map, ft.Container(LiveSyncChip(state, state.sync),
+                                                        left=8, top=8)]
     if track.position:
         controls.append(ft.Container(
             ft.Semantics(identifier="live-center", button=True, label=state.tr.t("live.center"),

@@ -2,8 +2,13 @@
 
 Everything it shows and every rule (the buddy rule, the lead warnings) comes from
 ``state.patrol.start`` (``StartForm``); the form only renders it and calls one action
-per tap. Warnings (no trained lead) are shown but never block the start; the buddy
-rule's message comes back from Begin as ``StartForm.start_error``.
+per tap. Warnings (no trained lead) are shown in the form, under the team, and never
+block the start; the buddy rule's message comes back from Begin as
+``StartForm.start_error``. A start far from the chosen neighborhood asks first
+(``StartForm.pending_warning``, a dialog with "Start anyway").
+
+The pinned footer is one row, the team's size beside Begin (about 80 px at 390x844:
+the form keeps the screen), with only the error that stopped Begin above it.
 """
 from __future__ import annotations
 
@@ -11,8 +16,9 @@ import flet as ft
 
 from stroll.domain.records import parse_time
 from stroll.state import AppState, StartForm, StrollCore
+from stroll.ui.check_in import warning_dialog
 from stroll.ui.theme import GAP, MIN_TOUCH
-from stroll.ui.widgets import big_button, chip, chips, error_text, note, screen, section_title
+from stroll.ui.widgets import chip, chips, error_text, note, screen, section_title
 
 TRAINED = ft.Colors.GREEN_800
 
@@ -113,9 +119,37 @@ def warnings_box(state: AppState, start: StartForm) -> ft.Control:
         border_radius=8, padding=10))
 
 
+def _footer(state: AppState, start: StartForm, core: StrollCore) -> ft.Control:
+    """Begin and the team's size in one row; above it only what stopped Begin."""
+    tr = state.tr
+    rows: list[ft.Control] = []
+    if start.start_error:
+        rows.append(error_text(tr.t(start.start_error), "new-stroll-error"))
+    elif core.error:
+        key, params = core.error
+        rows.append(error_text(tr.t(key, **params), "new-stroll-error"))
+    rows.append(ft.Row([
+        ft.Semantics(identifier="new-stroll-team-size", content=ft.Row([
+            ft.Icon(ft.Icons.GROUPS_OUTLINED, color=ft.Colors.ON_SURFACE_VARIANT),
+            ft.Text(tr.t("patrol.team", count=start.team_size()), weight=ft.FontWeight.W_600,
+                    max_lines=2)], spacing=6, tight=True)),
+        ft.Semantics(identifier="begin-stroll", button=True, expand=True,
+                     content=ft.FilledButton(tr.t("new_stroll.begin"), icon=ft.Icons.PLAY_ARROW,
+                                             height=56, width=float("inf"),
+                                             on_click=lambda _: state.begin_stroll())),
+    ], spacing=GAP, vertical_alignment=ft.CrossAxisAlignment.CENTER))
+    return ft.Semantics(identifier="new-stroll-footer", container=True, content=ft.Container(
+        ft.Column(rows, spacing=6, tight=True),
+        padding=ft.Padding.only(left=16, right=16, top=8, bottom=12),
+        border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT))))
+
+
 @ft.component
 def StartFormBody(state: AppState, start: StartForm, core: StrollCore):
     tr = state.tr
+    ft.use_dialog(warning_dialog(state, start.pending_warning, "new-stroll-far",
+                                 tr.t("warning.start_anyway"), state.confirm_begin_stroll,
+                                 start.dismiss_warning))
     form: list[ft.Control] = [section_title(tr.t("new_stroll.pick")), _neighborhoods(state)]
     if start.routes:
         form += [section_title(tr.t("new_stroll.route")), keyed("routes", start.routes, [
@@ -138,26 +172,14 @@ def StartFormBody(state: AppState, start: StartForm, core: StrollCore):
         form += [section_title(tr.t("new_stroll.lead")), keyed("lead", team, [
             chip(f"new-stroll-lead-{_lead_key(p)}", p["name"], p["lead"],
                  lambda k=_lead_key(p): start.set_lead(k)) for p in team])]
+    if start.warnings:  # about who leads: beside the choice, not in the pinned footer
+        form.append(ft.Container(warnings_box(state, start), padding=ft.Padding.only(top=8)))
 
-    footer: list[ft.Control] = [ft.Semantics(
-        identifier="new-stroll-team-size", content=ft.Text(
-            tr.t("patrol.team", count=start.team_size()), weight=ft.FontWeight.W_600))]
-    if start.warnings:
-        footer.append(warnings_box(state, start))
-    if start.start_error:
-        footer.append(error_text(tr.t(start.start_error), "new-stroll-error"))
-    elif core.error:
-        key, params = core.error
-        footer.append(error_text(tr.t(key, **params), "new-stroll-error"))
-    footer.append(big_button("begin-stroll", tr.t("new_stroll.begin"), ft.Icons.PLAY_ARROW,
-                             state.begin_stroll))
     return ft.Column([
         ft.Semantics(identifier="new-stroll-form", container=True, expand=True,
                      content=ft.ListView(form, expand=True, spacing=4, padding=ft.Padding.only(
                          left=16, right=16, top=8, bottom=GAP))),
-        ft.Container(ft.Column(footer, spacing=8, tight=True),
-                     padding=ft.Padding.only(left=16, right=16, top=8, bottom=16),
-                     border=ft.Border.only(top=ft.BorderSide(1, ft.Colors.OUTLINE_VARIANT))),
+        _footer(state, start, core),
     ], expand=True, spacing=0)
 
 

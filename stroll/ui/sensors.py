@@ -4,6 +4,18 @@
 clock while ``walk.tracking`` is true, for the whole session: the stream keeps
 recording while the team looks at a tab or a check-in. It only hands positions,
 errors and ticks to the ``RunningStroll`` (stroll/state/running.py); the rules are there.
+
+When the start form opens (``StartForm.locate`` changes) and no stroll is tracked, it
+asks the phone once for where it is (``get_current_position``), so that a start far
+from the chosen neighborhood can be questioned; no answer in ``LOCATE_TIMEOUT_S``, no
+question.
+
+Standing still, the stream goes quiet: a browser's ``watchPosition`` calls back only
+when the position changes, and the platforms' distance filters (``distance_filter``;
+0 here, so Android's fused provider keeps its 5 s interval) hold updates until the
+phone moves. Silence is therefore not a lost signal: the state keeps "GPS ok" while
+the last fix is recent enough to use (stroll/state/core.py, ``GPS_SILENT_S``) and
+says "lost" after a stream error or a longer silence.
 """
 from __future__ import annotations
 
@@ -16,9 +28,11 @@ import flet as ft
 import flet_geolocator as fg
 
 from stroll.domain.records import parse_time
-from stroll.state import RunningStroll
+from stroll.state import RunningStroll, StartForm
 
 log = logging.getLogger("stroll.ui.sensors")
+
+LOCATE_TIMEOUT_S = 20.0
 
 
 def _epoch(stamp: Any) -> Optional[float]:
@@ -38,15 +52,18 @@ def _epoch(stamp: Any) -> Optional[float]:
 class LiveSensors:
     """One session's GPS stream and one-second clock, on while ``walk.tracking``."""
 
-    def __init__(self, page: ft.Page, walk: RunningStroll):
+    def __init__(self, page: ft.Page, walk: RunningStroll, start: Optional[StartForm] = None):
         self.page = page
         self.walk = walk
         self._geo: Optional[fg.Geolocator] = None
         self._tasks: list = []
+        self._locating = None
         self._suspended = False
-        # an observable keeps its listeners weakly: hold the bound method here
+        # an observable keeps its listeners weakly: hold the bound methods here
         self._listener = self._changed
+        self._start_listener = self._start_changed
         self._unsubscribe = walk.subscribe(self._listener)
+        self._unsubscribe_start = start.subscribe(self._start_listener) if start else None
         self._changed(walk, "tracking")
 
     @property
@@ -87,7 +104,33 @@ class LiveSensors:
     def close(self) -> None:
         """The session ends."""
         self._unsubscribe()
+        if self._unsubscribe_start:
+            self._unsubscribe_start()
         self._cancel()
+
+    # ---- one position for the start form ------------------------------------------------
+
+    def _start_changed(self, _sender, field: Optional[str]) -> None:
+        if field != "locate" or self._suspended or self._tasks or self._locating:
+            return  # the stream already hands positions over, or a request is out
+        self._locating = self.page.run_task(self._locate_once)
+
+    def _geolocator(self) -> fg.Geolocator:
+        if self._geo is None:
+            self._geo = fg.Geolocator(configuration=fg.GeolocatorConfiguration(
+                accuracy=fg.GeolocatorPositionAccuracy.BEST, distance_filter=0))
+        return self._geo
+
+    async def _locate_once(self) -> None:
+        try:
+            p = await asyncio.wait_for(self._geolocator().get_current_position(),
+                                       LOCATE_TIMEOUT_S)
+            if p is not None and not self.walk.tracking:
+                self.walk.on_position(p.latitude, p.longitude, _epoch(p.timestamp), p.accuracy)
+        except Exception as e:  # no permission, no fix, no answer: no question asked
+            log.info("no position for the start form: %s", e)
+        finally:
+            self._locating = None
 
     async def _clock(self) -> None:
         while True:
@@ -98,9 +141,7 @@ class LiveSensors:
                 log.exception("stroll tick failed")
 
     async def _gps(self) -> None:
-        if self._geo is None:
-            self._geo = fg.Geolocator(configuration=fg.GeolocatorConfiguration(
-                accuracy=fg.GeolocatorPositionAccuracy.BEST, distance_filter=0))
+        self._geolocator()
         try:
             status = await self._geo.request_permission()
         except Exception as e:  # no answer or no location service: the stream says more

@@ -106,17 +106,25 @@ def test_a_business_is_added_where_the_team_stands(phone, store_view, door):
     choose(page, "new-merchant-lang-yue")
     assert by_id(page, "new-merchant-error-name").count() == 0  # a chip does not bring it back
     assert by_id(page, "new-merchant-error-summary").count() == 0
+    name_box = by_id(page, "new-merchant-name").bounding_box()
+    form_box = by_id(page, "add-merchant-body").bounding_box()
+    assert name_box["width"] >= form_box["width"] - 40          # as wide as the form
+    assert by_id(page, "new-merchant-address").bounding_box()["width"] == name_box["width"]
+    choose(page, "new-merchant-status-concern")                 # how things are there
     screenshot(page, "checkin_3_add_merchant")
-    tap(page, "new-merchant-save")
-    wait_shown(page, "merchant")                                # straight on to check in
+    tap(page, "new-merchant-save")                              # saved and checked in
+    wait_shown(page, "live")
+    wait_for_text(page, "live-notice", EN.t("merchant.added_checked_in",
+                                             name="Golden Lotus Tea House"))
     added = [m for m in store_view.merchants(HOOD) if m["name"] == "Golden Lotus Tea House"]
     assert len(added) == 1
     m = added[0]
     assert m["category"] == "restaurant" and m["languages"] == ["yue"]
     assert distance_m((m["lat"], m["lon"]), (door["lat"], door["lon"])) < 5
     assert [e["op"] for e in _entries(store_view, "merchant", m["id"])] == ["upsert"]
-    tap(page, "check-in-all_good")
-    wait_shown(page, "live")
+    visits = [v for v in store_view.list("check_in") if v["merchant_id"] == m["id"]]
+    assert [(v["status"], v["language"]) for v in visits] == [("concern", "yue")]
+    assert [e["op"] for e in _entries(store_view, "check_in", visits[0]["id"])] == ["upsert"]
 
 
 def test_a_quick_incident_without_a_harm_type_says_so_and_writes_nothing(phone, store_view,

@@ -110,7 +110,7 @@ def test_a_refused_merchant_errors_go_field_by_field_as_the_person_answers_them(
     assert running.visit.merchant_errors_shown() == {"name": "error.merchant_name"}
 
 
-def test_a_merchant_added_where_the_team_stands_becomes_the_one_to_check_in_with(
+def test_save_and_check_in_adds_the_merchant_where_the_team_stands_and_records_the_visit(
         running, clock, demo_store):
     running.walk.on_position(*STOCKTON[2], clock.wall(), 5.0)
     running.visit.open_add_merchant()
@@ -128,9 +128,42 @@ def test_a_merchant_added_where_the_team_stands_becomes_the_one_to_check_in_with
     assert rec["category"] == "bakery" and rec["languages"] == ["yue"]
     assert rec["address"] == "848 Stockton St"
     assert running.visit.merchants[0]["id"] == m["id"]               # nearest: right here
-    assert running.core.notice == ("merchant.added", {"name": "Sun Wah Kue"})
+    assert running.core.notice == ("merchant.added_checked_in", {"name": "Sun Wah Kue"})
     assert [e["op"] for e in outbox(demo_store, "merchant") if e["record_id"] == m["id"]] \
         == ["upsert"]
+    # ...and checked in with: "all good" unless the form said otherwise
+    visits = demo_store.list("check_in", stroll_id=running.core.stroll_id)
+    assert [(v["merchant_id"], v["status"], v["language"]) for v in visits] == \
+        [(m["id"], "all_good", "yue")]
+    assert (visits[0]["lat"], visits[0]["lon"]) == STOCKTON[2]
+    assert running.core.check_in_count == 1
+    assert [e["op"] for e in outbox(demo_store, "check_in")
+            if e["record_id"] == visits[0]["id"]] == ["upsert"]
+
+
+def test_save_and_check_in_records_the_status_chosen_on_the_form(running, clock, demo_store):
+    running.walk.on_position(*STOCKTON[2], clock.wall(), 5.0)
+    running.visit.open_add_merchant()
+    assert running.visit.new_merchant_status == "all_good"
+    running.visit.edit_new_merchant("name", "Sun Wah Kue")
+    running.visit.choose_new_merchant_status("concern")
+    assert running.visit.save_merchant() is True
+    visits = demo_store.list("check_in", stroll_id=running.core.stroll_id)
+    assert [v["status"] for v in visits] == ["concern"]
+    running.visit.open_add_merchant()                                # a new form: all good again
+    assert running.visit.new_merchant_status == "all_good"
+    with pytest.raises(ValueError):
+        running.visit.choose_new_merchant_status("fine")
+
+
+def test_a_merchant_the_store_refuses_is_not_half_saved(running, clock, demo_store):
+    running.walk.on_position(*STOCKTON[2], clock.wall(), 5.0)
+    running.visit.open_add_merchant()
+    running.visit.edit_new_merchant("name", "Sun Wah Kue")
+    merchants, visits = demo_store.count("merchant"), demo_store.count("check_in")
+    with Locked(demo_store):
+        assert running.visit.save_merchant() is False
+    assert (demo_store.count("merchant"), demo_store.count("check_in")) == (merchants, visits)
 
 
 def test_a_merchant_cannot_be_added_without_a_position(running, demo_store):
@@ -142,7 +175,7 @@ def test_a_merchant_cannot_be_added_without_a_position(running, demo_store):
     assert demo_store.count("merchant") == count
 
 
-def test_adding_a_merchant_in_the_app_returns_to_its_check_in(app, clock):
+def test_save_and_check_in_in_the_app_returns_to_the_stroll(app, clock):
     begin_in_app(app)
     app.patrol.walk.set_position(*STOCKTON[1])
     app.open_check_in()
@@ -150,8 +183,8 @@ def test_adding_a_merchant_in_the_app_returns_to_its_check_in(app, clock):
     assert app.screens == ("live", "check_in", "add_merchant")
     app.patrol.visit.edit_new_merchant("name", "Sun Wah Kue")
     app.save_merchant()
-    assert app.screens == ("live", "check_in", "merchant")
-    assert app.patrol.visit.merchant["name"] == "Sun Wah Kue"
+    assert app.screens == ("live",)
+    assert app.patrol.core.check_in_count == 1
 
 
 # ---- when the store refuses to write: a clear message, nothing lost ---------------------------

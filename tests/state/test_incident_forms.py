@@ -88,7 +88,7 @@ def test_taking_back_consent_clears_the_contact_details(running, demo_store):
     running.report.incident_text("contact_safe_times", "evenings")
     assert running.report.save_incident() is True
     stored = demo_store.get("incident", iid)
-    assert stored["contact_value"] == "415-555-0134" and stored["consent_contact"] is True
+    assert stored["contact_value"] == "+14155550134" and stored["consent_contact"] is True
     running.report.open_incident(iid)
     running.report.incident_flag("consent_contact", False)
     draft = running.report.incident_draft

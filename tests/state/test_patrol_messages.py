@@ -33,8 +33,9 @@ def _patrol_keys() -> set[str]:
                 and family.match(node.value):
             keys.add(node.value)
     # warnings come from the rules: warning.<code>
-    rules_src = (ROOT / "stroll" / "domain" / "patrol_rules.py").read_text(encoding="utf-8")
-    keys |= {f"warning.{c}" for c in re.findall(r'RuleWarning\("([a-z_]+)"', rules_src)}
+    for rules in ("patrol_rules.py", "plausibility.py"):
+        rules_src = (ROOT / "stroll" / "domain" / rules).read_text(encoding="utf-8")
+        keys |= {f"warning.{c}" for c in re.findall(r'RuleWarning\("([a-z_]+)"', rules_src)}
     return keys
 
 
@@ -51,8 +52,11 @@ def test_every_message_key_the_patrol_screens_can_set_is_in_the_english_catalog(
 
 
 # The values the patrol screens fill in, per message (every other message has none).
-MESSAGE_PARAMS = {"check_in.saved": {"name"},
-                  "merchant.added": {"name"}, "warning.lead_not_trained": {"name"}}
+# The far-away warnings carry ``distance_m``; the screen says it as ``distance``.
+MESSAGE_PARAMS = {"check_in.saved": {"name"}, "merchant.added_checked_in": {"name"},
+                  "merchant.added": {"name"}, "warning.lead_not_trained": {"name"},
+                  "warning.far_from_merchant": {"distance", "name"},
+                  "warning.far_from_neighborhood": {"distance", "name"}}
 
 
 @pytest.mark.parametrize("key", sorted(_patrol_keys()))
@@ -95,6 +99,6 @@ def test_the_notices_and_errors_of_a_stroll_read_in_english(ps, clock, demo_stor
         ps.walk.on_position(*STOCKTON[2], clock.wall(), 5.0)
         say()
     assert said[0] == "Rosa Delgado leads but has not had stroll lead training."
-    assert said[2].startswith("Check-in saved: ") and said[3] == "Added Sun Wah Kue."
+    assert said[2].startswith("Check-in saved: ") and said[3] == "Added Sun Wah Kue and checked in."
     assert said[-1].startswith("The phone could not save this just now")
     assert len(said) == 7 and not any("{" in s for s in said)

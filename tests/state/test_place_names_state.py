@@ -70,8 +70,12 @@ def test_the_live_screen_the_map_and_the_check_in_say_places_in_the_language(app
     shown = {m["id"]: app.tr.place(m) for m in app.patrol.visit.merchants}
     assert shown[BAKERY] == "玉燈餅家"
     app.pick_merchant(BAKERY)
-    assert app.tr.place(app.patrol.visit.merchant) == "玉燈餅家"
+    bakery = app.patrol.visit.merchant
+    assert app.tr.place(bakery) == "玉燈餅家"
+    clock.advance(60)                                   # at the bakery's door
+    app.patrol.walk.on_position(bakery["lat"], bakery["lon"], clock.wall(), 5.0)
     app.check_in("all_good")
+    assert app.patrol.visit.pending_warning is None
     key, params = app.patrol.core.notice
     assert app.tr.t(key, **params) == "已儲存探訪：玉燈餅家"
     app.set_language("zh-Hans")   # the notice is said again in the new language

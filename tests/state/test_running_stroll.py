@@ -9,8 +9,8 @@ import pytest
 from stroll.demo import seed
 from stroll.domain.geo import walk_fixes
 from stroll.patrol import PatrolService
-from stroll.state import (FIX_FRESH_S, GPS_DENIED, GPS_LOST, GPS_OFF, GPS_OK, GPS_UNAVAILABLE,
-                          GPS_WAITING)
+from stroll.state import (FIX_FRESH_S, GPS_DENIED, GPS_LOST, GPS_OFF, GPS_OK, GPS_SILENT_S,
+                          GPS_UNAVAILABLE, GPS_WAITING)
 from stroll.store import Store
 
 from patrol_helpers import (EN, MEI, ROSA, SF, START, STOCKTON, STOCKTON_LOOP, WAI, Locked,
@@ -101,7 +101,7 @@ def test_gps_status_goes_waiting_ok_lost(running, clock):
     assert running.core.live.gps == GPS_WAITING
     running.walk.on_position(*STOCKTON[0], clock.wall(), 6.0)
     assert running.core.live.gps == GPS_OK and running.core.live.accuracy_m == 6.0
-    clock.advance(FIX_FRESH_S - 1)
+    clock.advance(GPS_SILENT_S - 1)
     running.walk.tick()
     assert running.core.live.gps == GPS_OK
     clock.advance(2)
@@ -109,6 +109,31 @@ def test_gps_status_goes_waiting_ok_lost(running, clock):
     assert running.core.live.gps == GPS_LOST
     running.walk.on_position(*STOCKTON[1], clock.wall(), 6.0)
     assert running.core.live.gps == GPS_OK
+
+
+def test_standing_still_with_a_silent_stream_keeps_gps_ok_and_says_how_old_the_fix_is(
+        running, clock):
+    # a position stream sends nothing while the phone does not move (browser
+    # watchPosition, a distance filter): silence is not a lost signal
+    running.walk.on_position(*STOCKTON[0], clock.wall(), 6.0)
+    clock.advance(FIX_FRESH_S - 1)
+    running.walk.tick()
+    assert (running.core.live.gps, running.core.live.quiet_s) == (GPS_OK, None)
+    clock.advance(26)
+    running.walk.tick()
+    assert (running.core.live.gps, running.core.live.quiet_s) == (GPS_OK, int(FIX_FRESH_S + 25))
+    assert running.core.position() == STOCKTON[0]            # still used for records
+    running.walk.on_position(*STOCKTON[0], clock.wall(), 6.0)  # the stream speaks again
+    assert running.core.live.quiet_s is None
+
+
+def test_a_stream_error_after_a_quiet_spell_means_the_signal_is_lost(running, clock):
+    running.walk.on_position(*STOCKTON[0], clock.wall(), 6.0)
+    clock.advance(FIX_FRESH_S + 5)
+    running.walk.tick()
+    assert running.core.live.gps == GPS_OK
+    running.walk.on_gps_error("Position update is unavailable")
+    assert running.core.live.gps == GPS_LOST and running.core.live.quiet_s is None
 
 
 def test_a_permission_error_means_location_is_denied(running):
@@ -146,7 +171,7 @@ def test_a_position_set_by_hand_is_ignored_while_gps_has_a_fresh_fix(running, cl
 
 def test_a_position_set_by_hand_after_gps_was_lost_is_the_position(running, clock):
     running.walk.on_position(*STOCKTON[0], clock.wall(), 5.0)
-    clock.advance(FIX_FRESH_S + 10)
+    clock.advance(GPS_SILENT_S + 10)
     running.walk.tick()
     assert running.core.live.gps == GPS_LOST
     assert running.walk.set_position(*STOCKTON[4]) is True

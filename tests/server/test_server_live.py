@@ -167,30 +167,42 @@ def test_concurrent_signups_never_exceed_capacity(live):
 # ---- SIGKILL in the middle of a push -------------------------------------------------------------
 
 
-def _push_open(database_url: str) -> bool:
-    """True while some push transaction holds the cursor lock (i.e. is mid-batch)."""
-    if database_url.startswith("sqlite"):
-        import sqlite3
-        conn = sqlite3.connect(database_url[len("sqlite:///"):], timeout=0,
-                               isolation_level=None)
+class PushProbe:
+    """Asks, as often as it can, whether a push transaction holds the cursor lock (is
+    mid-batch), on one connection it keeps: a poll costs well under a millisecond, so
+    a batch's transaction is seen even on a loaded machine."""
+
+    def __init__(self, database_url: str):
+        self.sqlite = database_url.startswith("sqlite")
+        if self.sqlite:
+            import sqlite3
+            self.conn = sqlite3.connect(database_url[len("sqlite:///"):], timeout=0,
+                                        isolation_level=None)
+        else:
+            import psycopg
+            self.conn = psycopg.connect(database_url)
+
+    def push_open(self) -> bool:
+        if self.sqlite:
+            import sqlite3
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                self.conn.execute("ROLLBACK")
+                return False
+            except sqlite3.OperationalError as e:
+                assert "locked" in str(e) or "busy" in str(e), e
+                return True
+        import psycopg
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("ROLLBACK")
-            return False
-        except sqlite3.OperationalError as e:
-            assert "locked" in str(e) or "busy" in str(e), e
-            return True
-        finally:
-            conn.close()
-    import psycopg
-    with psycopg.connect(database_url) as conn:
-        try:
-            conn.execute("SELECT cursor FROM sync_state WHERE id = 1 FOR UPDATE NOWAIT")
+            self.conn.execute("SELECT cursor FROM sync_state WHERE id = 1 FOR UPDATE NOWAIT")
             return False
         except psycopg.errors.LockNotAvailable:
             return True
         finally:
-            conn.rollback()
+            self.conn.rollback()
+
+    def close(self) -> None:
+        self.conn.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -219,16 +231,20 @@ def test_sigkill_mid_batch_then_restart_applies_the_batch_all_or_nothing(fresh_d
         except requests.RequestException:
             pass  # the server died under it: expected
 
+    probe = PushProbe(fresh_db)
     sender = threading.Thread(target=send)
     sender.start()
     deadline = time.monotonic() + 30
     caught = False
-    while time.monotonic() < deadline and sender.is_alive():
-        if _push_open(fresh_db):
-            server.kill()  # SIGKILL while the push transaction is open
-            caught = True
-            break
-        time.sleep(0.002)
+    try:
+        while time.monotonic() < deadline and sender.is_alive():
+            if probe.push_open():
+                server.kill()  # SIGKILL while the push transaction is open
+                caught = True
+                break
+            time.sleep(0.0005)
+    finally:
+        probe.close()
     sender.join(60)
     assert caught, "the push finished before the test saw its transaction open"
     assert server.proc.returncode == -9

@@ -11,14 +11,19 @@ The same works in a packaged phone app, where the Flutter client and Python shar
 phone: the server listens on the loopback address only (or on the address the app is
 served on, for a browser on another computer).
 
-With an online tile address set, ``cache_areas`` copies the tiles of the patrol areas
+With an online tile address set (by the person: the More tab or ``STROLL_TILE_URL``),
+``cache_patrol_areas`` copies the tiles of the patrol areas
 (the neighborhoods' bounding boxes, zooms 13-18) into the cache while the network is
 there: one request at a time, tiles already cached skipped, at most ``CACHE_MAX_TILES``
 tiles a pass and the cache file held under ``CACHE_MAX_BYTES`` (40 MB). Offline, a
-pass stops at its first failed request and tries again ``RETRY_S`` later.
+pass stops at its first failed request and tries again ``RETRY_S`` later. The public
+OpenStreetMap tile servers forbid bulk downloads, so stroll never copies from them
+(``may_prefetch``): a coalition that wants the cache points the tile address at a
+tile service whose terms allow offline copies (or its own).
 """
 from __future__ import annotations
 
+import json
 import logging
 import math
 import threading
@@ -63,6 +68,26 @@ def tiles_of_bbox(bbox: Sequence[Sequence[float]], zooms: Iterable[int]
     return out
 
 
+def may_prefetch(url_template: str) -> bool:
+    """Whether the patrol areas' tiles may be copied from ``url_template`` ahead of use."""
+    return bool(url_template) and "openstreetmap.org" not in url_template.lower()
+
+
+def patrol_areas(neighborhoods: Iterable[dict]) -> list:
+    """The bounding boxes ([[south, west], [north, east]]) of the neighborhoods."""
+    out = []
+    for n in neighborhoods:
+        bbox = n.get("bbox")
+        if isinstance(bbox, str):
+            try:
+                bbox = json.loads(bbox)
+            except ValueError:
+                bbox = None
+        if bbox and len(bbox) == 2:
+            out.append(bbox)
+    return out
+
+
 def image_type(data: bytes) -> str:
     return next((t for magic, t in _TYPES if data.startswith(magic)), "application/octet-stream")
 
@@ -80,6 +105,8 @@ class TileService:
         self._server: Optional[ThreadingHTTPServer] = None
         self._caching: Optional[threading.Thread] = None
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._job: tuple = ("", [], {})
         self.use_layer(layer_path)
         if cache_path:
             try:
@@ -91,20 +118,20 @@ class TileService:
 
     def use_layer(self, path: Optional[str | Path]) -> bool:
         """Serve the MBTiles file at ``path`` (None or "": no layer file). False when
-        the file is missing or not MBTiles (then no layer file is served)."""
-        old, self._layer, self.layer_path = self._layer, None, None
+        the file is missing or not MBTiles: the layer served before stays."""
+        new = None
+        if path:
+            try:
+                new = MBTiles(Path(path).expanduser())
+            except MBTilesError as e:
+                log.warning("map layer not usable: %s", e)
+                return False
+        old, self._layer = self._layer, new
+        self.layer_path = Path(path).expanduser() if path else None
+        self.generation += 1
         if old is not None:
             old.close()
-        self.generation += 1
-        if not path:
-            return True
-        try:
-            self._layer = MBTiles(Path(path).expanduser())
-            self.layer_path = Path(path).expanduser()
-            return True
-        except MBTilesError as e:
-            log.warning("map layer not usable: %s", e)
-            return False
+        return True
 
     def tile(self, z: int, x: int, y: int) -> Optional[bytes]:
         for source in (self._layer, self._cache):
@@ -201,30 +228,50 @@ class TileService:
 
     def cache_in_background(self, url_template: str, bboxes: Sequence, **kw) -> None:
         """``cache_areas`` on a thread, again every ``RETRY_S`` until a pass finds
-        nothing left to copy (or the process ends)."""
-        if not url_template or self._cache is None or (
-                self._caching is not None and self._caching.is_alive()):
+        nothing left to copy (or the process ends). A new address or new areas are
+        taken up by the running thread at its next pass."""
+        if not url_template or self._cache is None:
+            return
+        self._job = (url_template, list(bboxes), kw)
+        self._wake.set()
+        if self._caching is not None and self._caching.is_alive():
             return
 
         def run():
             while not self._stop.is_set():
+                self._wake.clear()
+                url, areas, options = self._job
                 try:
-                    copied = self.cache_areas(url_template, bboxes, **kw)
+                    copied = self.cache_areas(url, areas, **options)
                 except Exception as e:  # never take the app down for a cache
                     log.warning("tile cache pass failed: %s", e)
                     copied = -1
-                if copied == 0 and self._complete(bboxes, kw.get("zooms", CACHE_ZOOMS)):
+                if copied == 0 and self._job[0] == url and \
+                        self._complete(areas, options.get("zooms", CACHE_ZOOMS)):
                     return
-                self._stop.wait(RETRY_S if copied <= 0 else 1.0)
+                self._wake.wait(RETRY_S if copied <= 0 else 1.0)
 
         self._caching = threading.Thread(target=run, name="stroll-tile-cache", daemon=True)
         self._caching.start()
+
+    def cache_patrol_areas(self, url_template: str, neighborhoods: Iterable[dict], *,
+                           user_agent: str = "stroll") -> bool:
+        """Start copying the neighborhoods' tiles in the background, when the tile
+        address allows it; whether it started."""
+        if not may_prefetch(url_template):
+            return False
+        areas = patrol_areas(neighborhoods)
+        if not areas:
+            return False
+        self.cache_in_background(url_template, areas, user_agent=user_agent)
+        return True
 
     def _complete(self, bboxes, zooms) -> bool:
         return all(self._cache.has(*t) for b in bboxes if b for t in tiles_of_bbox(b, zooms))
 
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -241,4 +288,4 @@ def _fetcher(user_agent: str) -> Callable[[str], bytes]:
 
 
 __all__ = ["CACHE_MAX_BYTES", "CACHE_MAX_TILES", "CACHE_ZOOMS", "TileService", "image_type",
-           "tile_xy", "tiles_of_bbox"]
+           "may_prefetch", "patrol_areas", "tile_xy", "tiles_of_bbox"]

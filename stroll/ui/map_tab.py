@@ -69,7 +69,8 @@ def _storefront(_label) -> ft.Control:
                         alignment=ft.Alignment.CENTER)
 
 
-def route_map(state: AppState) -> ft.Control:
+@ft.component
+def RouteMap(state: AppState):
     """The neighborhood's routes and businesses, each business named where its name
     covers no other name, no business and no route (at every zoom)."""
     hood = state.neighborhood(state.map_neighborhood_id)
@@ -120,6 +121,6 @@ def MapTab(state: AppState):
     return ft.Semantics(identifier="map-tab", container=True, expand=True, content=ft.Column([
         ft.Container(neighborhood_chips(state), padding=ft.Padding.only(left=16, right=16, top=8)),
         ft.Semantics(identifier="map-view", container=True, expand=True,
-                     content=route_map(state)),
+                     content=RouteMap(state)),
         legend(state),
     ], expand=True, spacing=0))

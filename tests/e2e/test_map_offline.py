@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from e2e_helpers import by_id, go_tab, open_app, screenshot
+from e2e_helpers import by_id, go_tab, open_app, screenshot, shown
 from test_place_names_screens import choose_language
 from test_stroll_screens import begin_with, tap
 
@@ -123,6 +123,9 @@ def test_names_in_chinese_are_laid_out_by_their_own_width(app, sf):
                  for n in app.locator('[flt-semantics-identifier="map-name"]').all()]
         assert any("\u4e00" <= ch <= "\u9fff" for t in texts for ch in t), texts
         screenshot(app, "map_offline_zh-Hant")
+        go_tab(app, "more")
+        shown(app, "mbtiles-path")
+        screenshot(app, "map_offline_zh-Hant_more")
     finally:
         choose_language(app, "en")
 

@@ -35,7 +35,7 @@ from stroll.tiles import tile_xy  # noqa: E402
 DEMO = ROOT / "assets" / "demo"
 FONTS = ROOT / "assets" / "fonts"
 OUT = ROOT / "assets" / "tiles" / "demo.mbtiles"
-MARGIN_DEG = 0.003          # drawn around each neighborhood's bbox (~300 m)
+MARGIN_DEG = 0.006          # drawn around each neighborhood's bbox (~650 m)
 SCALE = 2                   # drawn at twice the size, then halved
 
 LAND, AREA_LINE, PARK, PARK_TEXT = "#F3EFE8", "#9C7FC4", "#CDE8C4", "#3C7A3A"

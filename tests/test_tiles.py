@@ -146,3 +146,21 @@ def test_the_layer_file_is_a_setting(tmp_path, layer):
     assert Settings.from_env({"STROLL_MBTILES": ""}).mbtiles is None
     with pytest.raises(SettingsError, match="STROLL_MBTILES"):
         Settings.from_env({"STROLL_MBTILES": str(tmp_path / "absent.mbtiles")})
+
+
+def test_the_shipped_demo_layer_is_what_the_script_draws(tmp_path):
+    """assets/tiles/demo.mbtiles is rebuilt by scripts/make_demo_tiles.py (here its two
+    widest zooms, which are quick): the same tiles, byte for byte."""
+    pytest.importorskip("PIL")
+    import importlib.util
+    script = Path(__file__).resolve().parents[1] / "scripts" / "make_demo_tiles.py"
+    spec = importlib.util.spec_from_file_location("make_demo_tiles", script)
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    out = tmp_path / "demo.mbtiles"
+    count, _ = make.build(out, range(13, 15))
+    with MBTiles(out) as built, MBTiles(DEMO_MBTILES) as shipped:
+        for z in (13, 14):
+            for _, x, y in tiles_of_bbox([[37.78, -122.42], [37.81, -122.39]], [z]):
+                assert built.tile(z, x, y) == shipped.tile(z, x, y), (z, x, y)
+    assert count > 0

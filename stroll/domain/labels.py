@@ -123,13 +123,17 @@ class _Lines:
 
     CELL = 64.0
 
-    def __init__(self):
+    def __init__(self, region: Box):
         self.cells: dict[tuple[int, int], list] = {}
+        self.region = region  # where the names can be: segments elsewhere are left out
 
     def add(self, points: Sequence[tuple[float, float]], buffer_px: float) -> None:
+        rx0, ry0, rx1, ry1 = self.region
         for p, q in zip(points, points[1:]):
             lo_x, hi_x = min(p[0], q[0]) - buffer_px, max(p[0], q[0]) + buffer_px
             lo_y, hi_y = min(p[1], q[1]) - buffer_px, max(p[1], q[1]) + buffer_px
+            if hi_x < rx0 or lo_x > rx1 or hi_y < ry0 or lo_y > ry1:
+                continue
             for cx in range(int(lo_x // self.CELL), int(hi_x // self.CELL) + 1):
                 for cy in range(int(lo_y // self.CELL), int(hi_y // self.CELL) + 1):
                     self.cells.setdefault((cx, cy), []).append((p, q, buffer_px))
@@ -164,7 +168,11 @@ def declutter(labels: Sequence[MapLabel], zoom: float, *,
     for lat, lon, radius in avoid_points:
         x, y = world_px(lat, lon, zoom)
         taken.append((x - radius, y - radius, x + radius, y + radius))
-    lines = _Lines()
+    if not pts:
+        return {}
+    reach = max_width_px + dot_px + LINE_PX
+    lines = _Lines((min(x for x, _ in pts) - reach, min(y for _, y in pts) - reach,
+                    max(x for x, _ in pts) + reach, max(y for _, y in pts) + reach))
     for points, buffer_px in avoid_lines:
         lines.add([world_px(a, b, zoom) for a, b in points], buffer_px)
     shown: dict[Hashable, str] = {}

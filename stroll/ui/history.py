@@ -14,13 +14,13 @@ import flet as ft
 import flet_map as fm
 
 from stroll.domain import taxonomy as tx
+from stroll.domain.labels import MapLabel
 from stroll.domain.patrol_rules import FORM_NOT_SAVED
 from stroll.domain.records import parse_time
 from stroll.state import AppState
 from stroll.state.history import History
 from stroll.ui.live import (PLACE_COLOR, ROUTE_COLOR, STREET_COLOR, TRACK_COLOR, duration_text,
                             figure)
-from stroll.domain.labels import MapLabel
 from stroll.ui.map_layers import place_markers, tile_layers, use_names
 from stroll.ui.map_tab import fit_camera
 from stroll.ui.theme import GAP

@@ -25,6 +25,7 @@ from stroll.state import AppState
 SETTLE_S = 0.25          # a pinch sends a change every frame: lay out when it settles
 STREET_ZOOM = 16.0       # "show where we are" zooms in at least this far
 _GAP = 1.0
+DOT = 8.0                # a place's dot, unless the map draws its own mark
 
 
 def tile_layers(state: AppState) -> list:
@@ -47,9 +48,10 @@ def use_names(labels: Sequence[MapLabel], key: str, zoom: float, *,
 
     ``key`` names the map (a new stroll, another neighborhood): a new key starts again
     from ``zoom``, its first zoom."""
-    settled, set_settled = ft.use_state((key, zoom))
-    latest = ft.use_ref(None)
-    now = settled[1] if settled[0] == key else zoom
+    settled, set_settled = ft.use_state((key, zoom))  # re-renders when the names change
+    reported = ft.use_ref(None)   # (key, zoom) the map last settled at
+    latest = ft.use_ref(None)     # the newest change, waiting to settle
+    now = next((k_z[1] for k_z in (reported.current, settled) if k_z and k_z[0] == key), zoom)
 
     def layout(z: float) -> dict[Hashable, str]:
         return declutter(labels, z, avoid_points=avoid_points, avoid_lines=avoid_lines,
@@ -64,6 +66,7 @@ def use_names(labels: Sequence[MapLabel], key: str, zoom: float, *,
         await asyncio.sleep(SETTLE_S)
         if latest.current is not stamp:
             return  # a later change lays out once the map settles
+        reported.current = (key, z)  # the next render (a GPS fix) lays out at this zoom
         if z != now and layout(z) != shown:
             set_settled((key, z))
 
@@ -86,9 +89,6 @@ def _name_box(text: str, placement: str, width: float, height: float, color, dot
         text, size=FONT_PX, color=color, max_lines=1, overflow=ft.TextOverflow.ELLIPSIS,
         text_align=align, width=MAX_LABEL_PX)),
         left=left, top=top, width=MAX_LABEL_PX, height=LINE_PX)
-
-
-DOT = 8.0
 
 
 def place_markers(labels: Sequence[MapLabel], shown: dict[Hashable, str], *, color,

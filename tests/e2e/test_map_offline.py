@@ -154,8 +154,11 @@ def test_the_live_map_names_businesses_clear_of_the_team_and_recentres_at_street
         screenshot(page, "map_offline_live_recentred")
         back = name_boxes(page, "live-map-name")
         assert not overlapping(back)
+        # zoom 16 lays out more names than zoom 14 around the team (the same place in the
+        # middle); tiles are asked again unless the map still holds them
+        assert len(back) > len(zoomed_out), (len(back), len(zoomed_out))
         asked = [z for z, _ in seen]
-        assert asked and max(asked) >= 16, f"after 'show where we are': tiles at {set(asked)}"
+        assert not asked or max(asked) >= 16, f"after 'show where we are': tiles at {set(asked)}"
         tap(page, "live-end")
         tap(page, "live-end-yes")
         by_id(page, "summary").wait_for(state="attached", timeout=10000)

@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import Path
 
 from stroll.domain.errors import StrollError
-from stroll.settings import LANGUAGES, Settings, validate_language, validate_port, validate_url
+from stroll.settings import (LANGUAGES, Settings, mbtiles_path, validate_language, validate_port,
+                             validate_url)
 
 DESCRIPTION = """\
 stroll: the offline-first field app for community safety patrols.
@@ -27,8 +28,8 @@ commands:
   seed-demo    only seed demo data, then exit
 
 environment (flags win): STROLL_DB_PATH, STROLL_HOST, STROLL_PORT,
-STROLL_SERVER_URL, STROLL_LANGUAGE, STROLL_TILE_URL, STROLL_OPEN_BROWSER,
-STROLL_ALLOW_INSECURE_SERVER
+STROLL_SERVER_URL, STROLL_LANGUAGE, STROLL_TILE_URL, STROLL_MBTILES,
+STROLL_OPEN_BROWSER, STROLL_ALLOW_INSECURE_SERVER
 
 examples:
   stroll demo --port 8550
@@ -51,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="accept an http:// server address that is not this computer: the "
                         "token and records travel unencrypted (STROLL_ALLOW_INSECURE_SERVER)")
     p.add_argument("--language", choices=LANGUAGES, help="language of the app")
+    p.add_argument("--mbtiles", metavar="PATH", help="offline map layer: an MBTiles file "
+                   "the app serves to its maps (default: the demo neighborhoods' basemap; "
+                   "'' for none)")
     p.add_argument("--no-browser", action="store_true",
                    help="serve without opening a browser window")
     return p
@@ -69,6 +73,8 @@ def settings_from_args(args: argparse.Namespace, env: dict | None = None) -> Set
                                                allow_insecure=s.allow_insecure_server))
     if args.language:
         s = replace(s, language=validate_language("--language", args.language))
+    if args.mbtiles is not None:
+        s = replace(s, mbtiles=mbtiles_path("--mbtiles", args.mbtiles))
     if args.no_browser:
         s = replace(s, open_browser=False)
     return s

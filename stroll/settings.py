@@ -9,6 +9,7 @@ import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Optional
 from urllib.parse import urlsplit
 
 from stroll.domain.errors import StrollError
@@ -16,6 +17,8 @@ from stroll.i18n import LANGUAGES
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "assets"
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+# The offline basemap (an MBTiles layer file, stroll/tiles.py): the demo neighborhoods'
+DEMO_MBTILES = ASSETS_DIR / "tiles" / "demo.mbtiles"
 
 
 class SettingsError(StrollError):
@@ -37,6 +40,7 @@ class Settings:
     server_url: str = ""          # central server; empty: no sync configured yet
     language: str = "en"
     tile_url: str = DEFAULT_TILE_URL
+    mbtiles: Optional[Path] = DEMO_MBTILES  # None: no layer file (STROLL_MBTILES="")
     assets_dir: Path = ASSETS_DIR
     open_browser: bool = True
     allow_insecure_server: bool = False  # an http:// server address other than loopback
@@ -64,6 +68,8 @@ class Settings:
             s = replace(s, language=_language("STROLL_LANGUAGE", v))
         if v := env.get("STROLL_TILE_URL"):
             s = replace(s, tile_url=v)
+        if "STROLL_MBTILES" in env:
+            s = replace(s, mbtiles=mbtiles_path("STROLL_MBTILES", env["STROLL_MBTILES"]))
         if v := env.get("STROLL_OPEN_BROWSER"):
             s = replace(s, open_browser=_bool("STROLL_OPEN_BROWSER", v))
         return s
@@ -106,6 +112,16 @@ def is_loopback(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def mbtiles_path(name: str, value: str) -> Optional[Path]:
+    """An MBTiles layer file that exists; "" for none."""
+    if not value.strip():
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise SettingsError(f"{name} must name an MBTiles file, and {str(path)!r} is not a file")
+    return path
 
 
 def _language(name: str, value: str) -> str:

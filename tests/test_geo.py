@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stroll.domain.geo import (Fix, Odometer, decode_track, distance_m, encode_track,
-                               filter_jitter, local_distance_m, names_apart, simplify,
+                               filter_jitter, local_distance_m, simplify,
                                track_length_m, walk_fixes)
 
 # Real street geometry (intersections along the streets), one loop per neighborhood.
@@ -238,34 +238,3 @@ def test_a_realistic_walk_costs_at_most_10_bytes_a_point():
     text = encode_track(fixes)
     assert text.isascii() and text.isprintable()
     assert len(text.encode()) / len(fixes) <= 10
-
-
-# ---- names on the live map -----------------------------------------------------------------
-
-NEAR_BAKERY = (37.7946, -122.4068)
-ONE_M_LON = 1 / 88_000  # about a metre of longitude at 37.8 N
-
-
-def test_two_names_side_by_side_are_not_both_drawn_the_one_nearer_the_team_is():
-    a = NEAR_BAKERY
-    b = (a[0], a[1] + 30 * ONE_M_LON)             # 30 m east: the labels would overlap
-    assert names_apart([a, b], 17, first=a) == {0}
-    assert names_apart([a, b], 17, first=b) == {1}
-
-
-def test_names_far_enough_apart_are_all_drawn():
-    a = NEAR_BAKERY
-    east = (a[0], a[1] + 200 * ONE_M_LON)         # 200 m east
-    north = (a[0] + 0.0005, a[1])                 # ~55 m north: another row of text
-    assert names_apart([a, east, north], 17, first=a) == {0, 1, 2}
-
-
-def test_zooming_in_makes_room_for_more_names():
-    a = NEAR_BAKERY
-    b = (a[0], a[1] + 60 * ONE_M_LON)
-    assert names_apart([a, b], 17, first=a) == {0}
-    assert names_apart([a, b], 19, first=a) == {0, 1}
-
-
-def test_no_places_no_names():
-    assert names_apart([], 17) == set()

@@ -60,29 +60,6 @@ def local_scale(lat: float) -> tuple[float, float]:
     return _scale_band(int(math.floor(lat * 100.0)))
 
 
-def names_apart(places: Sequence[LatLon], zoom: float, *, first: LatLon | None = None,
-                label_px: tuple[float, float] = (120.0, 16.0)) -> set[int]:
-    """The places (indexes) whose names a map at ``zoom`` can show without two names
-    overlapping: a name is a ``label_px`` box centred under its place (web map tiles
-    of 256 px). Places nearest ``first`` (the team) are named first; the others keep
-    their dot."""
-    if not places:
-        return set()
-    lat0 = first[0] if first else places[0][0]
-    m_per_px = 156543.03392 * math.cos(math.radians(lat0)) / (2.0 ** zoom)
-    apart_w, apart_h = label_px[0] * m_per_px, label_px[1] * m_per_px  # centre to centre
-    my, mx = local_scale(lat0)
-    order = sorted(range(len(places)), key=lambda i: local_distance_m(first, places[i])) \
-        if first else range(len(places))
-    named: list[int] = []
-    for i in order:
-        lat, lon = places[i]
-        if all(abs((lon - places[j][1]) * mx) >= apart_w or abs((lat - places[j][0]) * my)
-               >= apart_h for j in named):
-            named.append(i)
-    return set(named)
-
-
 def track_length_m(points: Sequence[LatLon]) -> float:
     """Length in metres of a polyline of (lat, lon) points (anything indexable)."""
     if len(points) < 2:

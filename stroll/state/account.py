@@ -22,6 +22,7 @@ SETTING_LANGUAGE = "ui.language"
 SETTING_SERVER_URL = "sync.server_url"
 SETTING_DEVICE_NAME = "device.name"
 SETTING_TILE_URL = "map.tile_url"
+SETTING_MBTILES = "map.mbtiles_path"   # the offline layer file; "" for none
 
 
 def valid_url(value: str) -> bool:
@@ -51,6 +52,10 @@ class AccountActions:
         self.draft_tile_url = value or ""
         self.settings_message = None
 
+    def edit_mbtiles_path(self, value: str) -> None:
+        self.draft_mbtiles_path = value or ""
+        self.settings_message = None
+
     def save_settings(self) -> bool:
         """Check and store the drafts; (re)configure sync. False when a value is wrong."""
         server = self.draft_server_url.strip().rstrip("/")
@@ -59,6 +64,8 @@ class AccountActions:
         if (server and not valid_url(server)) or (tiles and not valid_url(tiles)):
             self.settings_error = "error.invalid_server"
             self.settings_message = None
+            return False
+        if not self._save_map_layer():
             return False
         self._store.set_setting(SETTING_SERVER_URL, server)
         self._store.set_setting(SETTING_DEVICE_NAME, name)
@@ -69,7 +76,25 @@ class AccountActions:
         self.settings_message = "more.saved"
         if self._sync is not None:
             self._sync.configure(server, name)
+        if self._tiles is not None and tiles:
+            self._tiles.cache_patrol_areas(tiles, self._store.neighborhoods(),
+                                           user_agent=f"stroll/{self.version}")
         self.refresh_sync()
+        return True
+
+    def _save_map_layer(self) -> bool:
+        """Serve the layer file typed (an MBTiles file; empty: none). False, with the
+        error said, when it is not one."""
+        layer = self.draft_mbtiles_path.strip()
+        if self._tiles is None or layer == self.mbtiles_path:
+            return True
+        if not self._tiles.use_layer(layer or None):
+            self.settings_error = "error.invalid_mbtiles"
+            self.settings_message = None
+            return False
+        self._store.set_setting(SETTING_MBTILES, layer)
+        self.mbtiles_path = self.draft_mbtiles_path = layer
+        self.local_tile_url = self._tiles.url_template(self._tile_host)
         return True
 
     # ---- sync --------------------------------------------------------------------------

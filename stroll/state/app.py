@@ -31,6 +31,7 @@ from stroll.state.history import History
 from stroll.state.patrol_screens import PatrolState
 from stroll.state.sign_in import SignIn, fresh_install
 from stroll.state.sync_badge import NO_SERVER, SyncService, SyncView
+from stroll.tiles import TileService
 from sync.version import VERSION
 
 log = logging.getLogger("stroll.state")
@@ -50,9 +51,13 @@ class AppState(AccountActions, DraftActions):
                  sync: Optional[SyncService] = None,
                  now: Callable[[], datetime] = lambda: datetime.now().astimezone(),
                  version: str = VERSION, patrol: Optional[PatrolService] = None,
-                 handoff: Optional[Callable[..., None]] = None):
+                 handoff: Optional[Callable[..., None]] = None,
+                 tiles: Optional[TileService] = None, tile_host: Optional[str] = None):
         self._store = store
         self._sync = sync
+        # the offline basemap this process serves (stroll/tiles.py), and the address the
+        # browser reached this computer by (None: this device)
+        self._tiles, self._tile_host = tiles, tile_host
         # how an answer from a background thread reaches this session (the UI hands it
         # to the page: stroll/ui/app.py); by default it is applied where it arrives
         self._handoff = handoff or (lambda fn, *args: fn(*args))
@@ -73,6 +78,9 @@ class AppState(AccountActions, DraftActions):
         self.draft_server_url = self.server_url
         self.draft_device_name = self.device_name
         self.draft_tile_url = self.tile_url
+        self.mbtiles_path = str(tiles.layer_path or "") if tiles is not None else ""
+        self.draft_mbtiles_path = self.mbtiles_path
+        self.local_tile_url = tiles.url_template(tile_host) if tiles is not None else ""
         self.settings_message: Optional[str] = None   # catalog key of the last save result
         self.settings_error: Optional[str] = None     # catalog key of what is wrong
         self.sync = SyncView(connection=sync.connection if sync and self.server_url

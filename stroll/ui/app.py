@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 import flet as ft
 
 from stroll.i18n import DEFAULT_LANGUAGE, Translator
+from stroll.settings import is_loopback
 from stroll.state import AppState, SyncService, default_engine_factory
+from stroll.state.account import SETTING_MBTILES, SETTING_TILE_URL
 from stroll.store import Store, StoreError
+from stroll.tiles import TileService
 from stroll.ui import flet_compat
 from stroll.ui.sensors import LiveSensors
 from stroll.ui.shell import App
@@ -29,13 +34,14 @@ log = logging.getLogger("stroll.ui")
 
 
 class _Device:
-    """The process's store and sync service, opened on first use."""
+    """The process's store, sync service and map tiles, opened on first use."""
 
     def __init__(self, settings, engine_factory):
         self.settings = settings
         self.engine_factory = engine_factory
         self.store: Store | None = None
         self.sync: SyncService | None = None
+        self.tiles: TileService | None = None
         self._lock = threading.Lock()
 
     def open(self) -> tuple[Store, SyncService]:
@@ -43,7 +49,25 @@ class _Device:
             if self.store is None:
                 self.store = Store(self.settings.db_path)
                 self.sync = SyncService(self.store, self.engine_factory)
+                self.tiles = self._open_tiles(self.store)
             return self.store, self.sync
+
+    def _open_tiles(self, store: Store) -> TileService | None:
+        """The local tile endpoint: the layer file (the More tab's, else the setting)
+        and the tile cache beside the database; the patrol areas cached meanwhile."""
+        s = self.settings
+        layer = store.get_setting(SETTING_MBTILES)
+        layer = getattr(s, "mbtiles", None) if layer is None else layer
+        host = s.host if not is_loopback(f"http://{s.host}/") else "127.0.0.1"
+        try:
+            tiles = TileService(layer, Path(s.db_path).parent / "tiles-cache.mbtiles",
+                                host=host).start()
+        except OSError as e:  # no port to listen on: the maps go without a basemap
+            log.warning("map tiles not served: %s", e)
+            return None
+        url = store.get_setting(SETTING_TILE_URL) or getattr(s, "tile_url", "")
+        tiles.cache_patrol_areas(url, store.neighborhoods(), user_agent=f"stroll/{VERSION}")
+        return tiles
 
 
 def _error_page(page: ft.Page, settings, error: Exception) -> None:
@@ -54,6 +78,15 @@ def _error_page(page: ft.Page, settings, error: Exception) -> None:
     page.theme = build_theme(lang)
     page.add(ft.SafeArea(ft.Semantics(identifier="store-error", content=ft.Text(
         tr.t("error.store", error=str(error)), color=ft.Colors.ERROR, selectable=True))))
+
+
+def _browser_host(page: ft.Page) -> str | None:
+    """The address the browser reached this computer by (None on a phone: loopback)."""
+    try:
+        host = urlsplit(page.url or "").hostname
+    except (AttributeError, ValueError):
+        return None
+    return host if host and not is_loopback(f"http://{host}/") else None
 
 
 def build_main(settings, *, engine_factory: Callable[..., Any] = default_engine_factory
@@ -85,6 +118,8 @@ def build_main(settings, *, engine_factory: Callable[..., Any] = default_engine_
             server_url=getattr(settings, "server_url", "") or "",
             tile_url=getattr(settings, "tile_url", "") or "",
             sync=sync,
+            tiles=device.tiles,
+            tile_host=_browser_host(page),
             version=version,
         )
         page.fonts = fonts()

@@ -14,12 +14,14 @@ import flet as ft
 import flet_map as fm
 
 from stroll.domain import taxonomy as tx
+from stroll.domain.labels import MapLabel
 from stroll.domain.patrol_rules import FORM_NOT_SAVED
 from stroll.domain.records import parse_time
 from stroll.state import AppState
 from stroll.state.history import History
 from stroll.ui.live import (PLACE_COLOR, ROUTE_COLOR, STREET_COLOR, TRACK_COLOR, duration_text,
                             figure)
+from stroll.ui.map_layers import place_markers, tile_layers, use_names
 from stroll.ui.map_tab import fit_camera
 from stroll.ui.theme import GAP
 from stroll.ui.widgets import icon_text, note, screen, section_title
@@ -119,6 +121,15 @@ def _ll(p) -> fm.MapLatitudeLongitude:
     return fm.MapLatitudeLongitude(p[0], p[1])
 
 
+def _dot(color) -> ft.Control:
+    return ft.Container(width=14, height=14, bgcolor=color, border_radius=7,
+                        border=ft.Border.all(2, ft.Colors.WHITE))
+
+
+def _check_in_dot(_label) -> ft.Control:
+    return _dot(PLACE_COLOR)
+
+
 @ft.component
 def PastStrollMap(state: AppState, history: History):
     stroll_id = history.stroll_id
@@ -131,10 +142,7 @@ def PastStrollMap(state: AppState, history: History):
         return fit_camera(points, width=340, height=MAP_HEIGHT - 40)
 
     (lat, lon), zoom = ft.use_memo(camera, dependencies=[stroll_id])
-    layers: list = []
-    if state.tile_url:
-        layers.append(fm.TileLayer(url_template=state.tile_url, user_agent_package_name="stroll",
-                                   max_zoom=19))
+    layers: list = tile_layers(state)
     lines = [fm.PolylineMarker(coordinates=[_ll(p) for p in s], color=STREET_COLOR,
                                stroke_width=3) for s in history.streets]
     if len(history.route) > 1:
@@ -146,20 +154,28 @@ def PastStrollMap(state: AppState, history: History):
             coordinates=[_ll(p) for p in history.path], color=TRACK_COLOR, stroke_width=6,
             border_color=ft.Colors.WHITE, border_stroke_width=1.5))
     layers.append(fm.PolylineLayer(polylines=lines))
-    dots = [(v["lat"], v["lon"], PLACE_COLOR) for v in history.check_ins
-            if v.get("lat") is not None]
+    ends = []
     if history.path:  # where the walk began (green) and ended (red)
-        dots += [(*history.path[0], ft.Colors.GREEN_700), (*history.path[-1], ft.Colors.RED_700)]
-    if dots:
+        ends = [(*history.path[0], ft.Colors.GREEN_700), (*history.path[-1], ft.Colors.RED_700)]
+    # the businesses checked in with, named where the name covers no other, no dot and
+    # not the walked track (at every zoom)
+    labels = [MapLabel(v["id"], v["lat"], v["lon"], v.get("merchant_name") or "")
+              for v in history.check_ins if v.get("lat") is not None]
+    shown, moved = use_names(labels, f"past-{stroll_id}", zoom, dot_px=14,
+                             avoid_points=[(a, b, 9) for a, b, _ in ends],
+                             avoid_lines=[(history.path, 6.5)])
+    if labels:
+        layers.append(place_markers(labels, shown, color=PLACE_COLOR, dot=_check_in_dot,
+                                    dot_px=14, identifier="past-map-name"))
+    if ends:
         layers.append(fm.MarkerLayer(markers=[fm.Marker(
             coordinates=fm.MapLatitudeLongitude(a, b), width=14, height=14,
-            content=ft.Container(bgcolor=color, border_radius=7,
-                                 border=ft.Border.all(2, ft.Colors.WHITE)))
-            for a, b, color in dots]))
+            content=_dot(color)) for a, b, color in ends]))
     controls: list[ft.Control] = [fm.Map(
         key=f"past-map-{stroll_id}", layers=layers,
         initial_center=fm.MapLatitudeLongitude(lat, lon), initial_zoom=zoom,
-        min_zoom=12, max_zoom=19, bgcolor=ft.Colors.GREY_200, expand=True)]
+        min_zoom=12, max_zoom=19, bgcolor=ft.Colors.GREY_200, on_position_change=moved,
+        expand=True)]
     if not history.path:
         controls.append(ft.Container(ft.Text(state.tr.t("history.no_track"), size=12),
                                      bgcolor=ft.Colors.SURFACE, border_radius=6, padding=6,

@@ -14,11 +14,13 @@ import flet as ft
 import flet_map as fm
 
 from stroll.domain import taxonomy as tx
-from stroll.domain.geo import names_apart
+from stroll.domain.geo import local_distance_m
+from stroll.domain.labels import MapLabel
 from stroll.domain.patrol_rules import incident_complete
 from stroll.domain.records import parse_time
 from stroll.state import (GPS_DENIED, GPS_LOST, GPS_OK, GPS_UNAVAILABLE, GPS_WAITING, ONLINE,
                           SYNCING, AppState, LiveNumbers, RunningStroll, StrollCore, TrackView)
+from stroll.ui.map_layers import STREET_ZOOM, place_markers, recentre, tile_layers, use_names
 from stroll.ui.map_tab import fit_camera
 from stroll.ui.theme import GAP, MIN_TOUCH
 from stroll.ui.widgets import note, screen, section_title
@@ -152,6 +154,15 @@ def _latlon(p) -> fm.MapLatitudeLongitude:
     return fm.MapLatitudeLongitude(p[0], p[1])
 
 
+def _place_labels(state: AppState, track: TrackView) -> list[MapLabel]:
+    """The businesses, those nearest the team first (their names kept first)."""
+    here = track.position or track.center
+    order = sorted(range(len(track.places)), key=lambda i: local_distance_m(
+        here, track.places[i][:2])) if here else range(len(track.places))
+    return [MapLabel(i, track.places[i][0], track.places[i][1],
+                     state.tr.place(track.places[i][2])) for i in order]
+
+
 @ft.component
 def LiveMap(state: AppState, core: StrollCore, walk: RunningStroll, track: TrackView):
     map_ref = ft.use_ref(None)
@@ -167,10 +178,7 @@ def LiveMap(state: AppState, core: StrollCore, walk: RunningStroll, track: Track
 
     (lat, lon), zoom = ft.use_memo(first_camera, dependencies=[stroll_id])
 
-    layers: list = []
-    if state.tile_url:
-        layers.append(fm.TileLayer(url_template=state.tile_url, user_agent_package_name="stroll",
-                                   max_zoom=19))
+    layers: list = tile_layers(state)
     lines = [fm.PolylineMarker(coordinates=[_latlon(p) for p in street], color=STREET_COLOR,
                                stroke_width=3) for street in track.streets if len(street) > 1]
     if len(track.route) > 1:
@@ -182,21 +190,15 @@ def LiveMap(state: AppState, core: StrollCore, walk: RunningStroll, track: Track
             coordinates=[_latlon(p) for p in track.path], color=TRACK_COLOR, stroke_width=6,
             border_color=ft.Colors.WHITE, border_stroke_width=1.5))
     layers.append(fm.PolylineLayer(polylines=lines))
-    if track.places:  # the businesses: where "here" is when GPS cannot say; named where
-        # names do not overlap at the first zoom, those nearest the team first
-        named = names_apart([(p[0], p[1]) for p in track.places], zoom,
-                            first=track.position or track.center)
-        layers.append(fm.MarkerLayer(markers=[fm.Marker(
-            coordinates=fm.MapLatitudeLongitude(lat_, lon_), width=120, height=36,
-            content=ft.Column([  # the dot in the middle (on the place), the name below
-                ft.Container(height=13),
-                ft.Container(width=8, height=8, border_radius=4, bgcolor=PLACE_COLOR),
-                ft.Text(state.tr.place(name) if i in named else "", size=10, height=13,
-                        color=PLACE_COLOR,
-                        max_lines=1, overflow=ft.TextOverflow.ELLIPSIS,
-                        text_align=ft.TextAlign.CENTER),
-            ], spacing=1, horizontal_alignment=ft.CrossAxisAlignment.CENTER, tight=True))
-            for i, (lat_, lon_, name) in enumerate(track.places)]))
+    # the businesses: where "here" is when GPS cannot say; named where a name covers
+    # no other name, no dot, the team's marker and not the route or the track
+    labels = _place_labels(state, track)
+    shown, moved = use_names(
+        labels, f"live-{stroll_id}", zoom,
+        avoid_points=[(*track.position, 15)] if track.position else (),
+        avoid_lines=[(track.route, 5), (track.path, 6.5)])
+    if labels:
+        layers.append(place_markers(labels, shown, color=PLACE_COLOR, identifier="live-map-name"))
     if track.position:
         color = ft.Colors.ORANGE_800 if track.manual else ft.Colors.BLUE_700
         layers.append(fm.MarkerLayer(markers=[fm.Marker(
@@ -209,22 +211,29 @@ def LiveMap(state: AppState, core: StrollCore, walk: RunningStroll, track: Track
         if c is not None:
             walk.set_position(c.latitude, c.longitude)
 
+    zoom_now = ft.use_ref(zoom)
+
+    async def position_changed(e: fm.MapPositionChangeEvent):
+        if e.camera is not None:
+            zoom_now.current = float(e.camera.zoom)
+        await moved(e)
+
     the_map = fm.Map(
         key=f"live-map-{stroll_id}",
         layers=layers, initial_center=fm.MapLatitudeLongitude(lat, lon), initial_zoom=zoom,
-        min_zoom=12, max_zoom=19, bgcolor=ft.Colors.GREY_200, on_tap=tapped, expand=True)
+        min_zoom=12, max_zoom=19, bgcolor=ft.Colors.GREY_200, on_tap=tapped,
+        on_position_change=position_changed, expand=True)
     map_ref.current = the_map
 
-    async def center_on_team(_=None):
-        if track.position and map_ref.current is not None:
-            try:
-                await map_ref.current.center_on(_latlon(track.position), zoom=None)
-            except Exception as e:  # the map is not on screen (yet, or any more)
-                log.debug("could not move the map: %s", e)
+    async def show_where_we_are(_=None):
+        """Back to the team at street level: the zoom kept if closer than that."""
+        if track.position:
+            await _move(map_ref.current, track.position,
+                        max(zoom_now.current or zoom, STREET_ZOOM))
 
     async def follow():
-        if not track.manual:  # a place set by hand is where the person just tapped
-            await center_on_team()
+        if track.position and not track.manual:  # a place set by hand is where the person
+            await _move(map_ref.current, track.position, None)  # just tapped
 
     ft.use_effect(follow, dependencies=[track.position], cleanup=lambda: None)
 
@@ -234,10 +243,17 @@ def LiveMap(state: AppState, core: StrollCore, walk: RunningStroll, track: Track
         controls.append(ft.Container(
             ft.Semantics(identifier="live-center", button=True, label=state.tr.t("live.center"),
                          content=ft.IconButton(ft.Icons.MY_LOCATION, bgcolor=ft.Colors.SURFACE,
-                                               on_click=center_on_team)),
+                                               on_click=show_where_we_are)),
             right=8, bottom=8))
     return ft.Semantics(identifier="live-map", container=True, content=ft.Container(
         ft.Stack(controls, expand=True), height=MAP_HEIGHT))
+
+
+async def _move(the_map, point, zoom) -> None:
+    try:
+        await recentre(the_map, point, zoom)
+    except Exception as e:  # the map is not on screen (yet, or any more)
+        log.debug("could not move the map: %s", e)
 
 
 # ---- actions, tallies, incidents ---------------------------------------------------------

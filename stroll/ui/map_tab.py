@@ -1,7 +1,8 @@
 """Map tab: the chosen neighborhood's planned routes and merchants on flet-map.
 
-Offline the tiles stay grey, but routes and merchant markers are drawn from the
-device's own data. The tile address is a setting (More tab)."""
+Offline the map shows the basemap the device serves itself (an MBTiles layer file and
+the tiles cached while online: stroll/tiles.py); routes and businesses are drawn from the
+device's own data. The tile address and the layer file are settings (More tab)."""
 from __future__ import annotations
 
 import math
@@ -9,7 +10,9 @@ import math
 import flet as ft
 import flet_map as fm
 
+from stroll.domain.labels import MapLabel
 from stroll.state import AppState
+from stroll.ui.map_layers import place_markers, tile_layers, use_names
 from stroll.ui.theme import MIN_TOUCH
 
 ROUTE_COLORS = ("#C62828", "#1565C0", "#6A1B9A", "#EF6C00", "#2E7D32", "#00838F")
@@ -55,32 +58,41 @@ def neighborhood_chips(state: AppState) -> ft.Control:
     return ft.Row(chips, wrap=True, spacing=8, run_spacing=0)
 
 
-def route_map(state: AppState) -> ft.Control:
+MERCHANT_COLOR = "#1F6F5C"
+MERCHANT_PX = 28.0
+
+
+def _storefront(_label) -> ft.Control:
+    return ft.Container(ft.Icon(ft.Icons.STOREFRONT, size=16, color=ft.Colors.WHITE),
+                        width=MERCHANT_PX, height=MERCHANT_PX, bgcolor=MERCHANT_COLOR,
+                        border_radius=MERCHANT_PX / 2, border=ft.Border.all(2, ft.Colors.WHITE),
+                        alignment=ft.Alignment.CENTER)
+
+
+@ft.component
+def RouteMap(state: AppState):
+    """The neighborhood's routes and businesses, each business named where its name
+    covers no other name, no business and no route (at every zoom)."""
     hood = state.neighborhood(state.map_neighborhood_id)
-    layers: list = []
-    if state.tile_url:
-        layers.append(fm.TileLayer(url_template=state.tile_url, user_agent_package_name="stroll",
-                                   max_zoom=19))
+    layers: list = tile_layers(state)
     layers.append(fm.PolylineLayer(polylines=[
         fm.PolylineMarker(coordinates=[fm.MapLatitudeLongitude(lat, lon) for lat, lon in r["path"]],
                           color=route_color(i), stroke_width=5, border_color=ft.Colors.WHITE,
                           border_stroke_width=1.5)
         for i, r in enumerate(state.routes)]))
-    layers.append(fm.MarkerLayer(markers=[
-        fm.Marker(coordinates=fm.MapLatitudeLongitude(m["lat"], m["lon"]), width=28, height=28,
-                  content=ft.Container(ft.Icon(ft.Icons.STOREFRONT, size=16, color=ft.Colors.WHITE),
-                                       bgcolor="#1F6F5C", border_radius=14,
-                                       border=ft.Border.all(2, ft.Colors.WHITE),
-                                       alignment=ft.Alignment.CENTER))
-        for m in state.merchants]))
     points = [(lat, lon) for r in state.routes for lat, lon in r["path"]]
     points += [(m["lat"], m["lon"]) for m in state.merchants]
     (lat, lon), zoom = fit_camera(points) if points else (
         (hood["center_lat"], hood["center_lon"]), 16)
+    labels = [MapLabel(m["id"], m["lat"], m["lon"], state.tr.place(m)) for m in state.merchants]
+    shown, moved = use_names(labels, f"map-{hood['id']}", zoom, dot_px=MERCHANT_PX,
+                             avoid_lines=[(r["path"], 5) for r in state.routes])
+    layers.append(place_markers(labels, shown, color=MERCHANT_COLOR, dot=_storefront,
+                                dot_px=MERCHANT_PX, identifier="map-name"))
     return fm.Map(
         key=f"map-{hood['id']}",  # a new camera for each neighborhood
         layers=layers, initial_center=fm.MapLatitudeLongitude(lat, lon), initial_zoom=zoom,
-        min_zoom=12, max_zoom=19,
+        min_zoom=12, max_zoom=19, on_position_change=moved,
         bgcolor=ft.Colors.GREY_200, expand=True,
     )
 
@@ -109,6 +121,6 @@ def MapTab(state: AppState):
     return ft.Semantics(identifier="map-tab", container=True, expand=True, content=ft.Column([
         ft.Container(neighborhood_chips(state), padding=ft.Padding.only(left=16, right=16, top=8)),
         ft.Semantics(identifier="map-view", container=True, expand=True,
-                     content=route_map(state)),
+                     content=RouteMap(state)),
         legend(state),
     ], expand=True, spacing=0))

@@ -39,6 +39,10 @@ def settings_form(state: AppState) -> list[ft.Control]:
             label=tr.t("more.tiles"), value=state.draft_tile_url,
             keyboard_type=ft.KeyboardType.URL, prefix_icon=ft.Icons.MAP_OUTLINED,
             on_change=lambda e: state.edit_tile_url(e.control.value))),
+        ft.Semantics(identifier="mbtiles-path", content=ft.TextField(
+            label=tr.t("more.mbtiles"), value=state.draft_mbtiles_path,
+            prefix_icon=ft.Icons.LAYERS_OUTLINED,
+            on_change=lambda e: state.edit_mbtiles_path(e.control.value))),
     ]
     if state.settings_error:
         fields.append(ft.Text(tr.t(state.settings_error), color=ft.Colors.ERROR))

@@ -5,7 +5,8 @@ from datetime import datetime
 
 import pytest
 
-from e2e_helpers import by_id, go_tab, screenshot, scroll_to, scroll_top, text_of, wait_for_text
+from e2e_helpers import (by_id, go_tab, screenshot, scroll_to, scroll_top, shown, text_of,
+                         wait_for_text)
 from stroll.i18n import Translator
 from stroll.domain.records import parse_time
 
@@ -104,9 +105,13 @@ def test_more_tab_offers_every_language_in_its_own_script(app):
         radio = by_id(app, f"lang-{code}")
         assert radio.count() == 1, code
         assert name in text_of(radio), code
-    for ident in ("server-url", "device-name", "tile-url", "save-settings"):
-        assert by_id(app, ident).count() == 1, ident
     screenshot(app, "more")
+    for ident in ("server-url", "device-name", "tile-url", "mbtiles-path", "save-settings"):
+        scroll_to(app, "more-tab", by_id(app, ident), step=300)
+        assert by_id(app, ident).count() == 1, ident
+    shown(app, "mbtiles-path")
+    screenshot(app, "more_settings")
+    scroll_top(app, "more-tab")
 
 
 def test_sync_badge_shows_no_server_and_what_waits(app, store_view):

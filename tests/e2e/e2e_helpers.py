@@ -35,6 +35,20 @@ def go_tab(page, tab: str) -> None:
     by_id(page, f"{tab}-tab").wait_for(state="attached", timeout=10000)
 
 
+def choose_language(page, lang: str) -> None:
+    """Choose ``lang`` on the More tab and wait until the tabs are named in it."""
+    from stroll.i18n import Translator
+    from stroll.state import TABS
+
+    go_tab(page, "more")
+    by_id(page, f"lang-{lang}").click()
+    tr = Translator(lang)
+    page.wait_for_function(
+        """labels => labels.every(([id, label]) => document.querySelector(
+               `[flt-semantics-identifier="tab-${id}"]`)?.getAttribute('aria-label') === label)""",
+        arg=[[tab, tr.t(f"tab.{tab}")] for tab in TABS], timeout=10000)
+
+
 def screenshot(page, name: str) -> Path:
     """Save what the phone shows. The DOM runs ~0.3 s ahead of the canvas."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

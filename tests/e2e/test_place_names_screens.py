@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from e2e_helpers import (by_id, go_tab, open_app, screenshot, scroll_to, tap, text_of,
-                         wait_for_text, wait_shown)
+from e2e_helpers import (by_id, choose_language, go_tab, open_app, screenshot, scroll_to, tap,
+                         text_of, wait_for_text, wait_shown)
 from stroll.demo import demo_id
 from stroll.i18n import Translator
 
@@ -23,17 +23,6 @@ OAK = demo_id("neighborhood", "oakland-chinatown")
 SEATTLE = demo_id("neighborhood", "seattle-little-saigon")
 BAKERY = demo_id("merchant", "sf-jade-lantern-bakery")
 STOCKTON_LOOP = demo_id("route", "sf-chinatown-stockton-loop")
-TABS = ("patrol", "shifts", "map", "more")
-
-
-def choose_language(page, lang: str) -> None:
-    go_tab(page, "more")
-    by_id(page, f"lang-{lang}").click()
-    tr = Translator(lang)
-    page.wait_for_function(
-        """labels => labels.every(([id, label]) => document.querySelector(
-               `[flt-semantics-identifier="tab-${id}"]`)?.getAttribute('aria-label') === label)""",
-        arg=[[tab, tr.t(f"tab.{tab}")] for tab in TABS], timeout=10000)
 
 
 @pytest.fixture(scope="module")

@@ -3,22 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from e2e_helpers import by_id, free_port, go_tab, screenshot, text_of, wait_for_text
+from e2e_helpers import by_id, choose_language, free_port, go_tab, screenshot, text_of, wait_for_text
 from stroll.i18n import LANGUAGES, Translator
 
 pytestmark = pytest.mark.e2e
 
 TABS = ("patrol", "shifts", "map", "more")
 
-
-def choose_language(page, lang: str) -> None:
-    go_tab(page, "more")
-    by_id(page, f"lang-{lang}").click()
-    tr = Translator(lang)
-    page.wait_for_function(
-        """labels => labels.every(([id, label]) => document.querySelector(
-               `[flt-semantics-identifier="tab-${id}"]`)?.getAttribute('aria-label') === label)""",
-        arg=[[tab, tr.t(f"tab.{tab}")] for tab in TABS], timeout=10000)
 
 
 def tab_labels(page) -> list[str]:

@@ -94,13 +94,16 @@ def imports(mod: Module, parsed: ast.Module | None = None) -> list[tuple[int, st
 #   version   sync.version: the distribution's version, read from its metadata
 #   protocol  sync.protocol
 #   domain    stroll.domain(.*)
-# The server (sync.server.*) imports only sync.protocol, sync.version, its own modules
-# and stroll.domain; no device module imports the server.
+# The server (sync.server.*) imports only sync.protocol, sync.version, its own modules,
+# stroll.domain and the language catalogs (stroll.i18n, with the Chinese script converter
+# it hands the domain: the console speaks the app's languages); no device module imports
+# the server.
 
 LAYERS = ["domain", "protocol", "version", "store", "services", "state", "ui", "entry"]
 RANK = {name: i for i, name in enumerate(LAYERS)}
 BELOW_STATE = {"domain", "protocol", "version", "store", "services"}
-SERVER_MAY_IMPORT = ("sync.protocol", "sync.version", "sync.server", "stroll.domain")
+SERVER_MAY_IMPORT = ("sync.protocol", "sync.version", "sync.server", "stroll.domain",
+                     "stroll.i18n", "stroll.chinese_script")
 # I/O, concurrency and frameworks: the domain and the protocol are pure data and rules
 IMPURE = {"sqlite3", "sqlite_utils", "psycopg", "requests", "httpx", "urllib", "http",
           "socket", "ssl", "asyncio", "threading", "multiprocessing", "concurrent",
@@ -438,6 +441,12 @@ def test_sync_doc_endpoint_table_is_the_servers_rule_for_each_endpoint():
     doc = {endpoint: who.split(" ")[0] for endpoint, who in
            sync_doc_table(["endpoint", "who"])}
     assert doc == {e: need or "-" for e, need in ENDPOINTS.items()}
+
+
+def test_sync_doc_console_table_is_the_servers_rule_for_each_console_page():
+    from sync.server.rules import CONSOLE
+    doc = dict(sync_doc_table(["console page", "who"]))
+    assert doc == {e: need or "-" for e, need in CONSOLE.items()}
 
 
 def test_sync_doc_write_table_is_the_servers_rule_for_each_record_type():

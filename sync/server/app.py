@@ -202,6 +202,9 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
             raise Forbidden(f"{endpoint} is not open to a {actor.role}", role=actor.role)
         return actor
 
+    from .console import install as install_console
+    install_console(app, store, settings)
+
     @app.get("/health", tags=["server"], summary="Is the server and its database up?")
     def health() -> dict:
         store.ping()

@@ -120,7 +120,8 @@ def revoke_member(store: Storage, actor: Actor, member_id: str,
         raise Forbidden(refused, member_id=member_id)
     at = iso(now or utcnow())
     out = {"member_id": member_id, "devices_revoked": store.revoke_member_devices(member_id, at),
-           "invites_dropped": store.drop_member_invites(member_id, at)}
+           "invites_dropped": store.drop_member_invites(member_id, at),
+           "console_sessions_ended": store.revoke_member_sessions(member_id)}
     store.add_audit(at=at, member_id=actor.member_id, device_id=actor.device_id,
                     action="revoke_member", detail=member_id)
     return out

@@ -170,3 +170,30 @@ def may_manage_member(actor: Actor, member_role: str | None) -> str | None:
     if member_role in PRIVILEGED_MEMBER_ROLES and not actor.at_least(ADMIN):
         return f"only an admin may invite or revoke a member with the {member_role} role"
     return None
+
+
+# ---- the console ----------------------------------------------------------------------------
+# A page of the browser console (sync/server/console/) -> the least role that may open it
+# (None: anyone, signed in or not). A path not named here is a program page: its entry is
+# "/console". What a page writes goes through ``may_write`` like a push.
+CONSOLE: dict[str, str | None] = {
+    "/console/sign-in": None,
+    "/console/redeem": None,               # an invite code: choose a sign-in and password
+    "/console/language": None,
+    "/console/static": None,               # the console's stylesheet, script and images
+    "/console/sign-out": ANYONE,
+    "/console": COORDINATOR,               # the program: places, people, shifts
+}
+
+
+def console_need(path: str) -> str | None:
+    """The least role that may open console page ``path``."""
+    for prefix, need in CONSOLE.items():
+        if prefix != "/console" and (path == prefix or path.startswith(prefix + "/")):
+            return need
+    return CONSOLE["/console"]
+
+
+def may_open_console(path: str, actor: Actor | None) -> bool:
+    need = console_need(path)
+    return need is None or (actor is not None and actor.at_least(need))

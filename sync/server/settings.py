@@ -80,6 +80,25 @@ class Settings(BaseSettings):
     ssl_certfile: Optional[str] = Field(None, description=(
         "TLS certificate chain file (PEM); with ssl_keyfile the server speaks HTTPS"))
 
+    # The console (sync/server/console/).
+    console_session_hours: float = Field(12, gt=0, le=24 * 30, description=(
+        "a console session not used for this many hours ends (sign in again)"))
+    console_sign_in_failures: int = Field(10, ge=1, le=1_000_000, description=(
+        "wrong console passwords one client address, or one sign-in name, may send in "
+        "15 minutes, per server process"))
+    program_timezone: str = Field("America/Los_Angeles", description=(
+        "the time zone shifts are planned in (an IANA name)"))
+
+    @field_validator("program_timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not a time zone name (e.g. America/Los_Angeles)") from None
+        return v
+
     @field_validator("database_url")
     @classmethod
     def _url(cls, v: str) -> str:

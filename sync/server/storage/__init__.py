@@ -3,8 +3,9 @@ on one set of statements (``sql``), the push with group commit (``push``), a
 connection pool per process (``pool``)."""
 from __future__ import annotations
 
-from .base import (Device, DeviceNotFound, PullRow, PushOutcome, SequenceGap, Storage,
-                   StorageError, StorageUnavailable)
+from .base import (ConsoleAccount, ConsoleSession, Device, DeviceNotFound, LoginTaken,
+                   PullRow, PushOutcome, SequenceGap, Storage, StorageError,
+                   StorageUnavailable)
 
 
 def open_storage(url: str, *, pool_size: int = 10, sqlite_synchronous: str = "FULL",
@@ -29,4 +30,5 @@ def open_storage(url: str, *, pool_size: int = 10, sqlite_synchronous: str = "FU
 
 
 __all__ = ["open_storage", "Storage", "Device", "DeviceNotFound", "PullRow", "PushOutcome",
-           "SequenceGap", "StorageError", "StorageUnavailable"]
+           "SequenceGap", "StorageError", "StorageUnavailable", "ConsoleAccount",
+           "ConsoleSession", "LoginTaken"]

@@ -54,7 +54,36 @@ class DeviceNotFound(StorageError, code="auth_required"):
         super().__init__(f"device {device_id} is not enrolled (or was revoked): enroll again")
 
 
+class LoginTaken(StorageError, code="invalid_message"):
+    """A console sign-in name another member already uses."""
+
+    def __init__(self, login: str):
+        self.login = login
+        super().__init__(f"the sign-in name {login!r} is taken by another member",
+                         field="login")
+
+
 # ---- rows -------------------------------------------------------------------------------
+
+
+@dataclass
+class ConsoleAccount:
+    """A member who may sign in to the console: a sign-in name, an argon2 hash of
+    their password, the language their pages are in."""
+    member_id: str
+    login: str
+    password_hash: str
+    lang: str
+
+
+@dataclass
+class ConsoleSession:
+    """A signed-in console session (the cookie's token is kept only as a hash)."""
+    member_id: str
+    csrf: str
+    expires_at: str
+    login: str
+    lang: str
 
 
 @dataclass
@@ -193,6 +222,54 @@ class Storage(ABC):
     @abstractmethod
     def audit(self, after: int = 0, limit: int = 500) -> list[tuple]:
         """Audit lines after id ``after``: ``(id, at, member_id, device_id, action, detail)``."""
+
+    @abstractmethod
+    def revoke_member_sessions(self, member_id: str) -> int:
+        """End every console session of a member; how many."""
+
+    # ---- the console ----------------------------------------------------------------------
+    @abstractmethod
+    def console_account(self, *, login: str | None = None,
+                        member_id: str | None = None) -> ConsoleAccount | None: ...
+
+    @abstractmethod
+    def redeem_invite_for_console(self, *, code_hash: str, now: str, login: str,
+                                  password_hash: str, lang: str) -> str | None:
+        """Take an unused, unexpired invite and give its member a console sign-in
+        (replacing an earlier one, ending its sessions), in one transaction; the
+        member's id, or None when the invite cannot be taken. LoginTaken when another
+        member signs in with ``login``."""
+
+    @abstractmethod
+    def set_console_password_hash(self, member_id: str, password_hash: str) -> None: ...
+
+    @abstractmethod
+    def set_console_lang(self, member_id: str, lang: str) -> None: ...
+
+    @abstractmethod
+    def create_console_session(self, *, token_hash: str, member_id: str, csrf: str,
+                               created_at: str, expires_at: str) -> None:
+        """A new session (expired sessions are dropped on the way)."""
+
+    @abstractmethod
+    def console_session(self, token_hash: str) -> ConsoleSession | None: ...
+
+    @abstractmethod
+    def extend_console_session(self, token_hash: str, expires_at: str) -> None: ...
+
+    @abstractmethod
+    def drop_console_session(self, token_hash: str) -> None: ...
+
+    @abstractmethod
+    def records_of_type(self, rtype: str) -> list[dict]:
+        """Every live record of a type, as stored (full view)."""
+
+    @abstractmethod
+    def live_record(self, rtype: str, record_id: str) -> dict | None: ...
+
+    @abstractmethod
+    def confirmed_counts(self) -> dict[str, int]:
+        """Confirmed sign-ups of each shift that has any."""
 
     # ---- sync ---------------------------------------------------------------------------
     @abstractmethod

@@ -31,7 +31,8 @@ from ...protocol import MAX_PAGE_BYTES
 from ..rules import READ, carries_survivor_fields, reads
 from ..merge import AppliedRow, Key, RecordWrite, StoredRecord, stored_record
 from ..signups import SignupRow
-from .base import Device, PullRow, Storage, StorageUnavailable, WriteTx
+from .base import (ConsoleAccount, ConsoleSession, Device, LoginTaken, PullRow, Storage,
+                   StorageUnavailable, WriteTx)
 from .push import GroupCommit
 
 # ---- the schema ------------------------------------------------------------------------
@@ -112,8 +113,30 @@ _SCHEMA_0002 = """
     )
 """
 
+# The console: members who set a password (by redeeming an invite) and their sessions;
+# the program's records listed by type.
+_SCHEMA_0003 = """
+    CREATE TABLE console_accounts (
+        member_id TEXT PRIMARY KEY,
+        login TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE console_sessions (
+        token_hash TEXT PRIMARY KEY,
+        member_id TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX console_sessions_member ON console_sessions (member_id);
+    CREATE INDEX records_type ON records (type, deleted)
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [("0001_devices_records_applied_signups", _SCHEMA_0001),
-                                     ("0002_members_invites_owners_audit", _SCHEMA_0002)]
+                                     ("0002_members_invites_owners_audit", _SCHEMA_0002),
+                                     ("0003_console_accounts_sessions", _SCHEMA_0003)]
 
 MIGRATIONS_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations "
                     "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
@@ -155,6 +178,29 @@ AUDIT = ("SELECT id, at, member_id, device_id, action, detail FROM audit WHERE i
          "ORDER BY id LIMIT ?")
 LAST_SEQ = "SELECT last_seq FROM devices WHERE id = ? AND revoked_at IS NULL"
 APPLIED_RESULTS = "SELECT seq, result FROM applied WHERE device_id = ? AND seq BETWEEN ? AND ?"
+
+# ---- the console ------------------------------------------------------------------------
+
+ACCOUNT_COLUMNS = "member_id, login, password_hash, lang"
+ACCOUNT_BY_LOGIN = f"SELECT {ACCOUNT_COLUMNS} FROM console_accounts WHERE login = ?"
+ACCOUNT_OF = f"SELECT {ACCOUNT_COLUMNS} FROM console_accounts WHERE member_id = ?"
+DROP_ACCOUNT = "DELETE FROM console_accounts WHERE member_id = ?"
+ADD_ACCOUNT = ("INSERT INTO console_accounts (member_id, login, password_hash, lang, "
+               "created_at) VALUES (?, ?, ?, ?, ?)")
+SET_PASSWORD = "UPDATE console_accounts SET password_hash = ? WHERE member_id = ?"
+SET_LANG = "UPDATE console_accounts SET lang = ? WHERE member_id = ?"
+ADD_SESSION = ("INSERT INTO console_sessions (token_hash, member_id, csrf, created_at, "
+               "expires_at) VALUES (?, ?, ?, ?, ?)")
+SESSION = ("SELECT s.member_id, s.csrf, s.expires_at, a.login, a.lang FROM console_sessions s "
+           "JOIN console_accounts a ON a.member_id = s.member_id WHERE s.token_hash = ?")
+EXTEND_SESSION = "UPDATE console_sessions SET expires_at = ? WHERE token_hash = ?"
+DROP_SESSION = "DELETE FROM console_sessions WHERE token_hash = ?"
+DROP_MEMBER_SESSIONS = "DELETE FROM console_sessions WHERE member_id = ?"
+DROP_EXPIRED_SESSIONS = "DELETE FROM console_sessions WHERE expires_at <= ?"
+RECORDS_OF_TYPE = "SELECT data FROM records WHERE type = ? AND NOT deleted"
+LIVE_RECORD = "SELECT data FROM records WHERE type = ? AND id = ? AND NOT deleted"
+SIGNUP_COUNTS = ("SELECT shift_id, count(*) FROM signups WHERE status = 'confirmed' "
+                 "GROUP BY shift_id")
 
 # ---- a push ----------------------------------------------------------------------------
 
@@ -667,3 +713,70 @@ class SQLStorage(GroupCommit, Storage):
     def audit(self, after=0, limit=500):
         return self.query(AUDIT, (after, limit))
 
+    def revoke_member_sessions(self, member_id):
+        with self._single_write() as c:
+            return c.execute(self.dialect.sql(DROP_MEMBER_SESSIONS), (member_id,)).rowcount
+
+    # ---- the console ----------------------------------------------------------------------
+    def console_account(self, *, login=None, member_id=None):
+        rows = (self.query(ACCOUNT_BY_LOGIN, (login,)) if login is not None
+                else self.query(ACCOUNT_OF, (member_id,)))
+        return ConsoleAccount(*rows[0]) if rows else None
+
+    def redeem_invite_for_console(self, *, code_hash, now, login, password_hash, lang):
+        q = self.dialect.sql
+        with self._transaction() as c:
+            rows = c.execute(q(INVITE), (code_hash,)).fetchall()
+            if not rows:
+                return None
+            member_id = rows[0][0]
+            member = c.execute(q(MEMBER_RECORD), (member_id,)).fetchone()
+            if member is None or member[1] or not member[0]:
+                return None
+            taken = c.execute(q(ACCOUNT_BY_LOGIN), (login,)).fetchone()
+            if taken is not None and taken[0] != member_id:
+                raise LoginTaken(login)
+            if c.execute(q(TAKE_INVITE), (now, None, code_hash, now)).rowcount != 1:
+                return None
+            # a new invite sets a new password (a forgotten one): every session ends
+            c.execute(q(DROP_MEMBER_SESSIONS), (member_id,))
+            c.execute(q(DROP_ACCOUNT), (member_id,))
+            c.execute(q(ADD_ACCOUNT), (member_id, login, password_hash, lang, now))
+        return member_id
+
+    def set_console_password_hash(self, member_id, password_hash):
+        with self._single_write() as c:
+            c.execute(self.dialect.sql(SET_PASSWORD), (password_hash, member_id))
+
+    def set_console_lang(self, member_id, lang):
+        with self._single_write() as c:
+            c.execute(self.dialect.sql(SET_LANG), (lang, member_id))
+
+    def create_console_session(self, *, token_hash, member_id, csrf, created_at, expires_at):
+        with self._single_write() as c:
+            c.execute(self.dialect.sql(DROP_EXPIRED_SESSIONS), (created_at,))
+            c.execute(self.dialect.sql(ADD_SESSION),
+                      (token_hash, member_id, csrf, created_at, expires_at))
+
+    def console_session(self, token_hash):
+        rows = self.query(SESSION, (token_hash,))
+        return ConsoleSession(*rows[0]) if rows else None
+
+    def extend_console_session(self, token_hash, expires_at):
+        with self._single_write() as c:
+            c.execute(self.dialect.sql(EXTEND_SESSION), (expires_at, token_hash))
+
+    def drop_console_session(self, token_hash):
+        with self._single_write() as c:
+            c.execute(self.dialect.sql(DROP_SESSION), (token_hash,))
+
+    def records_of_type(self, rtype):
+        return [stored_record(rtype, r[0]) for r in self.query(RECORDS_OF_TYPE, (rtype,))
+                if r[0]]
+
+    def live_record(self, rtype, record_id):
+        rows = self.query(LIVE_RECORD, (rtype, record_id))
+        return stored_record(rtype, rows[0][0]) if rows and rows[0][0] else None
+
+    def confirmed_counts(self):
+        return {shift: int(n) for shift, n in self.query(SIGNUP_COUNTS)}

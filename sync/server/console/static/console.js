@@ -1,0 +1,13 @@
+// The console works without this file; with it, the language menu applies at once and
+// a destructive button asks first.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const select of document.querySelectorAll("select[data-autosubmit]")) {
+    select.addEventListener("change", () => select.form.submit());
+    for (const b of select.form.querySelectorAll(".js-hide")) b.hidden = true;
+  }
+  for (const button of document.querySelectorAll("button[data-confirm]")) {
+    button.addEventListener("click", (event) => {
+      if (!window.confirm(button.dataset.confirm)) event.preventDefault();
+    });
+  }
+});

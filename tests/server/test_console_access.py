@@ -280,3 +280,31 @@ def _hood(live, admin) -> dict:
                                               "bbox.east": "-122.4"})
     return next(h for h in live.storage.records_of_type("neighborhood")
                 if h["name"] == "Spare")
+
+
+def test_seed_demo_loads_the_program_once_and_its_coordinator_signs_in(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT, _Database, server_env
+    db = _Database("sqlite", tmp_path)
+    seed = [sys.executable, "-m", "sync.server.cli", "seed-demo", "--database-url", db.url,
+            "--console-password", PASSWORD]
+    first = subprocess.run(seed, capture_output=True, text=True, env=server_env(), cwd=ROOT)
+    assert first.returncode == 0, first.stderr
+    assert "3 neighborhood, 8 route, 30 merchant, 12 member" in first.stdout
+    again = subprocess.run(seed[:-2], capture_output=True, text=True, env=server_env(),
+                           cwd=ROOT)
+    assert "demo not seeded again" in again.stdout
+    server = ServerProcess(db.url, tmp_path / "server.log").wait_ready()
+    try:
+        c = Console(server.base)
+        assert c.sign_in("xiaoyan").status_code == 303
+        merchants = c.get("/console/merchants").text
+        assert merchants.count('<tr id="row-') == 30
+        import json
+        demo = json.loads((ROOT / "assets" / "demo" / "merchants.json").read_text("utf-8"))
+        assert all(m["name"].replace("&", "&amp;").replace("'", "&#39;") in merchants
+                   for m in demo)
+    finally:
+        server.stop()

@@ -95,6 +95,12 @@ STEPS = {
         "route_id TEXT, title TEXT, starts_at TEXT, ends_at TEXT, capacity INTEGER, "
         "needs_lead INTEGER, meeting_point TEXT, names TEXT)",
     ],
+    "0005_shift_staffing": [
+        "CREATE TABLE shift (id TEXT PRIMARY KEY NOT NULL, neighborhood_id TEXT, "
+        "route_id TEXT, title TEXT, starts_at TEXT, ends_at TEXT, capacity INTEGER, "
+        "needs_lead INTEGER, meeting_point TEXT, names TEXT, min_group INTEGER, "
+        "languages_needed TEXT, series_id TEXT)",
+    ],
 }
 
 

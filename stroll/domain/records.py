@@ -517,11 +517,20 @@ class Shift(Record):
     needs_lead: bool = _f(True, kind="bool")
     meeting_point: str = _f("", kind="text")
     names: dict = _f({}, kind="names")  # the title in other languages
+    # staffing (stroll.domain.staffing): the smallest group that may walk, the
+    # languages someone on the shift must speak (Cantonese on a Chinatown shift)
+    min_group: int = _f(2, kind="count")
+    languages_needed: list = _f([], choices=tx.SPOKEN_LANGUAGES)
+    series_id: str | None = _f(None)  # the weekly series it was planned in, if any
 
     def check(self):
         _check_order(self, "starts_at", "ends_at")
         if self.capacity < 1:
             self.fail("capacity", "must be at least 1")
+        if self.min_group < 1:
+            self.fail("min_group", "must be at least 1")
+        if self.min_group > self.capacity:
+            self.fail("min_group", f"must be at most the capacity ({self.capacity})")
 
 
 @dataclass

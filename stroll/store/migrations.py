@@ -146,4 +146,14 @@ def _m0004(db: Database) -> None:
         db.execute(f'ALTER TABLE "{rtype}" ADD COLUMN "names" TEXT')
 
 
+@migrations(name="0005_shift_staffing")
+def _m0005(db: Database) -> None:
+    """A shift's staffing: the smallest group that may walk (``min_group``), the
+    languages someone on it must speak (``languages_needed``, JSON text) and the weekly
+    series it was planned in (``series_id``); rows from before read as the defaults."""
+    db.execute('ALTER TABLE "shift" ADD COLUMN "min_group" INTEGER')
+    db.execute('ALTER TABLE "shift" ADD COLUMN "languages_needed" TEXT')
+    db.execute('ALTER TABLE "shift" ADD COLUMN "series_id" TEXT')
+
+
 __all__ = ["migrations", "RECORD_TABLES_0001"]

@@ -63,6 +63,13 @@ class SignupDecisions:
             data["decided_at"] = data.get("decided_at") or self.now_iso
             self._index(data, "cancelled")
             return None
+        if prev == "waitlisted" and data["status"] == "confirmed" and \
+                self.actor.at_least("coordinator"):
+            # a coordinator moves someone off the waitlist by hand (beyond capacity if
+            # need be: a shift short of a Cantonese speaker takes one more)
+            data.update(decided_at=self.now_iso, reason="confirmed by a coordinator")
+            self._index(data, "confirmed")
+            return Decision("confirmed", data["reason"])
         if prev in ("confirmed", "waitlisted", "refused"):
             # sent again: the decision stands
             for k in ("status", "decided_at", "reason"):

@@ -63,7 +63,9 @@ FORMS: dict[str, tuple[Field, ...]] = {
         Field("route_id", "route"), Field("day", "date", required=True),
         Field("start", "clock", required=True), Field("end", "clock", required=True),
         Field("capacity", "count", required=True, low=1, high=200),
-        Field("needs_lead", "bool"), Field("meeting_point"),
+        Field("min_group", "count", low=1, high=200),
+        Field("needs_lead", "bool"), Field("languages_needed", "languages"),
+        Field("meeting_point"),
         Field("weeks", "weeks", low=1, high=WEEKS_MAX)),
 }
 

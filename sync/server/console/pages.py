@@ -10,7 +10,7 @@ rendered with the coordinator's language (``stroll.i18n``: the app's catalogs).
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
@@ -25,14 +25,15 @@ from stroll.domain import taxonomy as tx
 from stroll.domain.ids import is_uuid
 from stroll.domain.place_names import NAME_LANGUAGES
 from stroll.domain.records import from_dict
-from stroll.i18n import TIER1, Translator
+from stroll.domain.staffing import staffing
+from stroll.i18n import TIER1
 
 from ... import protocol as p
 from .. import members
 from ..rules import may_manage_member, may_write
 from ..storage import LoginTaken, Storage
 from . import accounts, spreadsheets
-from .forms import FORMS, Problems, form_values, read_form, weekly
+from .forms import FORMS, Problems, form_values, read_form, week_of, weekly
 from .web import (HERE, KINDS, SECURITY_HEADERS, UPLOAD_MAX, Console, Ctx, Refused, _add, _read_form,
                   _safe_next, log)
 
@@ -191,29 +192,62 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
                 "spoken": tx.SPOKEN_LANGUAGES, "roles": tx.MEMBER_ROLES,
                 "name_languages": NAME_LANGUAGES}
 
+    def notice_of(ctx: Ctx) -> str | None:
+        query = ctx.request.query_params
+        if query.get("saved", "").isdigit():
+            return ctx.tr.t("console.saved", count=int(query["saved"]))
+        if query.get("cancelled"):
+            return ctx.tr.t("console.shift.cancelled")
+        return None
+
     def list_page(ctx: Ctx, kind: str) -> Response:
         rtype = _rtype(kind)
-        rows = console.records(rtype)
+        if rtype == "shift":
+            return week_page(ctx)
         values = choices(ctx)
         hood_of = {h["id"]: h for h in values["neighborhoods"]}
-        route_of = {r["id"]: r for r in values["routes"]}
-        if rtype == "shift":
-            now = datetime.now(timezone.utc) - timedelta(hours=12)
-            rows = sorted((r for r in rows if datetime.fromisoformat(r["ends_at"]) >= now),
-                          key=lambda r: r["starts_at"])
-        else:
-            rows = sorted(rows, key=lambda r: (ctx.tr.place(hood_of.get(
-                r.get("neighborhood_id"))), ctx.tr.place(r) or r.get("name", "")))
-        confirmed = store.confirmed_counts() if rtype == "shift" else {}
-        query = ctx.request.query_params
-        notice = None
-        if query.get("saved", "").isdigit():
-            notice = ctx.tr.t("console.saved", count=int(query["saved"]))
-        elif query.get("cancelled"):
-            notice = ctx.tr.t("console.shift.cancelled")
+        rows = sorted(console.records(rtype), key=lambda r: (ctx.tr.place(hood_of.get(
+            r.get("neighborhood_id"))), ctx.tr.place(r) or r.get("name", "")))
         return console.render(ctx, "list.html", kind=kind, rtype=rtype, rows=rows,
-                              hood_of=hood_of, route_of=route_of, confirmed=confirmed,
-                              when=lambda r: _when(ctx.tr, r, console.tz), notice=notice)
+                              hood_of=hood_of, notice=notice_of(ctx))
+
+    def week_page(ctx: Ctx) -> Response:
+        """The shifts of one week (Monday to Sunday, in the program's time zone), a
+        column a day, each with its places and its staffing gaps."""
+        zone = ZoneInfo(console.tz)
+        try:
+            asked = date.fromisoformat(ctx.request.query_params.get("week", ""))
+        except ValueError:
+            asked = datetime.now(zone).date()
+        monday = week_of(asked)
+        days = [monday + timedelta(days=i) for i in range(7)]
+        people = {m["id"]: m for m in console.records("member")}
+        crews: dict[str, list[dict]] = {}
+        waiting: dict[str, int] = {}
+        for shift_id, _signup, member_id, status in store.active_signups():
+            if status == "confirmed":
+                crews.setdefault(shift_id, []).append(people.get(member_id) or {})
+            else:
+                waiting[shift_id] = waiting.get(shift_id, 0) + 1
+        by_day: dict[date, list[tuple[dict, Any, str]]] = {d: [] for d in days}
+        for shift in console.records("shift"):
+            starts = datetime.fromisoformat(shift["starts_at"]).astimezone(zone)
+            if starts.date() in by_day:
+                ends = datetime.fromisoformat(shift["ends_at"]).astimezone(zone)
+                by_day[starts.date()].append((shift, staffing(
+                    shift, crews.get(shift["id"], []), waiting.get(shift["id"], 0)),
+                    ctx.tr.time_range(starts, ends)))
+        for day in days:
+            by_day[day].sort(key=lambda row: row[0]["starts_at"])
+        short = sum(1 for d in days for _s, state, _t in by_day[d] if state.short)
+        hood_of = {h["id"]: h for h in console.records("neighborhood")}
+        return console.render(
+            ctx, "week.html", kind="shifts", rtype="shift", days=days, by_day=by_day,
+            hood_of=hood_of, short=short, notice=notice_of(ctx),
+            previous=(monday - timedelta(days=7)).isoformat(),
+            following=(monday + timedelta(days=7)).isoformat(),
+            week_label=ctx.tr.t("console.week.of", start=ctx.tr.day(days[0]),
+                                end=ctx.tr.day(days[-1])))
 
     def form_page(ctx: Ctx, kind: str, record_id: str | None = None,
                   problems: Problems | None = None, values: dict | None = None,
@@ -231,7 +265,31 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
             ctx, "form.html", status=status, kind=kind, rtype=rtype, record=record,
             fields=FORMS[rtype], values=values, problems=problems or {}, invite=invite,
             invite_qr=invite.qr_svg(console.settings.public_url) if invite else None,
-            message=message, **choices(ctx))
+            message=message, roster=roster(ctx, record) if rtype == "shift" and record
+            else None, **choices(ctx))
+
+    def roster(ctx: Ctx, shift: dict) -> dict:
+        """A shift's confirmed and waitlisted members and its staffing."""
+        people = {m["id"]: m for m in console.records("member")}
+        rows = [(signup_id, people.get(member_id) or {"name": "?"}, status)
+                for _shift, signup_id, member_id, status in store.active_signups(shift["id"])]
+        confirmed = [m for _id, m, status in rows if status == "confirmed"]
+        waiting = [r for r in rows if r[2] == "waitlisted"]
+        state = staffing(shift, confirmed, len(waiting))
+        return {"rows": [r for r in rows if r[2] == "confirmed"] + waiting,
+                "confirmed": confirmed, "waitlisted": waiting, "staffing": state,
+                "missing_names": ", ".join(ctx.tr.t(f"spoken.{c}")
+                                           for c in state.missing_languages)}
+
+    def confirm_signup(ctx: Ctx, form, _upload, record_id: str) -> Response:
+        _existing(store, "shift", record_id)
+        signup = store.live_record("signup", form.get("signup_id") or "") if is_uuid(
+            form.get("signup_id") or "") else None
+        if signup is None or signup.get("shift_id") != record_id:
+            raise Refused(404, "console.error.no_record")
+        if console.write(ctx.signed.actor, "signup", {**signup, "status": "confirmed"}):
+            raise Refused(403, "console.error.not_allowed")
+        return RedirectResponse(f"/console/shifts/{record_id}#roster", 303)
 
     def save(ctx: Ctx, form, upload, kind: str, record_id: str | None = None) -> Response:
         rtype = _rtype(kind)
@@ -241,7 +299,9 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
             rtype, form, neighborhoods={h["id"] for h in values["neighborhoods"]},
             routes={r["id"] for r in values["routes"]}, upload=upload, tz=console.tz)
         shown = {k: v for k, v in form.multi_items() if isinstance(v, str)}
-        shown["languages"] = form.getlist("languages")
+        for f in FORMS[rtype]:
+            if f.kind == "languages":
+                shown[f.name] = form.getlist(f.name)
         if problems:
             return form_page(ctx, kind, record_id, problems, shown, 422)
         actor = ctx.signed.actor
@@ -269,7 +329,7 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
         occurrences = [record]
         if rtype == "shift" and before is None and weeks > 1:
             occurrences = [{**record, "id": record["id"] if i == 0 else new_id(),
-                            "starts_at": start, "ends_at": end}
+                            "starts_at": start, "ends_at": end, "series_id": record["id"]}
                            for i, (start, end) in enumerate(
                                weekly(record["starts_at"], record["ends_at"], weeks,
                                       console.tz))]
@@ -365,6 +425,7 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
             ("/console/sign-out", "POST", action(sign_out)),
             ("/console/language", "POST", action(language)),
             ("/console/shifts/{record_id}/cancel", "POST", action(cancel_shift)),
+            ("/console/shifts/{record_id}/confirm", "POST", action(confirm_signup)),
             ("/console/{kind}/export.csv", "GET", page(export_csv)),
             ("/console/{kind}/import", "GET", page(import_page)),
             ("/console/{kind}/import", "POST", action(import_csv)),
@@ -397,15 +458,7 @@ def _defaults(rtype: str, query) -> dict:
     if rtype in ("route", "merchant", "shift", "member") and query.get("neighborhood"):
         out["neighborhood_id"] = query.get("neighborhood")
     if rtype == "shift":
-        out.update({"capacity": 6, "needs_lead": True, "weeks": 1})
+        out.update({"capacity": 6, "min_group": 2, "needs_lead": True, "weeks": 1})
     if rtype == "member":
         out["role"] = "volunteer"
     return out
-
-
-def _when(tr: Translator, shift: dict, tz: str) -> str:
-    zone = ZoneInfo(tz)
-    starts = datetime.fromisoformat(shift["starts_at"]).astimezone(zone)
-    ends = datetime.fromisoformat(shift["ends_at"]).astimezone(zone)
-    return tr.t("console.shift.when", day=tr.day(starts.date()),
-                time=tr.time_range(starts, ends))

@@ -268,6 +268,11 @@ class Storage(ABC):
     def live_record(self, rtype: str, record_id: str) -> dict | None: ...
 
     @abstractmethod
+    def active_signups(self, shift_id: str | None = None) -> list[tuple[str, str, str, str]]:
+        """``(shift_id, signup_id, member_id, status)`` of the confirmed and waitlisted
+        sign-ups (of one shift, or all), in order of arrival."""
+
+    @abstractmethod
     def confirmed_counts(self) -> dict[str, int]:
         """Confirmed sign-ups of each shift that has any."""
 

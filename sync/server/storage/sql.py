@@ -201,6 +201,8 @@ RECORDS_OF_TYPE = "SELECT data FROM records WHERE type = ? AND NOT deleted"
 LIVE_RECORD = "SELECT data FROM records WHERE type = ? AND id = ? AND NOT deleted"
 SIGNUP_COUNTS = ("SELECT shift_id, count(*) FROM signups WHERE status = 'confirmed' "
                  "GROUP BY shift_id")
+ACTIVE_SIGNUPS_ALL = ("SELECT shift_id, id, member_id, status FROM signups "
+                      "WHERE status IN ('confirmed', 'waitlisted') ORDER BY position")
 
 # ---- a push ----------------------------------------------------------------------------
 
@@ -780,3 +782,10 @@ class SQLStorage(GroupCommit, Storage):
 
     def confirmed_counts(self):
         return {shift: int(n) for shift, n in self.query(SIGNUP_COUNTS)}
+
+    def active_signups(self, shift_id=None):
+        if shift_id is not None:
+            return [(r.shift_id, r.id, r.member_id, r.status)
+                    for r in (SignupRow(*row) for row in self.query(SIGNUPS_OF, (shift_id,)))
+                    if r.status in ("confirmed", "waitlisted")]
+        return [tuple(r) for r in self.query(ACTIVE_SIGNUPS_ALL)]

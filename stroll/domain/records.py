@@ -529,8 +529,7 @@ class Shift(Record):
             self.fail("capacity", "must be at least 1")
         if self.min_group < 1:
             self.fail("min_group", "must be at least 1")
-        if self.min_group > self.capacity:
-            self.fail("min_group", f"must be at most the capacity ({self.capacity})")
+        # a smallest group above the capacity reads as the capacity (staffing.py)
 
 
 @dataclass

@@ -4,9 +4,12 @@ languages. ``install(app, storage, settings)`` adds it to the server's app.
 
 - ``accounts.py``: passwords (argon2), sessions, CSRF tokens;
 - ``forms.py``: each program record's form, and a posted form read back (pure);
-- ``pages.py``: the pages: who may open each is ``rules.CONSOLE``, what a page writes
-  goes through the same rules, merge and cursor as a push (phones get it on their next
-  pull).
+- ``web.py``: a request's session, language and gate (``rules.CONSOLE``), the CSRF
+  check, rendering, writing a record as the signed-in member;
+- ``doors.py``: sign-in, redeeming an invite, language, sign-out;
+- ``pages.py``: the program's pages; ``spreadsheets.py`` members' and merchants' CSV.
+What a page writes goes through the same rules, merge and cursor as a push (phones get
+it on their next pull).
 """
 from __future__ import annotations
 

@@ -195,6 +195,8 @@ def read_form(rtype: str, form: Mapping, *, neighborhoods: set[str], routes: set
                              else "console.error.not_time")
     if rtype == "shift":
         _shift_times(out, problems, tz)
+        if out.get("min_group", 0) > out.get("capacity", 10 ** 6):
+            problems.add("min_group", "console.error.min_group_over_capacity")
     return out, problems
 
 

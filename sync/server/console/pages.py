@@ -1,24 +1,23 @@
-"""The console's pages: sign-in, redeeming an invite, and the program (neighborhoods,
-routes, merchants, members, shifts), each list with its new and edit forms.
+"""The console's program pages: neighborhoods, routes, merchants, members and shifts,
+each a list (shifts: the week) with its new and edit forms; members' and merchants'
+spreadsheets; a shift's roster. The doors (sign-in, invites) are ``doors.py``.
 
-Every request passes ``gate`` first: who is signed in (``accounts.session_of``) and
-whether the rules let them open the page (``rules.may_open_console``): no session goes
-to the sign-in page, a member whose role may not opens a 403 page. Every POST carries
-the CSRF token of its form. A program edit is a record entry written as the signed-in
+Every request passes ``Console.gate`` first (web.py): who is signed in and whether the
+rules let them open the page (``rules.may_open_console``): no session goes to the
+sign-in page, a member whose role may not opens a 403 page. Every POST carries the CSRF
+token of its form. A program edit is a record entry written as the signed-in
 member by ``storage.write_as`` (the same rules, merge and cursor as a push). Pages are
 rendered with the coordinator's language (``stroll.i18n``: the app's catalogs).
 """
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from stroll.domain import StrollError, new_id
 from stroll.domain import taxonomy as tx
@@ -26,16 +25,14 @@ from stroll.domain.ids import is_uuid
 from stroll.domain.place_names import NAME_LANGUAGES
 from stroll.domain.records import from_dict
 from stroll.domain.staffing import staffing
-from stroll.i18n import TIER1
 
 from ... import protocol as p
 from .. import members
 from ..rules import may_manage_member, may_write
-from ..storage import LoginTaken, Storage
-from . import accounts, spreadsheets
+from ..storage import Storage
+from . import doors, spreadsheets
 from .forms import FORMS, Problems, form_values, read_form, week_of, weekly
-from .web import (HERE, KINDS, SECURITY_HEADERS, UPLOAD_MAX, Console, Ctx, Refused, _add, _read_form,
-                  _safe_next, log)
+from .web import HERE, KINDS, SECURITY_HEADERS, Console, Ctx, Refused, _add, log
 
 
 def install(app: FastAPI, store: Storage, settings) -> Console:
@@ -43,142 +40,7 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
     app.mount("/console/static", StaticFiles(directory=HERE / "static"),
               name="console-static")
 
-    def page(handler: Callable[..., Response]) -> Callable:
-        """A GET page: gate, then the handler on a worker thread."""
-        async def run(request: Request, **params):
-            gated = await run_in_threadpool(console.gate, request)
-            if isinstance(gated, Response):
-                return gated
-            try:
-                return await run_in_threadpool(handler, gated, **params)
-            except Refused as e:
-                return console.refused(gated, e)
-        return run
-
-    def action(handler: Callable[..., Response]) -> Callable:
-        """A POST: gate, the form read and its CSRF token checked, then the handler."""
-        async def run(request: Request, **params):
-            gated = await run_in_threadpool(console.gate, request)
-            if isinstance(gated, Response):
-                return gated
-            try:
-                form = await _read_form(request)
-                console.check_csrf(gated, form)
-                upload = None
-                file = form.get("file")
-                if isinstance(file, UploadFile):
-                    upload = await file.read(UPLOAD_MAX + 1)
-                    if len(upload) > UPLOAD_MAX:
-                        raise Refused(413, "console.error.file_too_large",
-                                      max_kb=UPLOAD_MAX // 1024)
-                return await run_in_threadpool(handler, gated, form, upload, **params)
-            except Refused as e:
-                return console.refused(gated, e)
-        return run
-
-    # ---- sign-in, invites, language, sign-out -------------------------------------------
-    def sign_in_page(ctx: Ctx, problem: str | None = None, login: str = "",
-                     status: int = 200) -> Response:
-        if ctx.signed and problem is None:
-            return RedirectResponse(_safe_next(ctx.request.query_params.get("next")), 303)
-        return console.render(ctx, "sign_in.html", status=status, problem=problem,
-                              login=login,
-                              next=_safe_next(ctx.request.query_params.get("next")))
-
-    def sign_in(ctx: Ctx, form, _upload) -> Response:
-        address = ctx.request.client.host if ctx.request.client else "?"
-        login = accounts.normalize_login(form.get("login") or "")
-        wait = console.failures.retry_after(address) or (
-            login and console.failures.retry_after("login:" + login))
-        if wait:
-            log.warning("console sign-in from %s refused: over the rate limit", address)
-            response = sign_in_page(ctx, ctx.tr.t("console.error.too_many",
-                                                  minutes=max(1, -(-wait // 60))),
-                                    login, status=429)
-            response.headers["Retry-After"] = str(wait)
-            return response
-        member_id = accounts.check_password(store, login, form.get("password") or "")
-        if member_id is None:
-            console.failures.hit(address)
-            if login:
-                console.failures.hit("login:" + login)
-            log.warning("console sign-in from %s refused: wrong name or password", address)
-            return sign_in_page(ctx, ctx.tr.t("console.error.wrong_password"), login,
-                                status=401)
-        token = accounts.start_session(store, member_id, console.hours)
-        store.add_audit(at=members.iso(datetime.now(timezone.utc)), member_id=member_id,
-                        device_id=None, action="console_sign_in", detail=address)
-        response = RedirectResponse(_safe_next(form.get("next")), 303)
-        console._cookie(response, accounts.SESSION_COOKIE, token, hours=console.hours)
-        response.delete_cookie(accounts.FORM_COOKIE, path="/console")
-        return response
-
-    def redeem_page(ctx: Ctx, problems: Problems | None = None, values: dict | None = None,
-                    status: int = 200) -> Response:
-        values = values or {"code": ctx.request.query_params.get("code", "")}
-        return console.render(ctx, "redeem.html", status=status, problems=problems or {},
-                              values=values)
-
-    def redeem(ctx: Ctx, form, _upload) -> Response:
-        address = ctx.request.client.host if ctx.request.client else "?"
-        wait = console.failures.retry_after(address)
-        if wait:
-            raise Refused(429, "console.error.too_many", minutes=max(1, -(-wait // 60)))
-        code = form.get("code") or ""
-        login = accounts.normalize_login(form.get("login") or "")
-        password = form.get("password") or ""
-        values = {"code": code, "login": login}
-        problems = Problems()
-        problem = accounts.login_problem(login)
-        if problem:
-            problems.add("login", problem, low=accounts.LOGIN_MIN, high=accounts.LOGIN_MAX)
-        problem = accounts.password_problem(password, login)
-        if problem:
-            problems.add("password", problem, min=accounts.PASSWORD_MIN,
-                         max=accounts.PASSWORD_MAX)
-        elif password != (form.get("password_again") or ""):
-            problems.add("password_again", "console.error.password_mismatch")
-        normalized = p.normalize_invite_code(code)
-        if len(normalized) != p.INVITE_LENGTH:
-            problems.add("code", "console.error.invite_shape")
-        if problems:
-            return redeem_page(ctx, problems, values, 422)
-        now = members.iso(datetime.now(timezone.utc))
-        try:
-            member_id = store.redeem_invite_for_console(
-                code_hash=members.hash_secret(normalized), now=now, login=login,
-                password_hash=accounts.hash_password(password), lang=ctx.tr.lang)
-        except LoginTaken:
-            problems.add("login", "console.error.login_taken")
-            return redeem_page(ctx, problems, values, 409)
-        if member_id is None:
-            console.failures.hit(address)
-            problems.add("code", "console.error.invite_invalid")
-            return redeem_page(ctx, problems, values, 403)
-        store.add_audit(at=now, member_id=member_id, device_id=None,
-                        action="console_password", detail=address)
-        token = accounts.start_session(store, member_id, console.hours)
-        response = RedirectResponse("/console", 303)
-        console._cookie(response, accounts.SESSION_COOKIE, token, hours=console.hours)
-        response.delete_cookie(accounts.FORM_COOKIE, path="/console")
-        return response
-
-    def sign_out(ctx: Ctx, _form, _upload) -> Response:
-        store.drop_console_session(ctx.signed.token_hash)
-        response = RedirectResponse("/console/sign-in", 303)
-        response.delete_cookie(accounts.SESSION_COOKIE, path="/console")
-        return response
-
-    def language(ctx: Ctx, form, _upload) -> Response:
-        lang = form.get("lang")
-        if lang not in TIER1:
-            raise Refused(422, "console.error.unknown_choice")
-        if ctx.signed:
-            store.set_console_lang(ctx.signed.actor.member_id, lang)
-        response = RedirectResponse(_safe_next(form.get("next")), 303)
-        console._cookie(response, accounts.LANG_COOKIE, lang, hours=24 * 365,
-                        http_only=False)
-        return response
+    page, action = console.page, console.action
 
     # ---- the program ----------------------------------------------------------------------
     def home(ctx: Ctx) -> Response:
@@ -417,13 +279,8 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
 
     # ---- routes ---------------------------------------------------------------------------
     for path, method, run in (
+            *doors.routes(console),
             ("/console", "GET", page(home)),
-            ("/console/sign-in", "GET", page(sign_in_page)),
-            ("/console/sign-in", "POST", action(sign_in)),
-            ("/console/redeem", "GET", page(redeem_page)),
-            ("/console/redeem", "POST", action(redeem)),
-            ("/console/sign-out", "POST", action(sign_out)),
-            ("/console/language", "POST", action(language)),
             ("/console/shifts/{record_id}/cancel", "POST", action(cancel_shift)),
             ("/console/shifts/{record_id}/confirm", "POST", action(confirm_signup)),
             ("/console/{kind}/export.csv", "GET", page(export_csv)),

@@ -14,6 +14,8 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from stroll.i18n import TIER1, Translator
@@ -128,6 +130,40 @@ class Console:
     def refused(self, ctx: Ctx, e: Refused) -> Response:
         return self.render(ctx, "message.html", status=e.status, message=ctx.tr.t(e.key,
                            **e.params), status_code=e.status)
+
+    # ---- the two kinds of route -----------------------------------------------------------
+    def page(self, handler: Callable[..., Response]) -> Callable:
+        """A GET page: gate, then the handler on a worker thread."""
+        async def run(request: Request, **params):
+            gated = await run_in_threadpool(self.gate, request)
+            if isinstance(gated, Response):
+                return gated
+            try:
+                return await run_in_threadpool(handler, gated, **params)
+            except Refused as e:
+                return self.refused(gated, e)
+        return run
+
+    def action(self, handler: Callable[..., Response]) -> Callable:
+        """A POST: gate, the form read and its CSRF token checked, then the handler."""
+        async def run(request: Request, **params):
+            gated = await run_in_threadpool(self.gate, request)
+            if isinstance(gated, Response):
+                return gated
+            try:
+                form = await _read_form(request)
+                self.check_csrf(gated, form)
+                upload = None
+                file = form.get("file")
+                if isinstance(file, UploadFile):
+                    upload = await file.read(UPLOAD_MAX + 1)
+                    if len(upload) > UPLOAD_MAX:
+                        raise Refused(413, "console.error.file_too_large",
+                                      max_kb=UPLOAD_MAX // 1024)
+                return await run_in_threadpool(handler, gated, form, upload, **params)
+            except Refused as e:
+                return self.refused(gated, e)
+        return run
 
     # ---- who is asking ------------------------------------------------------------------
     def context(self, request: Request) -> Ctx:

@@ -101,6 +101,8 @@ def test_every_record_type_round_trips_through_a_dict():
         "shift": dict(neighborhood_id="n", title="t", starts_at="2026-11-20T18:00:00",
                       ends_at="2026-11-20T20:00:00"),
         "signup": dict(shift_id="s", member_id="m", requested_at=now_iso()),
+        "partner": dict(name="Asian Law Caucus", languages=["yue", "vi"],
+                        referral_needs=["legal", "housing"], harm_types=["wage_theft"]),
     }
     assert set(samples) == set(RECORD_TYPES)
     for rtype, data in samples.items():

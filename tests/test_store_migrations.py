@@ -101,6 +101,11 @@ STEPS = {
         "needs_lead INTEGER, meeting_point TEXT, names TEXT, min_group INTEGER, "
         "languages_needed TEXT, series_id TEXT)",
     ],
+    "0006_partners": [
+        "CREATE TABLE partner (id TEXT PRIMARY KEY NOT NULL, name TEXT, names TEXT, "
+        "services TEXT, languages TEXT, phone TEXT, email TEXT, website TEXT, address TEXT, "
+        "referral_needs TEXT, harm_types TEXT, notes TEXT)",
+    ],
 }
 
 

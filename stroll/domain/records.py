@@ -544,10 +544,31 @@ class Signup(Record):
     reason: str = _f("", kind="text")
 
 
+# ---- partners ------------------------------------------------------------------
+
+@dataclass
+class Partner(Record):
+    """A partner service a survivor may be referred to (legal aid, a clinic, a tenants'
+    union): what it offers, in which languages, how to reach it, and which referral needs
+    and harms it takes. An organization's own contact details, not a survivor's."""
+    TYPE: ClassVar[str] = "partner"
+    name: str = _f("", required=True, kind="text")
+    names: dict = _f({}, kind="names")
+    services: str = _f("", kind="text")
+    languages: list = _f([], choices=tx.SPOKEN_LANGUAGES)
+    phone: str = _f("", kind="text")
+    email: str = _f("", kind="text")
+    website: str = _f("", kind="text")
+    address: str = _f("", kind="text")
+    referral_needs: list = _f([], choices=tx.REFERRAL_NEEDS)
+    harm_types: list = _f([], choices=tx.HARM_TYPES)
+    notes: str = _f("", kind="text")
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.TYPE: cls
     for cls in (Neighborhood, Route, Member, Merchant, Stroll, TrackChunk, CheckIn,
-                Incident, FollowUp, Shift, Signup)
+                Incident, FollowUp, Shift, Signup, Partner)
 }
 
 

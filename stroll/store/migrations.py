@@ -156,4 +156,13 @@ def _m0005(db: Database) -> None:
     db.execute('ALTER TABLE "shift" ADD COLUMN "series_id" TEXT')
 
 
+@migrations(name="0006_partners")
+def _m0006(db: Database) -> None:
+    """Partner services for referrals (a coordinator sets them up in the console)."""
+    db["partner"].create(_column_types(
+        "name TEXT, names TEXT, services TEXT, languages TEXT, phone TEXT, email TEXT, "
+        "website TEXT, address TEXT, referral_needs TEXT, harm_types TEXT, notes TEXT"),
+        pk="id", not_null={"id"})
+
+
 __all__ = ["migrations", "RECORD_TABLES_0001"]

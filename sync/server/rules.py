@@ -48,6 +48,7 @@ WRITE: dict[str, tuple[str, str, str]] = {
     "shift": (COORDINATOR, COORDINATOR, COORDINATOR),
     "member": (COORDINATOR, COORDINATOR, COORDINATOR),
     "follow_up": (COORDINATOR, COORDINATOR, COORDINATOR),
+    "partner": (COORDINATOR, COORDINATOR, COORDINATOR),
     "merchant": (ANYONE, ANYONE, COORDINATOR),
     "signup": (ANYONE, ANYONE, COORDINATOR),
     "stroll": (ANYONE, ANYONE, COORDINATOR),
@@ -129,6 +130,7 @@ READ: dict[str, dict[str, Reads]] = {
                  AMBASSADOR: (("team", "public"), ("all", "coarse")),
                  **_COORDINATORS_FULL},
     "follow_up": _COORDINATORS_FULL,
+    "partner": _EVERYONE_FULL,   # a directory of services: every phone may refer
 }
 
 

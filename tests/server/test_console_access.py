@@ -308,3 +308,22 @@ def test_seed_demo_loads_the_program_once_and_its_coordinator_signs_in(tmp_path)
                    for m in demo)
     finally:
         server.stop()
+
+
+def test_a_partner_service_set_up_in_the_console_reaches_every_phone(live, admin):
+    r = admin.post("/console/partners/new", {
+        "name": "Chinatown tenants' clinic", "names.zh-Hant": "華埠租客診所",
+        "services": "Eviction defense, repairs", "languages": ["yue", "cmn", "en"],
+        "phone": "+1 415 555 0142", "referral_needs": ["housing", "legal"],
+        "harm_types": ["discrimination_housing"]})
+    assert r.status_code == 303, problems_of(r.text)
+    partner = next(p for p in live.storage.records_of_type("partner")
+                   if p["name"] == "Chinatown tenants' clinic")
+    assert partner["referral_needs"] == ["housing", "legal"]
+    page = admin.get("/console/partners").text
+    assert "Chinatown tenants&#39; clinic" in page and "Eviction defense" in page
+    bad = admin.post("/console/partners/new", {"name": "X", "referral_needs": ["magic"]})
+    assert bad.status_code == 422 and problems_of(bad.text) == ["Choose one of the list."]
+    phone = live.enroll("volunteer")
+    pulled = {(c["type"], c["id"]) for c in live.pull_all(phone)}
+    assert ("partner", partner["id"]) in pulled

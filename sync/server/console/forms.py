@@ -57,6 +57,11 @@ FORMS: dict[str, tuple[Field, ...]] = {
         Field("name", required=True), Field("role", "role", required=True),
         Field("neighborhood_id", "neighborhood"), Field("languages", "languages"),
         Field("trained_lead", "bool")),
+    "partner": (
+        Field("name", required=True), Field("names", "names"), Field("services", "note"),
+        Field("languages", "languages"), Field("phone"), Field("email"), Field("website"),
+        Field("address"), Field("referral_needs", "referral_needs"),
+        Field("harm_types", "harm_types"), Field("notes", "note")),
     "shift": (
         Field("title", required=True), Field("names", "names"),
         Field("neighborhood_id", "neighborhood", required=True),
@@ -68,6 +73,11 @@ FORMS: dict[str, tuple[Field, ...]] = {
         Field("meeting_point"),
         Field("weeks", "weeks", low=1, high=WEEKS_MAX)),
 }
+
+
+# the kinds of field that are a list of codes ticked in boxes, and their codes
+CHOICES = {"languages": tx.SPOKEN_LANGUAGES, "referral_needs": tx.REFERRAL_NEEDS,
+           "harm_types": tx.HARM_TYPES}
 
 
 class Problems(dict):
@@ -85,7 +95,8 @@ def _one(form: Mapping, name: str) -> str:
 
 
 def _many(form: Mapping, name: str) -> list[str]:
-    value = form.get(name)
+    # a posted form (starlette's FormData) gives one value by get(): every box ticked
+    value = form.getlist(name) if hasattr(form, "getlist") else form.get(name)
     if value is None:
         return []
     values = value if isinstance(value, (list, tuple)) else [value]
@@ -148,9 +159,9 @@ def read_form(rtype: str, form: Mapping, *, neighborhoods: set[str], routes: set
                 problems.add(f.name, "console.error.unknown_choice")
             else:
                 out[f.name] = text
-        elif f.kind == "languages":
+        elif f.kind in CHOICES:
             chosen = _many(form, f.name)
-            bad = [c for c in chosen if c not in tx.SPOKEN_LANGUAGES]
+            bad = [c for c in chosen if c not in CHOICES[f.kind]]
             if bad:
                 problems.add(f.name, "console.error.unknown_choice")
             else:

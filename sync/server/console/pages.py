@@ -31,7 +31,7 @@ from .. import members
 from ..rules import may_manage_member, may_write
 from ..storage import Storage
 from . import doors, spreadsheets
-from .forms import FORMS, Problems, form_values, read_form, week_of, weekly
+from .forms import CHOICES, FORMS, Problems, form_values, read_form, week_of, weekly
 from .web import HERE, KINDS, SECURITY_HEADERS, Console, Ctx, Refused, _add, log
 
 
@@ -50,9 +50,12 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
     def choices(ctx: Ctx) -> dict[str, Any]:
         hoods = sorted(console.records("neighborhood"), key=lambda r: ctx.tr.place(r))
         routes = sorted(console.records("route"), key=lambda r: ctx.tr.place(r))
-        return {"neighborhoods": hoods, "routes": routes,
-                "spoken": tx.SPOKEN_LANGUAGES, "roles": tx.MEMBER_ROLES,
-                "name_languages": NAME_LANGUAGES}
+        return {"neighborhoods": hoods, "routes": routes, "roles": tx.MEMBER_ROLES,
+                "name_languages": NAME_LANGUAGES,
+                # each list of boxes: its codes and the catalog prefix of their words
+                "boxes": {"languages": (tx.SPOKEN_LANGUAGES, "spoken."),
+                          "referral_needs": (tx.REFERRAL_NEEDS, "referrals."),
+                          "harm_types": (tx.HARM_TYPES, "harm_types.")}}
 
     def notice_of(ctx: Ctx) -> str | None:
         query = ctx.request.query_params
@@ -162,7 +165,7 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
             routes={r["id"] for r in values["routes"]}, upload=upload, tz=console.tz)
         shown = {k: v for k, v in form.multi_items() if isinstance(v, str)}
         for f in FORMS[rtype]:
-            if f.kind == "languages":
+            if f.kind in CHOICES:
                 shown[f.name] = form.getlist(f.name)
         if problems:
             return form_page(ctx, kind, record_id, problems, shown, 422)

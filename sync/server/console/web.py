@@ -34,7 +34,7 @@ FORM_MAX_FIELDS = 200
 
 # the list page of each program record type: its path and record type
 KINDS = {"neighborhoods": "neighborhood", "routes": "route", "merchants": "merchant",
-         "members": "member", "shifts": "shift"}
+         "members": "member", "shifts": "shift", "partners": "partner"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
                                "style-src 'self'; script-src 'self'; "

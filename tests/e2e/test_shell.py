@@ -69,7 +69,7 @@ def test_shifts_tab_groups_the_week_by_day(app, store_view):
         text = text_of(scroll_to(app, "shifts-tab", by_id(app, f"shift-{s['id']}")))
         assert s["title"] in text
         if s["spots_left"]:
-            assert EN.t("shifts.spots", left=s["spots_left"], capacity=s["capacity"]) in text
+            assert EN.t("shifts.spots", left=s["spots_left"], count=s["capacity"]) in text
         else:
             assert EN.t("shifts.full") in text
     scroll_top(app, "shifts-tab")

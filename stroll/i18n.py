@@ -28,7 +28,7 @@ from typing import Any, Union
 
 from babel import Locale
 from babel.dates import (format_date, format_interval, format_skeleton, format_time,
-                         get_datetime_format)
+                         get_datetime_format, parse_pattern)
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
@@ -287,14 +287,23 @@ class Translator:
 
     def time_range(self, start: datetime, end: datetime) -> str:
         """From ``start`` to ``end`` on one day ("5:30 – 7:00 PM", "17:30–19:00")."""
-        skeleton = "Hm" if "H" in self.locale.time_formats["short"].pattern else "hm"
+        loc = self.locale
+        skeleton = "Hm" if "H" in loc.time_formats["short"].pattern else "hm"
         try:
-            return format_interval(start, end, skeleton, locale=self.locale)
+            return format_interval(start, end, skeleton, locale=loc)
         except NotImplementedError:
-            # Babel cannot yet compare CLDR's flexible day periods ("B", Chinese
-            # 中午/下午): both ends in full, joined by the locale's fallback pattern.
-            fallback = self.locale.interval_formats.get(None) or "{0} – {1}"
-            return fallback.replace("{0}", self.time(start)).replace("{1}", self.time(end))
+            pass
+        # Babel cannot yet compare CLDR's flexible day periods ("B", in the Chinese
+        # patterns): pick CLDR's pattern by the greatest difference without them.
+        if skeleton == "hm" and (start.hour < 12) != (end.hour < 12):
+            field = "a"
+        else:
+            field = skeleton[0] if start.hour != end.hour else "m"
+        pair = loc.interval_formats.get(skeleton, {}).get(field)
+        if pair and start.date() == end.date():
+            return "".join(parse_pattern(p).apply(t, loc) for p, t in zip(pair, (start, end)))
+        fallback = loc.interval_formats.get(None) or "{0} – {1}"
+        return fallback.replace("{0}", self.time(start)).replace("{1}", self.time(end))
 
     def day_time(self, dt: datetime) -> str:
         """Day and time joined the language's way ("Mon, Jun 1, 5:05 PM", "17:05 Th 2, 1 thg 6")."""

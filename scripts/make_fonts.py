@@ -3,7 +3,7 @@
 Flet served with no_cdn cannot fetch fallback fonts, so without these files Chinese,
 Korean, Khmer and some Vietnamese marks render as empty boxes. The generated files are
 committed (a fresh machine has no fonts-noto-cjk); rerun this script after adding text to
-assets/locales/*.json:
+assets/locales/*.json or changing a language's CLDR locale (stroll/i18n.py):
 
     apt-get install fonts-noto-cjk fonts-noto-core
     .venv/bin/python scripts/make_fonts.py
@@ -99,10 +99,18 @@ def ksx1001_hangul() -> set[int]:
 
 
 def catalog_chars() -> set[int]:
+    """The characters of every catalog text (each plural form), and of the dates, times
+    and distances Babel formats from CLDR for each language (weekday and month names,
+    上午/下午, unit names)."""
+    sys.path.insert(0, str(ROOT))
+    from stroll.i18n import LANGUAGES, forms, formatting_samples
+
     chars: set[int] = set()
     for path in sorted(LOCALES.glob("*.json")):
         for key, value in json.loads(path.read_text("utf-8")).items():
-            chars.update(map(ord, key + value))
+            chars.update(map(ord, key + "".join(forms(value).values())))
+    for lang in LANGUAGES:
+        chars.update(ord(c) for text in formatting_samples(lang) for c in text)
     return chars
 
 

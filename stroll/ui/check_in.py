@@ -34,12 +34,13 @@ _STATUS_LOOK = {
 
 
 def distance_text(state: AppState, metres: Optional[float]) -> str:
+    """How far a place is: to 5 m under 100 m, to 10 m under a kilometre, then km."""
     if metres is None:
         return ""
-    if metres >= 1000:
-        return state.tr.km(metres)
-    step = 5 if metres < 100 else 10
-    return state.tr.t("check_in.metres", m=int(round(metres / step) * step))
+    if metres < 1000:
+        step = 5 if metres < 100 else 10
+        metres = round(metres / step) * step
+    return state.tr.distance(metres)
 
 
 def warning_dialog(state: AppState, warning: Optional[tuple], identifier: str,

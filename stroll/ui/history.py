@@ -19,8 +19,7 @@ from stroll.domain.patrol_rules import FORM_NOT_SAVED
 from stroll.domain.records import parse_time
 from stroll.state import AppState
 from stroll.state.history import History
-from stroll.ui.live import (PLACE_COLOR, ROUTE_COLOR, STREET_COLOR, TRACK_COLOR, duration_text,
-                            figure)
+from stroll.ui.live import PLACE_COLOR, ROUTE_COLOR, STREET_COLOR, TRACK_COLOR, figure
 from stroll.ui.map_layers import place_markers, tile_layers, use_names
 from stroll.ui.map_tab import fit_camera
 from stroll.ui.theme import GAP
@@ -231,7 +230,7 @@ def PastStrollBody(state: AppState, history: History):
     controls.append(ft.Row([
         figure("past-stroll-distance", tr.t("summary.distance"), tr.km(s.get("distance_m"))),
         figure("past-stroll-duration", tr.t("summary.duration"),
-               duration_text(s.get("duration_s"))),
+               tr.duration(s.get("duration_s"))),
     ], spacing=GAP))
     controls.append(section_title(tr.t("summary.team")))
     controls.append(ft.Semantics(identifier="past-stroll-team", container=True, content=ft.Column([

@@ -35,12 +35,6 @@ MAP_HEIGHT = 250
 NOTICE_SHOWN_S = 8.0        # a notice hides itself after this; errors stay until dismissed
 
 
-def duration_text(seconds: float | int | None) -> str:
-    """h:mm:ss (digits read the same in every language the app speaks)."""
-    s = max(0, int(seconds or 0))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
-
-
 # ---- the numbers -------------------------------------------------------------------------
 
 
@@ -52,7 +46,7 @@ def _gps_line(state: AppState, live: LiveNumbers, track: TrackView) -> ft.Contro
         if live.quiet_s:  # standing still: the stream is silent, the fix still good
             text = tr.t("live.gps_quiet", s=live.quiet_s)
         else:
-            text = (tr.t("live.gps_ok", m=int(round(live.accuracy_m))) if live.accuracy_m
+            text = (tr.t("live.gps_ok", distance=tr.metres(live.accuracy_m)) if live.accuracy_m
                     else tr.t("live.gps_ok_plain"))
     elif gps == GPS_WAITING:
         icon, color, text = ft.Icons.GPS_NOT_FIXED, ft.Colors.ON_SURFACE_VARIANT, \
@@ -85,7 +79,7 @@ def LiveFigures(state: AppState, walk: RunningStroll, live: LiveNumbers, track: 
     tr = state.tr
     rows: list[ft.Control] = [
         ft.Row([figure("live-distance", tr.t("live.distance"), tr.km(live.distance_m)),
-                figure("live-duration", tr.t("live.duration"), duration_text(live.duration_s))],
+                figure("live-duration", tr.t("live.duration"), tr.duration(live.duration_s))],
                spacing=GAP),
         _gps_line(state, live, track),
     ]
@@ -412,4 +406,4 @@ def LiveView(state: AppState) -> ft.View:
     return screen("/live", title, "live", LiveBody(state, patrol.core, patrol.walk))
 
 
-__all__ = ["LiveView", "duration_text", "figure", "incident_line"]
+__all__ = ["LiveView", "figure", "incident_line"]

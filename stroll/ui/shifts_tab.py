@@ -14,7 +14,7 @@ def spots(state: AppState, shift: dict) -> ft.Control:
     if left <= 0:
         text, fg, bg = tr.t("shifts.full"), ft.Colors.ON_ERROR_CONTAINER, ft.Colors.ERROR_CONTAINER
     else:
-        text = tr.t("shifts.spots", left=left, capacity=shift["capacity"])
+        text = tr.t("shifts.spots", left=left, count=shift["capacity"])
         fg, bg = ft.Colors.ON_SECONDARY_CONTAINER, ft.Colors.SECONDARY_CONTAINER
     return ft.Container(ft.Text(text, size=13, color=fg, weight=ft.FontWeight.W_500),
                         bgcolor=bg, border_radius=12,

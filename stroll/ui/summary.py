@@ -11,7 +11,7 @@ import flet as ft
 from stroll.domain import taxonomy as tx
 from stroll.domain.records import parse_time
 from stroll.state import AppState, RunningStroll
-from stroll.ui.live import duration_text, figure, incident_line
+from stroll.ui.live import figure, incident_line
 from stroll.ui.theme import GAP
 from stroll.ui.widgets import big_button, icon_text, note, screen, section_title
 
@@ -35,7 +35,7 @@ def SummaryBody(state: AppState, walk: RunningStroll):
                                   neighborhood=state.neighborhood_name(s.get("neighborhood_id")))))
     controls.append(ft.Row([
         figure("summary-distance", tr.t("summary.distance"), tr.km(s.get("distance_m"))),
-        figure("summary-duration", tr.t("summary.duration"), duration_text(s.get("duration_s"))),
+        figure("summary-duration", tr.t("summary.duration"), tr.duration(s.get("duration_s"))),
     ], spacing=GAP))
     controls.append(ft.Divider())
     controls.append(_count_row("summary-check-ins", ft.Icons.STOREFRONT_OUTLINED,

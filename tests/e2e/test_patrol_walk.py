@@ -237,9 +237,9 @@ def test_a_stroll_survives_the_app_being_killed_mid_walk(browser, tmp_path):
         assert after["points"] == at_kill["points"]
         assert after["distance_m"] == pytest.approx(at_kill["distance_m"], abs=0.01)
         wait_for_text(page, "live-distance", EN.km(after["distance_m"]))
-        wait_for_text(page, "live-gps", EN.t("live.gps_ok", m=5))  # the GPS stream is back
+        wait_for_text(page, "live-gps", EN.t("live.gps_ok", distance=EN.metres(5)))  # the GPS stream is back
         screenshot(page, "walk_8_after_restart")
-        wait_for_text(page, "live-gps", EN.t("live.gps_ok", m=5))  # the stream runs again
+        wait_for_text(page, "live-gps", EN.t("live.gps_ok", distance=EN.metres(5)))  # the stream runs again
         _walk(ctx, page, points[half:])
         walked = _settled(store, sid, points[-1])["distance_m"]
         planned = track_length_m(points)

@@ -5,8 +5,8 @@ from datetime import datetime
 
 import pytest
 
-from e2e_helpers import (by_id, go_tab, screenshot, scroll_to, scroll_top, shown, text_of,
-                         wait_for_text)
+from e2e_helpers import (by_id, choose_language, go_tab, screenshot, scroll_to, scroll_top, shown,
+                         text_of, wait_for_text)
 from stroll.i18n import Translator
 from stroll.domain.records import parse_time
 
@@ -69,7 +69,7 @@ def test_shifts_tab_groups_the_week_by_day(app, store_view):
         text = text_of(scroll_to(app, "shifts-tab", by_id(app, f"shift-{s['id']}")))
         assert s["title"] in text
         if s["spots_left"]:
-            assert EN.t("shifts.spots", left=s["spots_left"], capacity=s["capacity"]) in text
+            assert EN.t("shifts.spots", left=s["spots_left"], count=s["capacity"]) in text
         else:
             assert EN.t("shifts.full") in text
     scroll_top(app, "shifts-tab")
@@ -77,6 +77,26 @@ def test_shifts_tab_groups_the_week_by_day(app, store_view):
         scroll_to(app, "shifts-tab", by_id(app, f"day-{day.isoformat()}"))
     screenshot(app, "shifts_end")
     scroll_top(app, "shifts-tab")
+
+
+@pytest.mark.parametrize("lang", ["zh-Hant", "vi"])
+def test_shifts_tab_says_days_and_times_the_language_way(app, store_view, lang):
+    """Day headings and shift hours come from CLDR: 6月1日週一 and 下午5:30, Thứ 2, 1 thg 6
+    and 17:30–19:00."""
+    tr = Translator(lang)
+    now = datetime.now().astimezone()
+    shifts = store_view.upcoming_shifts(now, days=7)
+    first = shifts[0]
+    start = parse_time(first["starts_at"]).astimezone()
+    end = parse_time(first["ends_at"]).astimezone()
+    try:
+        choose_language(app, lang)
+        go_tab(app, "shifts")
+        wait_for_text(app, f"day-{start.date().isoformat()}", tr.day_label(start.date(), now.date()))
+        assert tr.time_range(start, end) in text_of(by_id(app, f"shift-{first['id']}"))
+        screenshot(app, f"shifts_{lang}")
+    finally:
+        choose_language(app, "en")
 
 
 def test_map_tab_draws_the_routes_of_the_chosen_neighborhood(app, store_view):

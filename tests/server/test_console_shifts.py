@@ -118,6 +118,6 @@ def test_the_week_shows_each_day_and_marks_the_shifts_short_of_people(live, coor
     thin = next(s for s in live.storage.records_of_type("shift")
                 if s["title"] == "Thin evening")
     assert thin["id"] in short and shift["id"] not in short
-    assert "1 shifts this week are short" in week
+    assert "1 shift this week is short" in week
     other = coordinator.get(f"/console/shifts?week={(monday + timedelta(days=7)).isoformat()}")
     assert thin["id"] not in other.text

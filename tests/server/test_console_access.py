@@ -7,6 +7,7 @@ nothing, an oversized form), and that what a coordinator saves reaches a phone's
 from __future__ import annotations
 
 import re
+from html import unescape
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -25,7 +26,8 @@ def csrf_of(html: str) -> str:
 
 
 def problems_of(html: str) -> list[str]:
-    return re.findall(r'class="problem"[^>]*>([^<]+)<', html)
+    """The problems a page says beside its fields, as a person reads them."""
+    return [unescape(p) for p in re.findall(r'class="problem"[^>]*>([^<]+)<', html)]
 
 
 class Console:

@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 
 from stroll.domain import StrollError, new_id
 from stroll.domain import taxonomy as tx
+from stroll.domain.geo import decode_track, simplify
 from stroll.domain.ids import is_uuid
 from stroll.domain.place_names import NAME_LANGUAGES
 from stroll.domain.records import from_dict
@@ -31,8 +32,11 @@ from .. import members
 from ..rules import may_manage_member, may_write
 from ..storage import Storage
 from . import doors, spreadsheets
-from .forms import CHOICES, FORMS, Problems, form_values, read_form, week_of, weekly
+from .forms import CHOICES, FORMS, PATH_POINTS_MAX, Problems, form_values, read_form, week_of, weekly
 from .web import HERE, KINDS, SECURITY_HEADERS, Console, Ctx, Refused, _add, log
+
+
+WALKS_SHOWN = 50   # ended strolls offered as a route's start
 
 
 def install(app: FastAPI, store: Storage, settings) -> Console:
@@ -126,12 +130,42 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
             values = form_values(rtype, record, console.tz)
             if record is None:
                 values.update(_defaults(rtype, ctx.request.query_params))
+                walked = ctx.request.query_params.get("stroll")
+                if rtype == "route" and walked:
+                    values.update(route_from_walk(ctx, walked))
         return console.render(
             ctx, "form.html", status=status, kind=kind, rtype=rtype, record=record,
             fields=FORMS[rtype], values=values, problems=problems or {}, invite=invite,
             invite_qr=invite.qr_svg(console.settings.public_url) if invite else None,
             message=message, roster=roster(ctx, record) if rtype == "shift" and record
             else None, **choices(ctx))
+
+    def walks_page(ctx: Ctx) -> Response:
+        """Ended strolls, the latest first, each a start for a new route."""
+        ended = sorted((r for r in console.records("stroll") if r.get("ended_at")),
+                       key=lambda r: r["started_at"], reverse=True)[:WALKS_SHOWN]
+        hood_of = {h["id"]: h for h in console.records("neighborhood")}
+        zone = ZoneInfo(console.tz)
+        rows = [(r, ctx.tr.day_time(datetime.fromisoformat(r["started_at"]).astimezone(zone)),
+                 ctx.tr.distance(r.get("distance_m") or 0)) for r in ended]
+        return console.render(ctx, "walks.html", kind="routes", rows=rows, hood_of=hood_of)
+
+    def route_from_walk(ctx: Ctx, stroll_id: str) -> dict:
+        """A new route's fields from a walked stroll: its neighborhood, and its track
+        simplified to the points a route needs (within 5 m of the walk)."""
+        walked = _existing(store, "stroll", stroll_id)
+        chunks = sorted(store.records_where("track_chunk", "stroll_id", stroll_id),
+                        key=lambda c: c.get("seq", 0))
+        points = [(f.lat, f.lon) for c in chunks for f in decode_track(c["points"])]
+        path = simplify(points, tolerance_m=5.0)[:PATH_POINTS_MAX]
+        if len(path) < 2:
+            raise Refused(404, "console.route.no_track")
+        zone = ZoneInfo(console.tz)
+        started = datetime.fromisoformat(walked["started_at"]).astimezone(zone)
+        return {"neighborhood_id": walked.get("neighborhood_id"),
+                "description": ctx.tr.t("console.route.walked_on",
+                                        when=ctx.tr.day_time(started)),
+                "path_text": "\n".join(f"{lat:.6f}, {lon:.6f}" for lat, lon in path)}
 
     def roster(ctx: Ctx, shift: dict) -> dict:
         """A shift's confirmed and waitlisted members and its staffing."""
@@ -286,6 +320,7 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
             ("/console", "GET", page(home)),
             ("/console/shifts/{record_id}/cancel", "POST", action(cancel_shift)),
             ("/console/shifts/{record_id}/confirm", "POST", action(confirm_signup)),
+            ("/console/routes/from-walk", "GET", page(walks_page)),
             ("/console/{kind}/export.csv", "GET", page(export_csv)),
             ("/console/{kind}/import", "GET", page(import_page)),
             ("/console/{kind}/import", "POST", action(import_csv)),

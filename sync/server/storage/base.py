@@ -268,6 +268,11 @@ class Storage(ABC):
     def live_record(self, rtype: str, record_id: str) -> dict | None: ...
 
     @abstractmethod
+    def records_where(self, rtype: str, field_name: str, value: str) -> list[dict]:
+        """The live records of a type whose top-level field ``field_name`` is ``value``
+        (text), e.g. the track chunks of one stroll."""
+
+    @abstractmethod
     def active_signups(self, shift_id: str | None = None) -> list[tuple[str, str, str, str]]:
         """``(shift_id, signup_id, member_id, status)`` of the confirmed and waitlisted
         sign-ups (of one shift, or all), in order of arrival."""

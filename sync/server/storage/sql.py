@@ -199,6 +199,7 @@ DROP_MEMBER_SESSIONS = "DELETE FROM console_sessions WHERE member_id = ?"
 DROP_EXPIRED_SESSIONS = "DELETE FROM console_sessions WHERE expires_at <= ?"
 RECORDS_OF_TYPE = "SELECT data FROM records WHERE type = ? AND NOT deleted"
 LIVE_RECORD = "SELECT data FROM records WHERE type = ? AND id = ? AND NOT deleted"
+RECORDS_WHERE = "SELECT data FROM records WHERE type = ? AND NOT deleted AND {field} = ?"
 SIGNUP_COUNTS = ("SELECT shift_id, count(*) FROM signups WHERE status = 'confirmed' "
                  "GROUP BY shift_id")
 ACTIVE_SIGNUPS_ALL = ("SELECT shift_id, id, member_id, status FROM signups "
@@ -363,6 +364,7 @@ class Dialect:
     page_changes: str           # a page's lines joined by newlines in cursor order, as bytes
     page_survivors: str         # "cursor:type:id" of a page's survivor records, joined
     page_options: dict = field(default_factory=dict)  # execute() options of a page
+    json_field: str = ""        # a record's top-level JSON field named by a parameter
 
     def sql(self, statement: str) -> str:
         """``statement`` with this database's placeholders."""
@@ -384,7 +386,8 @@ SQLITE = Dialect(
     ids_in="id IN (SELECT value FROM json_each(?))", ids_param=json.dumps,
     page_changes="CAST(group_concat(line, char(10)) AS BLOB)",
     page_survivors="group_concat(CASE WHEN survivor THEN cursor || ':' || type || ':' || id "
-                   "END, ',')")
+                   "END, ',')",
+    json_field="json_extract(data, '$.' || ?)")
 
 POSTGRES = Dialect(
     name="postgres", qmark=False, bigint="BIGINT", boolean="BOOLEAN", false="false",
@@ -398,7 +401,8 @@ POSTGRES = Dialect(
     page_changes="convert_to(string_agg(line, E'\\n' ORDER BY cursor), 'UTF8')",
     page_survivors="string_agg(CASE WHEN survivor THEN cursor || ':' || type || ':' || id "
                    "END, ',')",
-    page_options={"binary": True})
+    page_options={"binary": True},
+    json_field="(data::jsonb ->> ?)")
 
 
 def cut_page(changes: bytes, max_bytes: int) -> tuple[bytes, int | None]:
@@ -789,3 +793,8 @@ class SQLStorage(GroupCommit, Storage):
                     for r in (SignupRow(*row) for row in self.query(SIGNUPS_OF, (shift_id,)))
                     if r.status in ("confirmed", "waitlisted")]
         return [tuple(r) for r in self.query(ACTIVE_SIGNUPS_ALL)]
+
+    def records_where(self, rtype, field_name, value):
+        statement = RECORDS_WHERE.format(field=self.dialect.json_field)
+        return [stored_record(rtype, r[0]) for r in
+                self.query(statement, (rtype, field_name, value)) if r[0]]

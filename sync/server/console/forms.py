@@ -83,7 +83,8 @@ def _one(form: Mapping, name: str) -> str:
 
 
 def _many(form: Mapping, name: str) -> list[str]:
-    value = form.get(name)
+    # a posted form (starlette's FormData) gives one value by get(): every box ticked
+    value = form.getlist(name) if hasattr(form, "getlist") else form.get(name)
     if value is None:
         return []
     values = value if isinstance(value, (list, tuple)) else [value]

@@ -13,22 +13,16 @@ from __future__ import annotations
 import json
 import math
 import random
-import uuid
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from stroll.domain import (CheckIn, Incident, Member, Merchant, Neighborhood, Route, Shift,
-                           Signup, Stroll, TrackChunk)
+from stroll.domain import CheckIn, Incident, Member, Stroll, TrackChunk
+from stroll.domain.demo_program import FILES, demo_id, program
 from stroll.domain.geo import Fix, encode_track, track_length_m
 from stroll.settings import ASSETS_DIR
 from stroll.store import Store
 
-_NS = uuid.UUID("6f1c2b1e-93b4-4d8e-9a53-57a0d1c0de00")
 CHUNK_POINTS = 200
-
-
-def demo_id(kind: str, slug: str) -> str:
-    return str(uuid.uuid5(_NS, f"{kind}:{slug}"))
 
 
 def _load(name: str, folder: Path) -> list[dict]:
@@ -77,58 +71,12 @@ def seed(store: Store, today: date | None = None, folder: Path | None = None) ->
     tz = datetime.now().astimezone().tzinfo
     rng = random.Random(7)
 
-    hoods = [Neighborhood(id=demo_id("neighborhood", n["id"]), name=n["name"], city=n["city"],
-                          center_lat=n["center"][0], center_lon=n["center"][1], bbox=n["bbox"],
-                          names=n.get("names", {}))
-             for n in _load("neighborhoods.json", folder)]
-    routes = [Route(id=demo_id("route", r["id"]),
-                    neighborhood_id=demo_id("neighborhood", r["neighborhood_id"]),
-                    name=r["name"], description=r.get("description", ""), path=r["path"],
-                    names=r.get("names", {}))
-              for r in _load("routes.json", folder)]
-    merchants = [Merchant(id=demo_id("merchant", m["id"]),
-                          neighborhood_id=demo_id("neighborhood", m["neighborhood_id"]),
-                          name=m["name"], category=m.get("category", "other"),
-                          address=m.get("address", ""), lat=m["location"][0],
-                          lon=m["location"][1], languages=m.get("languages", []),
-                          contact_name=m.get("contact_name", ""), notes=m.get("notes", ""),
-                          names=m.get("names", {}))
-                 for m in _load("merchants.json", folder)]
-    members = [Member(id=demo_id("member", m["id"]), name=m["name"], role=m["role"],
-                      neighborhood_id=demo_id("neighborhood", m["neighborhood_id"]),
-                      languages=m.get("languages", []), trained_lead=m.get("trained_lead", False),
-                      phone=m.get("phone", ""))
-               for m in _load("members.json", folder)]
-
-    shifts: list[Shift] = []
-    for tpl in _load("shift_templates.json", folder):
-        for offset in range(7):
-            day = today + timedelta(days=offset)
-            if day.weekday() != tpl["weekday"]:
-                continue
-            hh, mm = (int(x) for x in tpl["start"].split(":"))
-            start = datetime.combine(day, time(hh, mm), tz)
-            shifts.append(Shift(
-                id=demo_id("shift", f"{tpl['id']}:{day.isoformat()}"),
-                neighborhood_id=demo_id("neighborhood", tpl["neighborhood_id"]),
-                route_id=demo_id("route", tpl["route_id"]) if tpl.get("route_id") else None,
-                title=tpl["title"], starts_at=start.isoformat(timespec="minutes"),
-                ends_at=(start + timedelta(minutes=tpl["duration_minutes"]))
-                .isoformat(timespec="minutes"),
-                capacity=tpl["capacity"], needs_lead=tpl.get("needs_lead", True),
-                meeting_point=tpl.get("meeting_point", ""), names=tpl.get("names", {})))
-
+    made = program({name: _load(f"{name}.json", folder) for name in FILES}, today, tz)
+    hoods, routes, merchants = made["neighborhood"], made["route"], made["merchant"]
+    members, shifts, signups = made["member"], made["shift"], made["signup"]
     by_hood: dict[str, list[Member]] = {}
     for m in members:
         by_hood.setdefault(m.neighborhood_id, []).append(m)
-    signups = []
-    for i, sh in enumerate(shifts):
-        crew = by_hood.get(sh.neighborhood_id, [])
-        take = min(len(crew), (i % 3) + 1, sh.capacity)
-        for m in crew[:take]:
-            signups.append(Signup(id=demo_id("signup", f"{sh.id}:{m.id}"), shift_id=sh.id,
-                                  member_id=m.id, status="confirmed",
-                                  requested_at=sh.starts_at, decided_at=sh.starts_at))
 
     store.save_many([*hoods, *routes, *merchants, *members, *shifts, *signups], outbox=False)
 

@@ -316,9 +316,12 @@ def test_scripts_test_runs_pytest():
     assert re.search(r"^exec .*-m pytest \"\$@\"", text, re.M), text
 
 
-def test_scripts_demo_runs_stroll_demo_with_its_arguments():
+def test_scripts_demo_runs_stroll_demo_with_its_arguments_beside_a_demo_server():
     text = (ROOT / "scripts" / "demo").read_text()
-    assert re.search(r"^exec \S*stroll demo \"\$@\"$", text, re.M), text
+    assert re.search(r"^(exec )?\S*stroll demo \"\$@\"$", text, re.M), text
+    assert re.search(r"^\S*stroll-server seed-demo ", text, re.M), text
+    password = re.search(r'^PASSWORD="([^"]+)"$', text, re.M).group(1)
+    assert f"`{password}`" in README.read_text(encoding="utf-8")   # README says it
 
 
 def test_stroll_seed_demo_fills_a_new_database(tmp_path):

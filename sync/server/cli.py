@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  stroll-server admin create --name 'Mei Chan' --role admin\n"
                "                                     # the first admin and an invite code\n"
                "  stroll-server admin --help         # members, invites, devices, audit\n"
+               "  stroll-server seed-demo --console-password 'a long password'\n"
+               "                                     # the demo program, a console sign-in\n"
                "Other settings (environment only): SYNC_MAX_BATCH, SYNC_MAX_BODY_BYTES,\n"
                "SYNC_POOL_SIZE, SYNC_SQLITE_SYNCHRONOUS, SYNC_TOKEN_TTL_DAYS,\n"
                "SYNC_INVITE_TTL_HOURS, SYNC_PUBLIC_URL, SYNC_PROGRAM_TIMEZONE\n"
@@ -73,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["admin"]:
         from .admin import main as admin_main
         return admin_main(argv[1:])
+    if argv[:1] == ["seed-demo"]:
+        from .demo import main as demo_main
+        return demo_main(argv[1:])
     args = build_parser().parse_args(argv)
     overrides = {k: getattr(args, k) for k in _ENV_OVERRIDES}
     try:

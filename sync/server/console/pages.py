@@ -29,11 +29,11 @@ from stroll.i18n import TIER1, Translator
 
 from ... import protocol as p
 from .. import members
-from ..rules import may_manage_member
+from ..rules import may_manage_member, may_write
 from ..storage import LoginTaken, Storage
-from . import accounts
+from . import accounts, spreadsheets
 from .forms import FORMS, Problems, form_values, read_form, weekly
-from .web import (HERE, KINDS, UPLOAD_MAX, Console, Ctx, Refused, _add, _read_form,
+from .web import (HERE, KINDS, SECURITY_HEADERS, UPLOAD_MAX, Console, Ctx, Refused, _add, _read_form,
                   _safe_next, log)
 
 
@@ -280,6 +280,57 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
                 raise Refused(403, "console.error.not_allowed")
         return RedirectResponse(f"/console/{kind}?saved={len(occurrences)}", 303)
 
+    # ---- spreadsheets ----------------------------------------------------------------------
+    def sheet_type(kind: str) -> str:
+        rtype = _rtype(kind)
+        if rtype not in spreadsheets.COLUMNS:
+            raise Refused(404, "console.error.no_page")
+        return rtype
+
+    def export_csv(ctx: Ctx, kind: str) -> Response:
+        rtype = sheet_type(kind)
+        text = spreadsheets.export(rtype, console.records(rtype),
+                                   console.records("neighborhood"))
+        day = datetime.now(timezone.utc).date().isoformat()
+        return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={**SECURITY_HEADERS, "Content-Disposition":
+                                 f'attachment; filename="stroll-{kind}-{day}.csv"'})
+
+    def import_page(ctx: Ctx, kind: str, reading: spreadsheets.Reading | None = None,
+                    text: str = "", status: int = 200) -> Response:
+        rtype = sheet_type(kind)
+        return console.render(ctx, "import.html", status=status, kind=kind, rtype=rtype,
+                              columns=spreadsheets.COLUMNS[rtype], reading=reading,
+                              text=text)
+
+    def import_csv(ctx: Ctx, form, upload, kind: str) -> Response:
+        rtype = sheet_type(kind)
+        data = upload if upload else (form.get("text") or "").encode("utf-8")
+        if not data.strip():
+            reading = spreadsheets.Reading(problems=[spreadsheets.Problem(
+                0, "", "console.csv.no_file")])
+            return import_page(ctx, kind, reading, status=422)
+        existing = {r["id"]: r for r in console.records(rtype)}
+        reading = spreadsheets.read(rtype, data, console.records("neighborhood"), existing)
+        actor = ctx.signed.actor
+        if not reading.problems:
+            for record in reading.records:
+                if may_write(rtype, actor, exists=record["id"] in existing, owner=None,
+                             data=record, before=existing.get(record["id"])):
+                    reading.problems.append(spreadsheets.Problem(
+                        0, "role", "console.error.admin_only"))
+                    break
+        text = data.decode("utf-8-sig", errors="replace")
+        if reading.problems:
+            return import_page(ctx, kind, reading, text, status=422)
+        if form.get("confirm") != "yes":
+            return import_page(ctx, kind, reading, text)
+        why = console.write_all(actor, rtype, reading.records)
+        if why is not None:
+            log.warning("console import partly refused: %s", why)
+            raise Refused(409, "console.csv.refused")
+        return RedirectResponse(f"/console/{kind}?saved={len(reading.records)}", 303)
+
     def cancel_shift(ctx: Ctx, _form, _upload, record_id: str) -> Response:
         record = _existing(store, "shift", record_id)
         if console.write(ctx.signed.actor, "shift", record, op="delete") is not None:
@@ -314,6 +365,9 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
             ("/console/sign-out", "POST", action(sign_out)),
             ("/console/language", "POST", action(language)),
             ("/console/shifts/{record_id}/cancel", "POST", action(cancel_shift)),
+            ("/console/{kind}/export.csv", "GET", page(export_csv)),
+            ("/console/{kind}/import", "GET", page(import_page)),
+            ("/console/{kind}/import", "POST", action(import_csv)),
             ("/console/members/{record_id}/invite", "POST", action(invite_member)),
             ("/console/members/{record_id}/revoke", "POST", action(revoke_member)),
             ("/console/{kind}", "GET", page(list_page)),

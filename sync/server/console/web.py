@@ -163,6 +163,17 @@ class Console:
     def records(self, rtype: str) -> list[dict]:
         return self.store.records_of_type(rtype)
 
+    def write_all(self, actor: Actor, rtype: str, records: list[dict]) -> str | None:
+        """Write ``records`` as ``actor`` in one transaction (one group of the push's
+        group commit): None when every one applied, else the first refusal."""
+        now = datetime.now(timezone.utc)
+        entries = [p.PushEntry(i + 1, rtype, r["id"], "upsert", r, members.iso(now))
+                   for i, r in enumerate(records)]
+        for result in self.store.write_as(actor, entries, now):
+            if result.status != "applied":
+                return result.error.message if result.error else "not written"
+        return None
+
     def write(self, actor: Actor, rtype: str, record: dict, op: str = "upsert") -> str | None:
         """Write one record as ``actor``: None when applied, else why not (a message)."""
         now = datetime.now(timezone.utc)

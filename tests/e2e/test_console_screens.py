@@ -9,17 +9,17 @@ Last, every console page in each tier-1 language: no missing words, no raw catal
 nothing wider than the screen; screenshots in test-output/screenshots/console_*.png."""
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from e2e_helpers import PHONE, ROOT, SCREENSHOTS, new_page
+from e2e_helpers import PHONE, SCREENSHOTS, new_page
 from stroll.i18n import TIER1, Translator
+from sync.server import members
+from sync.server.rules import SERVER
+from sync.server.storage import open_storage
 from tests.support import ServerProcess
 
 pytestmark = pytest.mark.e2e
@@ -68,7 +68,7 @@ PROGRAM = {
                      "lon": "-122.31530", "languages": ["vi", "en"], "contact_name": "Anh Tran"},
         "member": {"name": "Tran Van Minh", "role": "volunteer", "languages": ["vi"],
                    "trained_lead": False},
-        "shift": {"title": "Saturday morning walk", "names": {"vi": "Đi bộ sáng thứ Bảy"},
+        "shift": {"title": "Morning walk", "names": {"vi": "Đi bộ buổi sáng"},
                   "start": "09:30", "end": "11:00", "capacity": "4",
                   "meeting_point": "Hing Hay Park", "weeks": "3"},
     },
@@ -92,14 +92,14 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("console")
     url = f"sqlite:///{tmp / 'sync.db'}"
     srv = ServerProcess(url, tmp / "server.log")
-    # the first admin, made the way the README says: stroll-server admin create
-    created = subprocess.run(
-        [sys.executable, "-m", "sync.server.cli", "admin", "--json", "create", "--name",
-         "Mei Admin", "--role", "admin"], cwd=ROOT, env={**srv.environment(),
-                                                      "SYNC_DATABASE_URL": url},
-        capture_output=True, text=True, timeout=60)
-    assert created.returncode == 0, created.stderr
-    srv.admin_code = json.loads(created.stdout)["invite"]["code"]
+    # the first admin, as `stroll-server admin create --role admin` makes them
+    storage = open_storage(url, pool_size=1)
+    try:
+        _admin, invite = members.create_member(storage, SERVER, {
+            "name": "Mei Admin", "role": "admin"}, timedelta(hours=1))
+    finally:
+        storage.close()
+    srv.admin_code = invite.code
     srv.start()
     yield srv
     srv.stop()
@@ -126,9 +126,12 @@ def phone(browser, server):
     ctx.close()
 
 
-def shot(page, name: str, full_page: bool = True) -> None:
+def shot(page, name: str, whole: bool = True) -> None:
+    """``whole``: the whole page at the device's pixels; else what the screen shows
+    first, at CSS pixels (a quarter of the phone's pixels: quicker to save)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"console_{name}.png"), full_page=full_page)
+    page.screenshot(path=str(SCREENSHOTS / f"console_{name}.png"), full_page=whole,
+                    scale="device" if whole else "css")
 
 
 def size_of(page) -> str:
@@ -233,6 +236,21 @@ def set_up_program(page, size: str, server) -> dict:
     page.fill("#capacity", shift["capacity"])
     page.fill("#meeting_point", shift["meeting_point"])
     page.fill("#weeks", shift["weeks"])
+    if size == "phone":  # an end before the start is said beside the end, the rest kept
+        page.fill("#end", "08:00")
+        submit(page)
+        assert page.locator("#problem-end").inner_text() == \
+            EN.t("console.error.end_before_start")
+        assert page.locator("#end").get_attribute("aria-invalid") == "true"
+        # the phone shows the problem, not the top of a long form
+        assert page.evaluate("document.activeElement.id") == "end"
+        assert page.locator("#problem-end").is_visible()
+        box = page.locator("#problem-end").bounding_box()
+        assert 0 <= box["y"] < PHONE["viewport"]["height"], box
+        assert page.locator("#title").input_value() == shift["title"]
+        assert page.locator("#weeks").input_value() == shift["weeks"]
+        shot(page, "new_shift_phone_problem", whole=False)
+        page.fill("#end", shift["end"])
     submit(page)
     assert page.url.endswith("/console/shifts?saved=3"), page.url
     assert page.locator("#notice").inner_text() == EN.t("console.saved", count=3)
@@ -262,6 +280,7 @@ def test_the_first_admin_redeems_the_printed_invite_and_sets_up_a_neighborhood_o
     assert page.locator("#problem-password_again").inner_text() == \
         EN.t("console.error.password_mismatch")
     assert page.locator("#code").input_value() == server.admin_code.lower()  # kept
+    assert page.locator("#password_again").get_attribute("aria-invalid") == "true"
     shot(page, "redeem_laptop_problem")
     page.fill("#password", ADMIN_PASSWORD)
     page.fill("#password_again", ADMIN_PASSWORD)
@@ -303,7 +322,6 @@ def test_the_admin_signs_in_on_a_phone_and_sets_up_a_route_from_a_gpx_file(serve
 
 def test_a_phone_signed_in_with_the_members_invite_pulls_the_program_and_starts_a_stroll(
         server, tmp_path):
-    from sync.server.storage import open_storage
     from stroll.patrol import PatrolService
     from stroll.store import Store
     from sync.client import SyncClient
@@ -379,20 +397,25 @@ def visit(page, url: str) -> None:
     assert response.status == 200, f"{url}: {response.status}"
 
 
+PAGE_JS = """() => ({lang: document.documentElement.lang, text: document.body.innerText,
+  h1: document.querySelector('h1')?.innerText ?? null,
+  wide: document.documentElement.scrollWidth - window.innerWidth})"""
+
+
 def check_page(page, name: str, lang: str, heading: str | None = None) -> None:
-    """The page is in ``lang``: it answered, says no catalog key or placeholder, is no
-    wider than the screen; then its screenshot."""
+    """The page is in ``lang``: it says no catalog key or placeholder, is no wider than
+    the screen; then its screenshot."""
     size = size_of(page)
-    assert page.evaluate("document.documentElement.lang") == lang
-    text = page.inner_text("body")
-    assert "console." not in text, f"{name} ({lang}): a raw catalog key: {text[:400]}"
-    assert not re.search(r"\{[a-z_]+\}", text), f"{name} ({lang}): a placeholder left"
+    seen = page.evaluate(PAGE_JS)
+    assert seen["lang"] == lang, name
+    assert "console." not in seen["text"], \
+        f"{name} ({lang}): a raw catalog key: {seen['text'][:400]}"
+    assert not re.search(r"\{[a-z_]+\}", seen["text"]), f"{name} ({lang}): a placeholder left"
     if heading is not None:
-        assert page.locator("h1").first.inner_text() == heading, name
-    wide = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert wide <= 0, f"{name} ({lang}) is {wide}px wider than the {size}'s screen"
+        assert seen["h1"] == heading, name
+    assert seen["wide"] <= 0, f"{name} ({lang}) is {seen['wide']}px wider than the {size}'s screen"
     # the whole page where a person looks most (the rest: what the screen shows first)
-    shot(page, f"{name}_{lang}_{size}", full_page=lang in LOOKED_AT and name in (
+    shot(page, f"{name}_{lang}_{size}", whole=lang in LOOKED_AT and name in (
         "home", "list_shifts", "new_shift", "edit_shift", "member_invite", "new_route"))
 
 

@@ -131,7 +131,7 @@ def shot(page, name: str, whole: bool = True) -> None:
     first, at CSS pixels (a quarter of the phone's pixels: quicker to save)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"console_{name}.png"), full_page=whole,
-                    scale="device" if whole else "css")
+                    scale="device" if whole else "css", caret="initial")
 
 
 def size_of(page) -> str:
@@ -399,7 +399,10 @@ def visit(page, url: str) -> None:
 
 PAGE_JS = """() => ({lang: document.documentElement.lang, text: document.body.innerText,
   h1: document.querySelector('h1')?.innerText ?? null,
-  wide: document.documentElement.scrollWidth - window.innerWidth})"""
+  wide: document.documentElement.scrollWidth - window.innerWidth,
+  header: document.querySelector('header.top').offsetHeight,
+  langButton: document.querySelector('.lang-form button').offsetParent !== null})"""
+HEADER_MAX = {"laptop": 70, "phone": 130}  # CSS px: the page starts on the first screen
 
 
 def check_page(page, name: str, lang: str, heading: str | None = None) -> None:
@@ -414,6 +417,8 @@ def check_page(page, name: str, lang: str, heading: str | None = None) -> None:
     if heading is not None:
         assert seen["h1"] == heading, name
     assert seen["wide"] <= 0, f"{name} ({lang}) is {seen['wide']}px wider than the {size}'s screen"
+    assert seen["header"] <= HEADER_MAX[size], f"{name} ({lang}): a {seen['header']}px header"
+    assert not seen["langButton"], "the menu applies a language at once: no button for it"
     # the whole page where a person looks most (the rest: what the screen shows first)
     shot(page, f"{name}_{lang}_{size}", whole=lang in LOOKED_AT and name in (
         "home", "list_shifts", "new_shift", "edit_shift", "member_invite", "new_route"))

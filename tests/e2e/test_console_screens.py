@@ -1,12 +1,14 @@
 """The coordinators' console in headless Chromium, on a laptop (1280x800) and on a phone
-(390x844), against a real ``stroll-server``: the first admin redeems the invite the
-command line printed and is signed in; on each screen size they set up a neighborhood
+(390x844), against a real ``stroll-server``: the first admin redeems their invite on
+the laptop and signs in on the phone with the password they chose; on each screen size
+they set up a neighborhood
 (names in other languages, its area), a route (typed points on the laptop, a GPX file on
 the phone), a business, a member (whose invite code the page shows) and a weekly shift
 over three weeks. Then a real phone (a stroll Store and the sync engine) signs in with
 that member's invite, pulls the program and starts a stroll on the route with the member.
 Last, every console page in each tier-1 language: no missing words, no raw catalog key,
-nothing wider than the screen; screenshots in test-output/screenshots/console_*.png."""
+nothing wider than the screen, a header that leaves the page room; screenshots in
+test-output/screenshots/console_*.png."""
 from __future__ import annotations
 
 import re
@@ -265,7 +267,7 @@ def set_up_program(page, size: str, server) -> dict:
     return out
 
 
-def test_the_first_admin_redeems_the_printed_invite_and_sets_up_a_neighborhood_on_a_laptop(
+def test_the_first_admin_redeems_their_invite_and_sets_up_the_program_on_a_laptop(
         server, laptop):
     page = laptop
     page.goto(f"{server.url}/console")
@@ -295,7 +297,7 @@ def test_the_first_admin_redeems_the_printed_invite_and_sets_up_a_neighborhood_o
         assert page.locator(f"#tile-{kind} .count").inner_text() == str(n)
 
 
-def test_the_admin_signs_in_on_a_phone_and_sets_up_a_route_from_a_gpx_file(server, phone):
+def test_the_admin_signs_in_on_a_phone_and_sets_up_the_program_with_a_gpx_route(server, phone):
     page = phone
     page.goto(f"{server.url}/console")
     assert "/console/sign-in" in page.url

@@ -237,7 +237,11 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
             if why is not None:
                 log.info("console write refused: %s", why)
                 raise Refused(403, "console.error.not_allowed")
-        return RedirectResponse(f"/console/{kind}?saved={len(occurrences)}", 303)
+        where = f"/console/{kind}?saved={len(occurrences)}"
+        if rtype == "shift":  # the week of the (first) shift saved
+            first = datetime.fromisoformat(occurrences[0]["starts_at"])
+            where += f"&week={week_of(first.astimezone(ZoneInfo(console.tz)).date())}"
+        return RedirectResponse(where, 303)
 
     # ---- spreadsheets ----------------------------------------------------------------------
     def sheet_type(kind: str) -> str:

@@ -49,7 +49,9 @@ class Invite:
 
     def qr_svg(self, server_url: str | None) -> str:
         import segno
-        return segno.make(self.link(server_url), error="m").svg_inline(scale=4)
+        # no fixed size: the page scales it (the SVG keeps its viewBox)
+        return segno.make(self.link(server_url), error="m").svg_inline(scale=4,
+                                                                       omitsize=True)
 
     def to_dict(self, server_url: str | None = None) -> dict:
         return {"member_id": self.member_id, "code": self.code,

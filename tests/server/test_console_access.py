@@ -329,3 +329,30 @@ def test_a_partner_service_set_up_in_the_console_reaches_every_phone(live, admin
     phone = live.enroll("volunteer")
     pulled = {(c["type"], c["id"]) for c in live.pull_all(phone)}
     assert ("partner", partner["id"]) in pulled
+
+
+def test_after_a_wrong_password_signing_in_still_goes_where_the_person_was_going(live,
+                                                                                 admin):
+    c = Console(live.server.base)
+    first = c.get("/console/sign-in?next=/console/shifts")
+    wrong = c.post("/console/sign-in", {"csrf": csrf_of(first.text), "login": "mei.admin",
+                                        "password": "not the password", "next": "/console/shifts"})
+    assert wrong.status_code == 401
+    assert 'name="next" value="/console/shifts"' in wrong.text
+    right = c.post("/console/sign-in", {"csrf": csrf_of(wrong.text), "login": "mei.admin",
+                                        "password": PASSWORD, "next": "/console/shifts"})
+    assert right.headers["location"] == "/console/shifts"
+
+
+def test_the_language_menu_on_a_new_invite_returns_to_the_members_page(live, admin):
+    r = admin.post("/console/members/new", {"name": "Linh Tran", "role": "volunteer"})
+    member_id = re.search(r'action="/console/members/([0-9a-f-]{36})/invite"', r.text).group(1)
+    invite = admin.post(f"/console/members/{member_id}/invite", {})
+    assert invite.status_code == 201
+    assert f'name="next" value="/console/members/{member_id}"' in invite.text
+    assert 'viewBox="' in invite.text                               # the QR scales
+    switched = admin.post("/console/language", {"lang": "vi",
+                                                "next": f"/console/members/{member_id}"})
+    assert switched.headers["location"] == f"/console/members/{member_id}"
+    assert "Thành viên" in admin.get(switched.headers["location"]).text
+    admin.post("/console/language", {"lang": "en", "next": "/console"})

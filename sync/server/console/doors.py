@@ -25,12 +25,12 @@ def routes(console: Console) -> list[tuple[str, str, Callable]]:
 
     # ---- sign-in, invites, language, sign-out -------------------------------------------
     def sign_in_page(ctx: Ctx, problem: str | None = None, login: str = "",
-                     status: int = 200) -> Response:
+                     status: int = 200, next: str | None = None) -> Response:
+        go_to = _safe_next(next or ctx.request.query_params.get("next"))
         if ctx.signed and problem is None:
-            return RedirectResponse(_safe_next(ctx.request.query_params.get("next")), 303)
+            return RedirectResponse(go_to, 303)
         return console.render(ctx, "sign_in.html", status=status, problem=problem,
-                              login=login,
-                              next=_safe_next(ctx.request.query_params.get("next")))
+                              login=login, next=go_to)
 
     def sign_in(ctx: Ctx, form, _upload) -> Response:
         address = ctx.request.client.host if ctx.request.client else "?"
@@ -41,7 +41,7 @@ def routes(console: Console) -> list[tuple[str, str, Callable]]:
             log.warning("console sign-in from %s refused: over the rate limit", address)
             response = sign_in_page(ctx, ctx.tr.t("console.error.too_many",
                                                   minutes=max(1, -(-wait // 60))),
-                                    login, status=429)
+                                    login, status=429, next=form.get("next"))
             response.headers["Retry-After"] = str(wait)
             return response
         member_id = accounts.check_password(store, login, form.get("password") or "")
@@ -51,7 +51,7 @@ def routes(console: Console) -> list[tuple[str, str, Callable]]:
                 console.failures.hit("login:" + login)
             log.warning("console sign-in from %s refused: wrong name or password", address)
             return sign_in_page(ctx, ctx.tr.t("console.error.wrong_password"), login,
-                                status=401)
+                                status=401, next=form.get("next"))
         token = accounts.start_session(store, member_id, console.hours)
         store.add_audit(at=members.iso(datetime.now(timezone.utc)), member_id=member_id,
                         device_id=None, action="console_sign_in", detail=address)

@@ -137,6 +137,9 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
             ctx, "form.html", status=status, kind=kind, rtype=rtype, record=record,
             fields=FORMS[rtype], values=values, problems=problems or {}, invite=invite,
             invite_qr=invite.qr_svg(console.settings.public_url) if invite else None,
+            invite_expires=ctx.tr.day_time(datetime.fromisoformat(invite.expires_at)
+                                           .astimezone(ZoneInfo(console.tz)))
+            if invite else None,
             message=message, roster=roster(ctx, record) if rtype == "shift" and record
             else None, **choices(ctx))
 

@@ -83,6 +83,19 @@ def _lang_from(request: Request) -> str:
     return "en"
 
 
+ACTION_ENDINGS = ("/invite", "/revoke", "/confirm", "/cancel")
+
+
+def _page_path(request: Request) -> str:
+    """The page a request shows, as a GET can open it again (the language menu goes
+    back there): a page answered to an action (a new invite, a revocation) is its
+    record's page."""
+    path = request.url.path
+    if request.method == "POST" and path.endswith(ACTION_ENDINGS):
+        return path.rsplit("/", 1)[0]
+    return path
+
+
 def _safe_next(target: str | None) -> str:
     """A page of the console to go on to (never another site)."""
     if not target:
@@ -113,7 +126,7 @@ class Console:
         page = self.env.get_template(template).render(
             t=tr.t, tr=tr, place=tr.place, signed=ctx.signed, csrf=ctx.csrf, lang=tr.lang,
             languages=[(code, Translator(code).t("language.name")) for code in TIER1],
-            path=ctx.request.url.path, next_path=quote(ctx.request.url.path),
+            path=_page_path(ctx.request), next_path=quote(ctx.request.url.path),
             kinds=list(KINDS), **values)
         response = HTMLResponse(page, status_code=status, headers=SECURITY_HEADERS)
         if ctx.form_token and not ctx.request.cookies.get(accounts.FORM_COOKIE):

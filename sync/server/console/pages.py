@@ -181,7 +181,8 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
 
     # ---- the program ----------------------------------------------------------------------
     def home(ctx: Ctx) -> Response:
-        counts = {kind: len(console.records(rtype)) for kind, rtype in KINDS.items()}
+        by_type = store.count_records(list(KINDS.values()))
+        counts = {kind: by_type[rtype] for kind, rtype in KINDS.items()}
         return console.render(ctx, "home.html", counts=counts)
 
     def choices(ctx: Ctx) -> dict[str, Any]:
@@ -193,27 +194,33 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
 
     def list_page(ctx: Ctx, kind: str) -> Response:
         rtype = _rtype(kind)
-        rows = console.records(rtype)
-        values = choices(ctx)
-        hood_of = {h["id"]: h for h in values["neighborhoods"]}
-        route_of = {r["id"]: r for r in values["routes"]}
+        tr = ctx.tr
+        records = console.records(rtype)
+        hood_name = {h["id"]: tr.place(h) for h in console.records("neighborhood")}
         if rtype == "shift":
             now = datetime.now(timezone.utc) - timedelta(hours=12)
-            rows = sorted((r for r in rows if datetime.fromisoformat(r["ends_at"]) >= now),
-                          key=lambda r: r["starts_at"])
+            records = sorted((r for r in records
+                              if datetime.fromisoformat(r["ends_at"]) >= now),
+                             key=lambda r: r["starts_at"])
+        rows = [_row(tr, rtype, r, hood_name.get(r.get("neighborhood_id"), ""))
+                for r in records]
+        if rtype == "shift":
+            confirmed = store.confirmed_counts()
+            when, filled = _When(tr, console.tz), _memo(lambda n, capacity: tr.t(
+                "console.shift.filled", confirmed=n, capacity=capacity))
+            for row, r in zip(rows, records):
+                row["when"] = when(r)
+                row["filled"] = filled(confirmed.get(r["id"], 0), r["capacity"])
         else:
-            rows = sorted(rows, key=lambda r: (ctx.tr.place(hood_of.get(
-                r.get("neighborhood_id"))), ctx.tr.place(r) or r.get("name", "")))
-        confirmed = store.confirmed_counts() if rtype == "shift" else {}
+            rows.sort(key=lambda row: (row["hood"], row["name"]))
         query = ctx.request.query_params
         notice = None
         if query.get("saved", "").isdigit():
-            notice = ctx.tr.t("console.saved", count=int(query["saved"]))
+            notice = tr.t("console.saved", count=int(query["saved"]))
         elif query.get("cancelled"):
-            notice = ctx.tr.t("console.shift.cancelled")
+            notice = tr.t("console.shift.cancelled")
         return console.render(ctx, "list.html", kind=kind, rtype=rtype, rows=rows,
-                              hood_of=hood_of, route_of=route_of, confirmed=confirmed,
-                              when=lambda r: _when(ctx.tr, r, console.tz), notice=notice)
+                              notice=notice)
 
     def form_page(ctx: Ctx, kind: str, record_id: str | None = None,
                   problems: Problems | None = None, values: dict | None = None,
@@ -349,9 +356,52 @@ def _defaults(rtype: str, query) -> dict:
     return out
 
 
-def _when(tr: Translator, shift: dict, tz: str) -> str:
-    zone = ZoneInfo(tz)
-    starts = datetime.fromisoformat(shift["starts_at"]).astimezone(zone)
-    ends = datetime.fromisoformat(shift["ends_at"]).astimezone(zone)
-    return tr.t("console.shift.when", day=tr.day(starts.date()),
-                time=tr.time_range(starts, ends))
+def _memo(fn: Callable) -> Callable:
+    """``fn`` remembering its answers for the request (a list repeats few values)."""
+    seen: dict = {}
+
+    def once(*args):
+        if args not in seen:
+            seen[args] = fn(*args)
+        return seen[args]
+    return once
+
+
+def _row(tr: Translator, rtype: str, r: dict, hood: str) -> dict[str, Any]:
+    """What a list shows of a record: its texts in the coordinator's language (made
+    here, once a row: a list of 500 shifts is 2,000 cells)."""
+    row: dict[str, Any] = {"id": r["id"], "hood": hood}
+    if rtype == "shift":
+        row["name"] = tr.place(r, "title")
+        return row
+    row["name"] = r["name"] if rtype == "member" else tr.place(r)
+    if rtype == "neighborhood":
+        row["city"] = r.get("city", "")
+    elif rtype == "route":
+        row["points"] = len(r.get("path") or ())
+    elif rtype == "merchant":
+        row["address"] = r.get("address", "")
+    elif rtype == "member":
+        row["role"] = tr.t(f"role.{r['role']}")
+        row["lead"] = tr.t("console.yes") if r.get("trained_lead") else ""
+    if rtype in ("merchant", "member"):
+        row["languages"] = ", ".join(tr.t(f"spoken.{code}")
+                                     for code in r.get("languages") or ())
+    return row
+
+
+class _When:
+    """A shift's day and times in the program's time zone, as the list says them; the
+    day and time texts made once each (three shifts a day share a day)."""
+
+    def __init__(self, tr: Translator, tz: str):
+        self.tr, self.zone = tr, ZoneInfo(tz)
+        self.day = _memo(tr.day)
+        self.span = _memo(lambda sh, sm, eh, em: tr.time_range(
+            datetime(2000, 1, 1, sh, sm), datetime(2000, 1, 1, eh, em)))
+
+    def __call__(self, shift: dict) -> str:
+        starts = datetime.fromisoformat(shift["starts_at"]).astimezone(self.zone)
+        ends = datetime.fromisoformat(shift["ends_at"]).astimezone(self.zone)
+        return self.tr.t("console.shift.when", day=self.day(starts.date()),
+                         time=self.span(starts.hour, starts.minute, ends.hour, ends.minute))

@@ -202,7 +202,8 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
             records = sorted((r for r in records
                               if datetime.fromisoformat(r["ends_at"]) >= now),
                              key=lambda r: r["starts_at"])
-        rows = [_row(tr, rtype, r, hood_name.get(r.get("neighborhood_id"), ""))
+        spoken = _memo(lambda code: tr.t(f"spoken.{code}"))
+        rows = [_row(tr, rtype, r, hood_name.get(r.get("neighborhood_id"), ""), spoken)
                 for r in records]
         if rtype == "shift":
             confirmed = store.confirmed_counts()
@@ -367,9 +368,11 @@ def _memo(fn: Callable) -> Callable:
     return once
 
 
-def _row(tr: Translator, rtype: str, r: dict, hood: str) -> dict[str, Any]:
+def _row(tr: Translator, rtype: str, r: dict, hood: str,
+         spoken: Callable[[str], str]) -> dict[str, Any]:
     """What a list shows of a record: its texts in the coordinator's language (made
-    here, once a row: a list of 500 shifts is 2,000 cells)."""
+    here, once a row: a list of 500 shifts is 2,000 cells). ``spoken``: a spoken
+    language's name."""
     row: dict[str, Any] = {"id": r["id"], "hood": hood}
     if rtype == "shift":
         row["name"] = tr.place(r, "title")
@@ -385,8 +388,7 @@ def _row(tr: Translator, rtype: str, r: dict, hood: str) -> dict[str, Any]:
         row["role"] = tr.t(f"role.{r['role']}")
         row["lead"] = tr.t("console.yes") if r.get("trained_lead") else ""
     if rtype in ("merchant", "member"):
-        row["languages"] = ", ".join(tr.t(f"spoken.{code}")
-                                     for code in r.get("languages") or ())
+        row["languages"] = ", ".join(spoken(code) for code in r.get("languages") or ())
     return row
 
 

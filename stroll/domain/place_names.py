@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Mapping, Optional
 
 from .taxonomy import APP_LANGUAGES
@@ -43,6 +44,7 @@ def base_language(code: str) -> str:
     return code.split("-", 1)[0].lower()
 
 
+@lru_cache(maxsize=64)  # a list page asks once a row, for the same few languages
 def script_variants(lang: str) -> tuple[str, ...]:
     """The app's other languages that are ``lang`` in another script (``zh-Hans`` for
     ``zh-Hant``), in the app's order."""

@@ -12,11 +12,12 @@ import pytest
 
 from conftest import _Database
 from inspect_storage import applied_log, count_records, get_record, last_cursor, signups_of
-from server_records import check_in, follow_up, incident, shift, signup, track_chunk
+from server_records import (T0, check_in, follow_up, incident, neighborhood, shift, signup,
+                            track_chunk)
 from stroll.domain import Incident, new_id
 from stroll.domain.disclosure import DEFAULTS, filled
 from sync.protocol import PushEntry
-from sync.server.rules import Actor
+from sync.server.rules import SERVER, Actor
 from sync.server.storage import DeviceNotFound, SequenceGap, open_storage
 
 
@@ -294,6 +295,32 @@ def test_a_record_changed_several_times_in_one_batch_ends_merged(storage):
 
 
 # ---- cursors and pull ------------------------------------------------------------------------
+
+
+def test_live_records_are_counted_by_type_leaving_out_deleted_ones(storage):
+    dev = Dev(storage)
+    kept, gone = neighborhood(name="Kept"), neighborhood(name="Gone")
+    dev.push(("neighborhood", "upsert", kept), ("neighborhood", "upsert", gone),
+             ("shift", "upsert", shift()))
+    dev.push(("neighborhood", "delete", None, gone["id"]))
+    assert storage.count_records(["neighborhood", "shift", "merchant"]) == {
+        "neighborhood": 1, "shift": 1, "merchant": 0}
+    assert [r["name"] for r in storage.records_of_type("neighborhood")] == ["Kept"]
+
+
+def test_a_server_write_of_several_entries_needs_a_seq_for_each(storage):
+    """The server's own writes are numbered like a push: two entries with one seq are
+    refused whole, not one written with the other's fields."""
+    a, b = neighborhood(name="A"), neighborhood(name="B")
+    same = [PushEntry(1, "neighborhood", r["id"], "upsert", r, T0) for r in (a, b)]
+    with pytest.raises(ValueError):
+        storage.write_as(SERVER, same)
+    assert storage.records_of_type("neighborhood") == []
+    numbered = [PushEntry(i, "neighborhood", r["id"], "upsert", r, T0)
+                for i, r in enumerate((a, b), 1)]
+    assert [r.status for r in storage.write_as(SERVER, numbered)] == ["applied", "applied"]
+    assert {r["id"]: r["name"] for r in storage.records_of_type("neighborhood")} == {
+        a["id"]: "A", b["id"]: "B"}
 
 
 def test_pull_pages_in_cursor_order_without_gaps_or_repeats(storage):

@@ -12,7 +12,7 @@ rendered with the coordinator's language (``stroll.i18n``: the app's catalogs).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
@@ -26,6 +26,7 @@ from stroll.domain.ids import is_uuid
 from stroll.domain.place_names import NAME_LANGUAGES
 from stroll.domain.records import from_dict
 from stroll.domain.staffing import staffing
+from stroll.i18n import Translator
 
 from ... import protocol as p
 from .. import members
@@ -48,7 +49,8 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
 
     # ---- the program ----------------------------------------------------------------------
     def home(ctx: Ctx) -> Response:
-        counts = {kind: len(console.records(rtype)) for kind, rtype in KINDS.items()}
+        by_type = store.count_records(list(KINDS.values()))
+        counts = {kind: by_type[rtype] for kind, rtype in KINDS.items()}
         return console.render(ctx, "home.html", counts=counts)
 
     def choices(ctx: Ctx) -> dict[str, Any]:
@@ -73,12 +75,15 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
         rtype = _rtype(kind)
         if rtype == "shift":
             return week_page(ctx)
-        values = choices(ctx)
-        hood_of = {h["id"]: h for h in values["neighborhoods"]}
-        rows = sorted(console.records(rtype), key=lambda r: (ctx.tr.place(hood_of.get(
-            r.get("neighborhood_id"))), ctx.tr.place(r) or r.get("name", "")))
+        tr = ctx.tr
+        records = console.records(rtype)
+        hood_name = {h["id"]: tr.place(h) for h in console.records("neighborhood")}
+        spoken = _memo(lambda code: tr.t(f"spoken.{code}"))
+        rows = [_row(tr, rtype, r, hood_name.get(r.get("neighborhood_id"), ""), spoken)
+                for r in records]
+        rows.sort(key=lambda row: (row["hood"], row["name"]))
         return console.render(ctx, "list.html", kind=kind, rtype=rtype, rows=rows,
-                              hood_of=hood_of, notice=notice_of(ctx))
+                              notice=notice_of(ctx))
 
     def week_page(ctx: Ctx) -> Response:
         """The shifts of one week (Monday to Sunday, in the program's time zone), a
@@ -364,3 +369,38 @@ def _defaults(rtype: str, query) -> dict:
     if rtype == "member":
         out["role"] = "volunteer"
     return out
+
+
+def _memo(fn: Callable) -> Callable:
+    """``fn`` remembering its answers for the request (a list repeats few values)."""
+    seen: dict = {}
+
+    def once(*args):
+        if args not in seen:
+            seen[args] = fn(*args)
+        return seen[args]
+    return once
+
+
+def _row(tr: Translator, rtype: str, r: dict, hood: str,
+         spoken: Callable[[str], str]) -> dict[str, Any]:
+    """What a list shows of a record: its texts in the coordinator's language (made
+    here, once a row: a list of 500 shifts is 2,000 cells). ``spoken``: a spoken
+    language's name."""
+    row: dict[str, Any] = {"id": r["id"], "hood": hood}
+    row["name"] = r["name"] if rtype == "member" else tr.place(r)
+    if rtype == "neighborhood":
+        row["city"] = r.get("city", "")
+    elif rtype == "route":
+        row["points"] = len(r.get("path") or ())
+    elif rtype == "merchant":
+        row["address"] = r.get("address", "")
+    elif rtype == "member":
+        row["role"] = tr.t(f"role.{r['role']}")
+        row["lead"] = tr.t("console.yes") if r.get("trained_lead") else ""
+    elif rtype == "partner":
+        row["services"], row["phone"] = r.get("services", ""), r.get("phone", "")
+    if rtype in ("merchant", "member", "partner"):
+        row["languages"] = ", ".join(spoken(code) for code in r.get("languages") or ())
+    return row
+

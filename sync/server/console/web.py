@@ -7,6 +7,7 @@ import inspect
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -68,6 +69,18 @@ class Ctx:
         return self.signed.csrf if self.signed else (self.form_token or "")
 
 
+@lru_cache(maxsize=None)
+def translator(lang: str) -> Translator:
+    """The Translator of ``lang``, made once (its catalogs are read at start)."""
+    return Translator(lang)
+
+
+@lru_cache(maxsize=None)
+def _language_menu() -> tuple[tuple[str, str], ...]:
+    """The language menu: each console language by its own name."""
+    return tuple((code, translator(code).t("language.name")) for code in TIER1)
+
+
 def _lang_from(request: Request) -> str:
     chosen = request.cookies.get(accounts.LANG_COOKIE)
     if chosen in TIER1:
@@ -125,7 +138,7 @@ class Console:
         tr = ctx.tr
         page = self.env.get_template(template).render(
             t=tr.t, tr=tr, place=tr.place, signed=ctx.signed, csrf=ctx.csrf, lang=tr.lang,
-            languages=[(code, Translator(code).t("language.name")) for code in TIER1],
+            languages=_language_menu(),
             path=_page_path(ctx.request), next_path=quote(ctx.request.url.path),
             kinds=list(KINDS), **values)
         response = HTMLResponse(page, status_code=status, headers=SECURITY_HEADERS)
@@ -186,7 +199,7 @@ class Console:
         form_token = None
         if signed is None:
             form_token = request.cookies.get(accounts.FORM_COOKIE) or accounts.new_form_token()
-        return Ctx(request, Translator(lang), signed, form_token)
+        return Ctx(request, translator(lang), signed, form_token)
 
     def gate(self, request: Request) -> Ctx | Response:
         """The request's context when the page is open to its sender; else the answer

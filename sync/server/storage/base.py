@@ -264,6 +264,10 @@ class Storage(ABC):
     def records_of_type(self, rtype: str) -> list[dict]:
         """Every live record of a type, as stored (full view)."""
 
+    def count_records(self, rtypes: list[str]) -> dict[str, int]:
+        """How many live records of each type (the console's home page)."""
+        return {rtype: len(self.records_of_type(rtype)) for rtype in rtypes}
+
     @abstractmethod
     def live_record(self, rtype: str, record_id: str) -> dict | None: ...
 

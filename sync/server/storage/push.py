@@ -87,7 +87,11 @@ class GroupCommit:
     def write_as(self, actor: Actor, entries: list[PushEntry],
                  now: datetime | None = None) -> list[PushResult]:
         """``base.Storage.write_as``: entries the server writes itself (the command
-        line, the member API) through the same rules, merge and cursor as a push."""
+        line, the member API) through the same rules, merge and cursor as a push.
+        Each entry needs a seq of its own (the entries are prepared by seq: two with
+        one seq would write one's data as the other's)."""
+        if len({e.seq for e in entries}) != len(entries):
+            raise ValueError("write_as: two entries share a seq; number them 1, 2, 3...")
         job = _PushJob(None, entries, prepare(entries), now or utcnow(), actor)
         return self._run(job).results
 

@@ -200,6 +200,8 @@ DROP_EXPIRED_SESSIONS = "DELETE FROM console_sessions WHERE expires_at <= ?"
 RECORDS_OF_TYPE = "SELECT data FROM records WHERE type = ? AND NOT deleted"
 LIVE_RECORD = "SELECT data FROM records WHERE type = ? AND id = ? AND NOT deleted"
 RECORDS_WHERE = "SELECT data FROM records WHERE type = ? AND NOT deleted AND {field} = ?"
+COUNT_LIVE_RECORDS = ("SELECT type, count(*) FROM records WHERE type IN ({types}) "
+                      "AND NOT deleted AND data IS NOT NULL GROUP BY type")
 SIGNUP_COUNTS = ("SELECT shift_id, count(*) FROM signups WHERE status = 'confirmed' "
                  "GROUP BY shift_id")
 ACTIVE_SIGNUPS_ALL = ("SELECT shift_id, id, member_id, status FROM signups "
@@ -779,6 +781,11 @@ class SQLStorage(GroupCommit, Storage):
     def records_of_type(self, rtype):
         return [stored_record(rtype, r[0]) for r in self.query(RECORDS_OF_TYPE, (rtype,))
                 if r[0]]
+
+    def count_records(self, rtypes):
+        counts = dict(self.query(COUNT_LIVE_RECORDS.format(
+            types=", ".join("?" for _ in rtypes)), tuple(rtypes))) if rtypes else {}
+        return {rtype: int(counts.get(rtype, 0)) for rtype in rtypes}
 
     def live_record(self, rtype, record_id):
         rows = self.query(LIVE_RECORD, (rtype, record_id))

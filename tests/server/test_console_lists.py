@@ -4,7 +4,7 @@ in what order."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +15,6 @@ from sync.protocol import PushEntry
 from sync.server.rules import SERVER
 
 PASSWORD = "a long enough password"
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def write(storage, *records: tuple[str, dict], op: str = "upsert") -> None:
@@ -65,7 +64,7 @@ def test_home_counts_the_live_records_of_each_kind(coordinator):
     html = coordinator.get("/console").text
     counts = dict(re.findall(r'id="tile-(\w+)"><span class="count">(\d+)</span>', html))
     assert counts == {"neighborhoods": "1", "routes": "0", "merchants": "1",
-                      "members": "1", "shifts": "0"}  # the coordinator is a member
+                      "members": "1", "shifts": "0", "partners": "0"}  # (the coordinator)
 
 
 def test_businesses_list_by_neighborhood_then_name_in_the_coordinators_language(
@@ -100,20 +99,24 @@ def test_members_list_their_role_languages_and_whether_they_lead(coordinator):
         ["Lin", "Volunteer", "Cantonese", "Yes"]]
 
 
-def test_shifts_list_upcoming_ones_by_start_with_their_confirmed_places(coordinator):
+def test_the_shifts_week_shows_each_shift_on_its_day_with_its_confirmed_places(coordinator):
     storage = coordinator.app_storage
     hood = neighborhood()
     later = shift(capacity=3, days_ahead=9, title="Later", neighborhood_id=hood["id"])
     sooner = shift(capacity=2, days_ahead=2, title="Sooner", neighborhood_id=hood["id"])
-    past = shift(days_ahead=-3, title="Past", neighborhood_id=hood["id"])
     write(storage, ("neighborhood", hood), ("shift", later), ("shift", sooner),
-          ("shift", past), ("signup", signup(sooner["id"])))
-    rows = rows_of(coordinator.get("/console/shifts").text)
-    assert [row[1:] for row in rows] == [["Sooner", "SF Chinatown", "1 of 2"],
-                                         ["Later", "SF Chinatown", "0 of 3"]]
-    day = datetime.fromisoformat(sooner["starts_at"]).astimezone(
-        ZoneInfo("America/Los_Angeles"))  # the program's time zone
-    assert rows[0][0].startswith(f"{WEEKDAYS[day.weekday()]} {day.month}/{day.day}, ")
+          ("signup", signup(sooner["id"])))
+    zone = ZoneInfo("America/Los_Angeles")  # the program's time zone
+    day = datetime.fromisoformat(sooner["starts_at"]).astimezone(zone).date()
+    monday = day - timedelta(days=day.weekday())
+    week = coordinator.get(f"/console/shifts?week={day}").text
+    card = re.search(rf'<section class="day" id="day-{day}">.*?</section>', week, re.S).group(0)
+    texts = [re.sub(r"<[^>]+>", "", t).strip() for t in
+             re.findall(r'<span class="(?:title|where|places)">(.*?)</span>', card)]
+    assert texts == ["Sooner", "SF Chinatown", "1 of 2"]
+    later_day = datetime.fromisoformat(later["starts_at"]).astimezone(zone).date()
+    assert (later["id"] in week) == (later_day - timedelta(days=later_day.weekday()) == monday)
+    assert later["id"] in coordinator.get(f"/console/shifts?week={later_day}").text
 
 
 def test_a_shifts_edit_page_opens_titled_with_the_shift(coordinator):

@@ -10,7 +10,8 @@ redeems an invite at ``/console/redeem`` (sign-in name and password, as a person
 and, with the session cookie, each page is requested ``--warmup`` times, then timed
 ``--runs`` times, one at a time:
 
-- home, the five lists (neighborhoods, routes, merchants, members, shifts), a
+- home, the five lists (neighborhoods, routes, merchants, members, and this week of
+  shifts: every shift is read to find the week's, with its staffing), a
   merchant's and a shift's edit forms, the new-shift form;
 - a POST of a new merchant (the 303 answer alone; the list it leads to is timed above).
   These posts come last, so the lists are timed at the program's size.
@@ -236,7 +237,8 @@ def bench_console(base: str, pid: int, code: str, hood_id: str, warmup: int, run
         times["home"] = timed(get("/console"), warmup, runs, pid)
         for kind in ("neighborhoods", "routes", "merchants", "members", "shifts"):
             html = get(f"/console/{kind}")().text
-            rows[kind] = html.count('<tr id="row-')
+            # a list's rows; the shifts page is the week: its shift cards
+            rows[kind] = html.count('<tr id="row-') + html.count('<a class="shift')
             times[f"list: {kind}"] = timed(get(f"/console/{kind}"), warmup, runs, pid)
         merchants = ids_on(get("/console/merchants")().text, "merchants")
         merchant = merchants[len(merchants) // 2]

@@ -157,7 +157,7 @@ _ANSWERS = {
                                     "description": "the member record as the server holds it"},
                          "invite": _ref("Invite")}),
     "MemberRevoked": _obj({"member_id": _STR, "devices_revoked": _COUNT,
-                           "invites_dropped": _COUNT}),
+                           "invites_dropped": _COUNT, "console_sessions_ended": _COUNT}),
     "Device": _obj({"device_id": _UUID, "name": _STR, "member_id": _NSTR,
                     "role": {"enum": [*p.ROLES, None]}, "created_at": _STR,
                     "expires_at": _NSTR, "revoked": {"type": "boolean"}}),

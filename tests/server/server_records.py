@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from stroll.domain import (CheckIn, FollowUp, Incident, Member, Merchant, Neighborhood, Route,
-                           Shift, Signup, Stroll, TrackChunk, new_id, now_iso)
+from stroll.domain import (CheckIn, FollowUp, Incident, Member, Merchant, Neighborhood,
+                           Partner, Route, Shift, Signup, Stroll, TrackChunk, new_id, now_iso)
 
 T0 = "2026-11-21T19:02:11-08:00"
 
@@ -21,6 +21,13 @@ def incident(**over) -> dict:
 
 def follow_up(incident_id: str, **over) -> dict:
     d = FollowUp(incident_id=incident_id, status="new", notes="call back Tuesday").to_dict()
+    d.update(over)
+    return d
+
+
+def partner(**over) -> dict:
+    d = Partner(name="Chinatown tenants' clinic", services="Eviction defense",
+                languages=["yue", "en"], referral_needs=["housing", "legal"]).to_dict()
     d.update(over)
     return d
 

@@ -186,7 +186,8 @@ def test_a_weekly_shift_is_one_record_a_week_at_the_same_local_time(live, admin)
         "title": "Evening stroll", "neighborhood_id": hood["id"], "day": "2026-10-26",
         "start": "18:00", "end": "19:30", "capacity": "5", "needs_lead": "on",
         "weeks": "3"})
-    assert r.status_code == 303 and r.headers["location"] == "/console/shifts?saved=3"
+    assert r.status_code == 303
+    assert r.headers["location"] == "/console/shifts?saved=3&week=2026-10-26"
     made = sorted(s["starts_at"] for s in live.storage.records_of_type("shift")
                   if s["title"] == "Evening stroll")
     # daylight saving ends on 1 November: 18:00 stays 18:00, the offset moves

@@ -38,6 +38,7 @@ EXPECTED = [
     (base.DeviceNotFound("d"), 401, "auth_required"),
     (base.StorageUnavailable("down"), 503, "unavailable"),
     (base.StorageError("refused"), 500, "storage_error"),
+    (base.LoginTaken("mei"), 422, "invalid_message"),
 ]
 
 # the statuses Starlette answers on its own (routing, body and rate limits)

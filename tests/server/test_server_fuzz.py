@@ -52,7 +52,8 @@ RECORDS = {"incident": records.incident, "check_in": records.check_in,
            "neighborhood": records.neighborhood, "route": records.route,
            "member": records.member, "merchant": records.merchant, "stroll": records.stroll,
            "follow_up": lambda **kw: records.follow_up(records.new_id(), **kw),
-           "signup": lambda **kw: records.signup(records.new_id(), **kw)}
+           "signup": lambda **kw: records.signup(records.new_id(), **kw),
+           "partner": records.partner}
 
 # (backend, "METHOD /path") -> how many requests were sent / answered with each status
 SENT: dict[str, Counter] = defaultdict(Counter)

@@ -12,7 +12,7 @@ import requests
 
 from conftest import APP_VERSION, DeviceAuth, entry, make_invite
 from server_records import (check_in, follow_up, incident, member, merchant, neighborhood,
-                            route, shift, signup, stroll, track_chunk)
+                            partner, route, shift, signup, stroll, track_chunk)
 from stroll.domain import RECORD_TYPES, new_id
 from stroll.domain.disclosure import COARSE_INCIDENT_FIELDS
 from sync import protocol as p
@@ -121,7 +121,7 @@ def sample(rtype: str, dev: DeviceAuth, shift_id: str) -> dict:
     return {"neighborhood": neighborhood, "route": route, "shift": shift,
             "member": member, "merchant": merchant, "stroll": stroll,
             "track_chunk": track_chunk, "check_in": check_in, "incident": incident,
-            "follow_up": lambda: follow_up(new_id()),
+            "follow_up": lambda: follow_up(new_id()), "partner": partner,
             "signup": lambda: signup(shift_id, dev.member_id)}[rtype]()
 
 
@@ -131,7 +131,8 @@ def change(rtype: str, rid: str) -> tuple:
              "shift": {"meeting_point": "Portsmouth Square"}, "member": {"trained_lead": True},
              "follow_up": {"status": "contacted"}, "merchant": {"notes": "closed Mondays"},
              "signup": {"status": "cancelled"}, "stroll": {"notes": "quiet"},
-             "incident": {"cross_streets": "Grant & Pacific"}}.get(rtype)
+             "incident": {"cross_streets": "Grant & Pacific"},
+             "partner": {"phone": "+1 415 555 0142"}}.get(rtype)
     return (rtype, "patch", patch, rid) if patch else (rtype, "delete", None, rid)
 
 

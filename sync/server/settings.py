@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     console_sign_in_failures: int = Field(10, ge=1, le=1_000_000, description=(
         "wrong console passwords one client address, or one sign-in name, may send in "
         "15 minutes, per server process"))
+    mbtiles: Optional[str] = Field(None, description=(
+        "an MBTiles file the console's maps draw their streets from (default: the demo "
+        "neighborhoods' basemap shipped in assets/tiles)"))
     program_timezone: str = Field("America/Los_Angeles", description=(
         "the time zone shifts are planned in (an IANA name)"))
 
@@ -118,6 +121,13 @@ class Settings(BaseSettings):
     @classmethod
     def _lower(cls, v):
         return v.lower() if isinstance(v, str) else v
+
+    @field_validator("mbtiles")
+    @classmethod
+    def _tiles(cls, v: Optional[str]) -> Optional[str]:
+        if v and not Path(v).expanduser().is_file():
+            raise ValueError("no such file")
+        return str(Path(v).expanduser()) if v else v
 
     @field_validator("ssl_keyfile", "ssl_certfile")
     @classmethod

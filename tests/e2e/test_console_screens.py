@@ -302,6 +302,51 @@ def test_the_first_admin_redeems_their_invite_and_sets_up_the_program_on_a_lapto
         assert page.locator(f"#tile-{kind} .count").inner_text() == str(n)
 
 
+def test_a_route_and_an_area_are_drawn_on_the_offline_map_by_tapping(server, laptop):
+    page = laptop
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    hood = PROGRAM["laptop"]["hood"]
+    page.goto(f"{server.url}/console/routes/new")
+    page.select_option("#neighborhood_id", label=hood["name"])
+    map_ = page.locator("#route-map")
+    map_.wait_for()
+    page.wait_for_function("""() => [...document.querySelectorAll('#route-map img.leaflet-tile')]
+        .some(img => img.complete && img.naturalWidth > 0)""", timeout=15000)
+    map_.scroll_into_view_if_needed()
+    box = map_.bounding_box()
+    for dx, dy in ((0.3, 0.5), (0.5, 0.45), (0.7, 0.4)):
+        page.mouse.click(box["x"] + box["width"] * dx, box["y"] + box["height"] * dy)
+    lines = page.locator("#path_text").input_value().splitlines()
+    assert len(lines) == 3
+    page.click("#map-undo")
+    lines = page.locator("#path_text").input_value().splitlines()
+    assert len(lines) == 2
+    south, west = (float(v) for v in (hood["bbox"]["south"], hood["bbox"]["west"]))
+    north, east = (float(v) for v in (hood["bbox"]["north"], hood["bbox"]["east"]))
+    tall, wide = north - south, east - west   # the map opened on the neighborhood's area
+    for line in lines:
+        lat, lon = (float(v) for v in line.split(","))
+        assert south - tall <= lat <= north + tall and west - wide <= lon <= east + wide, line
+    shot(page, "route_drawn_laptop", whole=False)
+    page.fill("#name", "Drawn loop")
+    submit(page)
+    assert "/console/routes?saved=1" in page.url
+    page.goto(f"{server.url}/console/neighborhoods/new")
+    area = page.locator("#area-map")
+    area.wait_for()
+    area.scroll_into_view_if_needed()
+    box = area.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.7)
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.3)
+    edges = {side: float(page.locator(f"input[name='bbox.{side}']").input_value())
+             for side in ("south", "west", "north", "east")}
+    assert edges["south"] < edges["north"] and edges["west"] < edges["east"], edges
+    origin = server.url.rstrip("/")
+    assert asked and all(url.startswith(origin) for url in asked), \
+        [u for u in asked if not u.startswith(origin)]          # nothing from another host
+
+
 def test_the_admin_signs_in_on_a_phone_and_sets_up_the_program_with_a_gpx_route(server, phone):
     page = phone
     page.goto(f"{server.url}/console")

@@ -12,6 +12,7 @@ rendered with the coordinator's language (``stroll.i18n``: the app's catalogs).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,7 @@ from ... import protocol as p
 from .. import members
 from ..rules import may_manage_member, may_write
 from ..storage import Storage
+from ..storage.mbtiles import TileFile
 from . import doors, spreadsheets
 from .forms import CHOICES, FORMS, PATH_POINTS_MAX, Problems, form_values, read_form, week_of, weekly
 from .web import HERE, KINDS, SECURITY_HEADERS, Console, Ctx, Refused, _add, log
@@ -302,6 +304,19 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
             raise Refused(409, "console.csv.refused")
         return RedirectResponse(f"/console/{kind}?saved={len(reading.records)}", 303)
 
+    tiles = _tile_file(settings.mbtiles)
+
+    def tile(ctx: Ctx, z: str, x: str, y: str) -> Response:
+        """A basemap tile for the console's maps (404: none there)."""
+        data = None
+        if tiles is not None and z.isdigit() and x.isdigit() and y.removesuffix(
+                ".png").isdigit():
+            data = tiles.tile(int(z), int(x), int(y.removesuffix(".png")))
+        if data is None:
+            return Response(status_code=404)
+        return Response(data, media_type="image/png",
+                        headers={"Cache-Control": "private, max-age=86400"})
+
     def cancel_shift(ctx: Ctx, _form, _upload, record_id: str) -> Response:
         record = _existing(store, "shift", record_id)
         if console.write(ctx.signed.actor, "shift", record, op="delete") is not None:
@@ -333,6 +348,7 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
             ("/console/shifts/{record_id}/cancel", "POST", action(cancel_shift)),
             ("/console/shifts/{record_id}/confirm", "POST", action(confirm_signup)),
             ("/console/routes/from-walk", "GET", page(walks_page)),
+            ("/console/tiles/{z}/{x}/{y}", "GET", page(tile)),
             ("/console/{kind}/export.csv", "GET", page(export_csv)),
             ("/console/{kind}/import", "GET", page(import_page)),
             ("/console/{kind}/import", "POST", action(import_csv)),
@@ -345,6 +361,15 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
             ("/console/{kind}/{record_id}", "POST", action(save))):
         _add(app, path, method, run)
     return console
+
+
+DEMO_TILES = HERE.parents[2] / "assets" / "tiles" / "demo.mbtiles"
+
+
+def _tile_file(path: str | None) -> TileFile | None:
+    """The console's basemap: the file set, else the demo basemap when it is there."""
+    chosen = Path(path) if path else DEMO_TILES
+    return TileFile(chosen) if chosen.is_file() else None
 
 
 def _rtype(kind: str) -> str:

@@ -79,7 +79,8 @@ def admin(live):
 
 def test_without_a_session_every_program_page_leads_to_sign_in_and_back(live):
     c = Console(live.server.base)
-    for path in ["/console", *(f"/console/{k}" for k in PROGRAM), "/console/shifts/new"]:
+    for path in ["/console", *(f"/console/{k}" for k in PROGRAM), "/console/shifts/new",
+                 "/console/tiles/16/10484/25327.png"]:
         r = c.get(path)
         assert r.status_code == 303, path
         assert r.headers["location"] == f"/console/sign-in?next={path}"
@@ -138,7 +139,8 @@ def test_a_weak_password_a_mismatch_and_a_taken_name_are_said_beside_their_field
 
 def test_a_volunteers_session_opens_no_program_page(live):
     c = member_console(live, "volunteer", "vol.one")
-    for path in ["/console", "/console/members", "/console/shifts/new"]:
+    for path in ["/console", "/console/members", "/console/shifts/new",
+                 "/console/tiles/16/10484/25327.png"]:
         r = c.get(path)
         assert r.status_code == 403, path
         assert "The console is for coordinators. You are signed in as: Volunteer." in r.text
@@ -357,3 +359,14 @@ def test_the_language_menu_on_a_new_invite_returns_to_the_members_page(live, adm
     assert switched.headers["location"] == f"/console/members/{member_id}"
     assert "Thành viên" in admin.get(switched.headers["location"]).text
     admin.post("/console/language", {"lang": "en", "next": "/console"})
+
+
+def test_a_coordinator_gets_the_basemap_tiles_of_the_demo_neighborhoods(live, admin):
+    import math
+    lat, lon, z = 37.7946, -122.4068, 16                          # SF Chinatown
+    x = int((lon + 180) / 360 * 2 ** z)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * 2 ** z)
+    tile = admin.get(f"/console/tiles/{z}/{x}/{y}.png")
+    assert tile.status_code == 200 and tile.content.startswith(b"\x89PNG")
+    assert admin.get(f"/console/tiles/{z}/{x}/{y + 4000}.png").status_code == 404  # the sea
+    assert admin.get("/console/tiles/99/1/1.png").status_code == 404

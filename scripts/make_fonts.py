@@ -26,7 +26,7 @@ Output (assets/fonts/):
                           is under 1 MB (Debian's colour face is 11 MB of bitmaps).
 Every file also keeps the characters of the catalogs in its script, Latin, digits and
 punctuation, so user-typed names and notes render. Each stays under MAX_BYTES. The app
-lists all four as fallbacks of each other (stroll.ui.theme), so mixed text renders too.
+lists them all as fallbacks of each other (stroll.ui.theme), so mixed text renders too.
 """
 from __future__ import annotations
 

@@ -69,8 +69,8 @@ def scroll_list(controls: list[ft.Control], identifier: str,
 
 # A chip's look: its label (labelLarge: 14 px, 20 px a line) whole on as many lines as it
 # needs, inside a 40 px tall face for one line; with the band above and below that also
-# takes the tap, one line is 48 px (MIN_TOUCH). tests/e2e/test_layout_languages.py
-# reads these to tell a cut label from a whole one.
+# takes the tap, one line is 48 px (MIN_TOUCH). tests/e2e/text_fit.py reads these to
+# tell a cut label from a whole one.
 CHIP_LABEL_STYLE = ft.TextThemeStyle.LABEL_LARGE
 CHIP_PADDING = (16, 9)    # px inside the face, (left and right, top and bottom)
 CHIP_BORDER = 1

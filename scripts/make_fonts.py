@@ -6,7 +6,8 @@ committed (a fresh machine has no fonts-noto-cjk); rerun this script after addin
 assets/locales/*.json or changing a language's CLDR locale (stroll/i18n.py):
 
     apt-get install fonts-noto-cjk fonts-noto-core
-    .venv/bin/python scripts/make_fonts.py
+    .venv/bin/python scripts/make_fonts.py            # every font
+    .venv/bin/python scripts/make_fonts.py --only StrollEmoji-Regular.ttf
 
 Output (assets/fonts/):
   StrollSans-Regular.ttf  Noto Sans (Latin incl. Vietnamese, Tagalog, Spanish) merged
@@ -17,9 +18,15 @@ Output (assets/fonts/):
                           level 1 (3755 frequent Simplified) and common written-Cantonese
                           characters, so text typed in either script renders in both
   StrollKR-Regular.otf    Noto Sans CJK KR: the 2350 Hangul syllables of KS X 1001
+  StrollEmoji-Regular.ttf Noto Emoji (the monochrome outline face, from the pinned
+                          manimgx-fonts package: its variable font fixed at Regular):
+                          every emoji with its sequences (skin tones, ZWJ families, flags),
+                          so names and notes people type with emoji render offline. Outlines,
+                          not colour bitmaps: every renderer draws them, and the whole set
+                          is under 1 MB (Debian's colour face is 11 MB of bitmaps).
 Every file also keeps the characters of the catalogs in its script, Latin, digits and
 punctuation, so user-typed names and notes render. Each stays under MAX_BYTES. The app
-lists all four as fallbacks of each other (stroll.ui.theme), so mixed text renders too.
+lists them all as fallbacks of each other (stroll.ui.theme), so mixed text renders too.
 """
 from __future__ import annotations
 
@@ -39,6 +46,9 @@ NOTO_CJK = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 NOTO_CORE = Path("/usr/share/fonts/truetype/noto")
 CJK_INDEX = {"KR": 1, "SC": 2, "TC": 3}  # faces inside NotoSansCJK-Regular.ttc
 MAX_BYTES = 3_000_000
+EMOJI_MAX_BYTES = 1_000_000
+EMOJI_PACKAGE = "manimgx_fonts"           # pip: manimgx-fonts (pyproject's test extra)
+EMOJI_FILE = "NotoEmoji[wght].ttf"
 
 # Latin, Latin-1, Latin Extended-A/B (Vietnamese ơ ư đ, Spanish ñ), combining marks,
 # Latin Extended Additional (Vietnamese tone marks), punctuation, currency, symbols.
@@ -193,15 +203,52 @@ def build_sans(tmp: Path) -> TTFont:
     return merged
 
 
+def noto_emoji_source() -> Path | None:
+    """Noto Emoji's variable font, as the manimgx-fonts package installs it."""
+    import importlib.util
+    spec = importlib.util.find_spec(EMOJI_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / EMOJI_FILE
+    return path if path.exists() else None
+
+
+def build_emoji(source: Path) -> TTFont:
+    """Noto Emoji at Regular weight: every emoji and the sequences its GSUB composes."""
+    from fontTools.varLib import instancer
+    font = instancer.instantiateVariableFont(TTFont(source), {"wght": 400})
+    opts = _subset_options()
+    opts.drop_tables += ["vhea", "vmtx", "STAT"]
+    sub = subset.Subsetter(opts)
+    sub.populate(unicodes=sorted(font.getBestCmap()))
+    sub.subset(font)
+    return font
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--only", action="append", metavar="FILE",
+                    help="build only this file (repeatable), e.g. StrollEmoji-Regular.ttf")
     args = ap.parse_args(argv)
-    missing = [p for p in (NOTO_CJK, NOTO_CORE / "NotoSans-Regular.ttf",
-                           NOTO_CORE / "NotoSansKhmer-Regular.ttf") if not p.exists()]
+    emoji = noto_emoji_source()
+    sources = {"StrollTC-Regular.otf": [NOTO_CJK], "StrollSC-Regular.otf": [NOTO_CJK],
+               "StrollKR-Regular.otf": [NOTO_CJK],
+               "StrollSans-Regular.ttf": [NOTO_CORE / "NotoSans-Regular.ttf",
+                                          NOTO_CORE / "NotoSansKhmer-Regular.ttf"]}
+    wanted = args.only or [*sources, "StrollEmoji-Regular.ttf"]
+    unknown = [f for f in wanted if f not in sources and f != "StrollEmoji-Regular.ttf"]
+    if unknown:
+        print(f"unknown font file(s): {', '.join(unknown)}", file=sys.stderr)
+        return 1
+    missing = sorted({str(p) for f in wanted for p in sources.get(f, []) if not p.exists()})
     if missing:
-        print("missing source fonts: " + ", ".join(map(str, missing)) +
+        print("missing source fonts: " + ", ".join(missing) +
               "\n(apt-get install fonts-noto-cjk fonts-noto-core)", file=sys.stderr)
+        return 1
+    if "StrollEmoji-Regular.ttf" in wanted and emoji is None:
+        print(f"missing source font: {EMOJI_FILE} of the {EMOJI_PACKAGE} package\n"
+              "(scripts/setup --test installs it: pyproject's test extra)", file=sys.stderr)
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     tmp = args.out / ".tmp"
@@ -213,17 +260,21 @@ def main(argv: list[str] | None = None) -> int:
         "StrollSC-Regular.otf": lambda: build_cjk("SC", hanzi_simp | hanzi_trad | cantonese),
         "StrollKR-Regular.otf": lambda: build_cjk("KR", ksx1001_hangul() | _ranges(HANGUL_JAMO)),
         "StrollSans-Regular.ttf": lambda: build_sans(tmp),
+        "StrollEmoji-Regular.ttf": lambda: build_emoji(emoji),
     }
     ok = True
     for filename, build in builds.items():
+        if filename not in wanted:
+            continue
         font = build()
         _rename(font, filename.split("-")[0])
         path = args.out / filename
         font.save(path)
         size = path.stat().st_size
         glyphs = len(TTFont(path).getBestCmap())
-        flag = "" if size <= MAX_BYTES else f"  TOO BIG (> {MAX_BYTES})"
-        ok &= size <= MAX_BYTES
+        limit = EMOJI_MAX_BYTES if "Emoji" in filename else MAX_BYTES
+        flag = "" if size <= limit else f"  TOO BIG (> {limit})"
+        ok &= size <= limit
         print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: "
               f"{glyphs} characters, {size / 1e6:.2f} MB{flag}")
     for p in tmp.iterdir():

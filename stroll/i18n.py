@@ -67,13 +67,16 @@ Entry = Union[str, dict[str, str]]
 
 # Font families shipped in assets/fonts (scripts/make_fonts.py). The first is the
 # language's own face; the rest are fallbacks so mixed text (a Chinese shop name in
-# the English UI, a Khmer name in the Korean UI) still renders.
+# the English UI, a Khmer name in the Korean UI) still renders. StrollEmoji, last, draws
+# the emoji people type into names and notes (no language has it as its own face).
 FONT_FILES = {
     "StrollSans": "fonts/StrollSans-Regular.ttf",
     "StrollTC": "fonts/StrollTC-Regular.otf",
     "StrollSC": "fonts/StrollSC-Regular.otf",
     "StrollKR": "fonts/StrollKR-Regular.otf",
+    "StrollEmoji": "fonts/StrollEmoji-Regular.ttf",
 }
+EMOJI_FONT = "StrollEmoji"
 _FONT_BY_LANGUAGE = {"zh-Hant": "StrollTC", "zh-Hans": "StrollSC", "ko": "StrollKR"}
 
 

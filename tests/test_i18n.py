@@ -442,3 +442,30 @@ def test_the_fonts_together_draw_common_names_in_every_script(cmaps):
     samples = "金門餅家 新興麵包店 嘅咗唔冇 华人社区 Phở Bò Nguyễn Thị Hương 김민준 សុខ ចាន់ Peña"
     missing = sorted({c for c in samples if not c.isspace() and ord(c) not in anyface})
     assert not missing, f"no shipped font draws {missing}"
+
+
+# What people type into a guest's name, a device's label or a business's name.
+TYPED_EMOJI = "🌸📱🥟😀😂❤👍🙏🎉🍜🧧🏮☕🌈🐉✨"
+
+
+def test_the_emoji_font_draws_the_emoji_people_type(cmaps):
+    """Served with no_cdn, Flutter can fetch no emoji font: without StrollEmoji every
+    emoji is an empty box."""
+    missing = [e for e in TYPED_EMOJI if ord(e) not in cmaps[i18n.EMOJI_FONT]]
+    assert not missing, f"StrollEmoji lacks {missing}"
+    assert i18n.EMOJI_FONT in font_fallbacks("en") and i18n.EMOJI_FONT in font_fallbacks("zh-Hant")
+
+
+def test_the_emoji_font_composes_skin_tones_and_families_into_one_glyph():
+    ttlib = pytest.importorskip("fontTools.ttLib")
+    font = ttlib.TTFont(FONTS_DIR / Path(i18n.FONT_FILES[i18n.EMOJI_FONT]).name)
+    cmap = font.getBestCmap()
+    ligatures = set()
+    for lookup in font["GSUB"].table.LookupList.Lookup:
+        for sub in lookup.SubTable:
+            sub = getattr(sub, "ExtSubTable", sub)
+            for first, ligs in (getattr(sub, "ligatures", None) or {}).items():
+                ligatures.update((first, *lig.Component) for lig in ligs)
+    for sequence in ("👍🏽", "👨\u200d👩\u200d👧", "🇺🇸"):
+        glyphs = tuple(cmap[ord(c)] for c in sequence)
+        assert glyphs in ligatures, f"{sequence!r} is not drawn as one emoji"

@@ -17,9 +17,9 @@ import flet as ft
 from stroll.domain import taxonomy as tx
 from stroll.domain.records import parse_time
 from stroll.state import MERCHANT_CATEGORIES, AppState, CheckIn, FormNotice
-from stroll.ui.theme import GAP, MIN_TOUCH
-from stroll.ui.widgets import (big_button, chip, chips, error_text, field_label, icon_text,
-                               info_line, note, save_footer, screen, scroll_list,
+from stroll.ui.theme import GAP
+from stroll.ui.widgets import (big_button, button_style, chip, chips, error_text, field_label,
+                               icon_text, info_line, note, save_footer, screen, scroll_list,
                                section_title)
 
 # The three answers of a check-in: colour and icon of each big button.
@@ -59,9 +59,9 @@ def warning_dialog(state: AppState, warning: Optional[tuple], identifier: str,
                              content=ft.Text(text, size=16)),
         actions=[
             ft.Semantics(identifier=f"{identifier}-cancel", button=True, content=ft.TextButton(
-                tr.t("warning.not_now"), height=MIN_TOUCH, on_click=lambda _: on_cancel())),
+                tr.t("warning.not_now"), style=button_style(), on_click=lambda _: on_cancel())),
             ft.Semantics(identifier=f"{identifier}-confirm", button=True, content=ft.FilledButton(
-                confirm_label, height=MIN_TOUCH, on_click=lambda _: on_confirm())),
+                confirm_label, style=button_style(), on_click=lambda _: on_confirm())),
         ],
         on_dismiss=lambda _: on_cancel(),
     )
@@ -129,7 +129,7 @@ def CheckInBody(state: AppState, visit: CheckIn):
     else:
         controls.append(note(tr.t("check_in.nearest")))
     controls.append(ft.Semantics(identifier="add-merchant", button=True, content=ft.OutlinedButton(
-        tr.t("check_in.add"), icon=ft.Icons.ADD_BUSINESS_OUTLINED, height=MIN_TOUCH,
+        tr.t("check_in.add"), icon=ft.Icons.ADD_BUSINESS_OUTLINED, style=button_style(),
         width=float("inf"), on_click=lambda _: state.open_add_merchant())))
     if visit.checkin_error:
         controls.append(error_text(tr.t(visit.checkin_error), "check-in-error"))

@@ -22,9 +22,8 @@ from stroll.domain.records import Incident, parse_time
 from stroll.state import AppState, IncidentForms
 from stroll.state.incident_fields import (CONTACT_FIELDS, FIELD_CHOICES, FIELD_KINDS, FLAG,
                                           INCIDENT_FIELDS, MULTI, SINGLE, TEXT)
-from stroll.ui.theme import MIN_TOUCH
-from stroll.ui.widgets import (big_button, chip, chips, error_text, info_line, note, save_footer,
-                               screen, scroll_list, section_title)
+from stroll.ui.widgets import (big_button, button_style, chip, chips, error_text, info_line, note,
+                               save_footer, screen, scroll_list, section_title)
 
 # The harms a team meets most on the street: shown first on the quick log.
 COMMON_HARMS = ("verbal_harassment", "physical_assault", "coughed_spat_on", "theft_robbery",
@@ -113,7 +112,8 @@ def QuickIncidentBody(state: AppState, report: IncidentForms):
         harm_chips.append(ft.Semantics(identifier="quick-more-harms", button=True,
                                        content=ft.TextButton(
                                            tr.t("quick.more_harms"), icon=ft.Icons.EXPAND_MORE,
-                                           height=MIN_TOUCH, on_click=lambda _: set_more(True))))
+                                           style=button_style(),
+                                           on_click=lambda _: set_more(True))))
     no_place = report.core.position_source() is None
     cross = [
         ft.Semantics(identifier="quick-cross-streets", content=ft.TextField(
@@ -201,7 +201,7 @@ def _field(state: AppState, report: IncidentForms, field: str, draft: dict,
         body = [ft.Semantics(identifier=ident, content=ft.Container(
             ft.Switch(label=tr.t(f"incident.{field}"), value=bool(draft.get(field)),
                       on_change=lambda e: report.incident_flag(field, bool(e.control.value))),
-            height=MIN_TOUCH, alignment=ft.Alignment.CENTER_LEFT))]
+            padding=ft.Padding.symmetric(vertical=4), alignment=ft.Alignment.CENTER_LEFT))]
     elif kind == TEXT:
         multiline = field in _MULTILINE
         body = [ft.Semantics(identifier=ident, content=ft.TextField(
@@ -242,7 +242,7 @@ def _place(state: AppState, report: IncidentForms, draft: dict) -> list[ft.Contr
     return [
         info_line(icon, line, "incident-place"),
         ft.Semantics(identifier="incident-use-position", button=True, content=ft.OutlinedButton(
-            tr.t("incident.use_position"), icon=ft.Icons.MY_LOCATION, height=MIN_TOUCH,
+            tr.t("incident.use_position"), icon=ft.Icons.MY_LOCATION, style=button_style(),
             on_click=lambda _: report.incident_use_position())),
     ]
 
@@ -303,7 +303,7 @@ def IncidentFormBody(state: AppState, report: IncidentForms):
                                  expand=True),
                     ft.Semantics(identifier="incident-error-show", button=True,
                                  content=ft.TextButton(tr.t("incident.show_field"),
-                                                       height=MIN_TOUCH, on_click=show))],
+                                                       style=button_style(), on_click=show))],
                    vertical_alignment=ft.CrossAxisAlignment.CENTER),
             save], spacing=4, tight=True)
     else:

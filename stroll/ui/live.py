@@ -23,7 +23,7 @@ from stroll.state import (GPS_DENIED, GPS_LOST, GPS_OK, GPS_UNAVAILABLE, GPS_WAI
 from stroll.ui.map_layers import STREET_ZOOM, place_markers, recentre, tile_layers, use_names
 from stroll.ui.map_tab import fit_camera
 from stroll.ui.theme import GAP, MIN_TOUCH
-from stroll.ui.widgets import note, screen, section_title
+from stroll.ui.widgets import button_style, note, screen, section_title
 
 log = logging.getLogger("stroll.ui.live")
 
@@ -88,7 +88,7 @@ def LiveFigures(state: AppState, walk: RunningStroll, live: LiveNumbers, track: 
             ft.Row([ft.Icon(ft.Icons.PAUSE_CIRCLE_OUTLINE, color=ft.Colors.AMBER_900),
                     ft.Text(tr.t("live.paused"), expand=True, weight=ft.FontWeight.W_600),
                     ft.Semantics(identifier="live-resume", button=True, content=ft.FilledButton(
-                        tr.t("live.resume"), icon=ft.Icons.PLAY_ARROW, height=MIN_TOUCH,
+                        tr.t("live.resume"), icon=ft.Icons.PLAY_ARROW, style=button_style(),
                         on_click=lambda _: walk.resume()))],
                    spacing=8),
             bgcolor=ft.Colors.AMBER_50, border_radius=8,
@@ -308,7 +308,7 @@ def _incident_row(state: AppState, i: dict) -> ft.Control:
         ft.Icon(ft.Icons.REPORT_OUTLINED, color=ft.Colors.RED_700),
         incident_line(state, i),
         ft.Semantics(identifier=f"live-incident-{i['id']}", button=True, content=ft.OutlinedButton(
-            state.tr.t("history.complete" if done else "live.complete"), height=MIN_TOUCH,
+            state.tr.t("history.complete" if done else "live.complete"), style=button_style(),
             icon=ft.Icons.TASK_ALT if done else None,
             on_click=lambda _, iid=i["id"]: state.complete_incident(iid))),
     ], spacing=8), key=f"incident-{i['id']}-{done}", padding=ft.Padding.symmetric(vertical=4))
@@ -323,10 +323,10 @@ def end_dialog(state: AppState, walk: RunningStroll) -> ft.AlertDialog:
                              content=ft.Text(tr.t("live.end_body"))),
         actions=[
             ft.Semantics(identifier="live-end-cancel", button=True, content=ft.TextButton(
-                tr.t("live.end_no"), height=MIN_TOUCH, on_click=lambda _: walk.cancel_end())),
+                tr.t("live.end_no"), style=button_style(),
+                on_click=lambda _: walk.cancel_end())),
             ft.Semantics(identifier="live-end-yes", button=True, content=ft.FilledButton(
-                tr.t("live.end_yes"), height=MIN_TOUCH,
-                style=ft.ButtonStyle(bgcolor=ft.Colors.RED_700),
+                tr.t("live.end_yes"), style=button_style(bgcolor=ft.Colors.RED_700),
                 on_click=lambda _: state.end_stroll())),
         ],
         on_dismiss=lambda _: walk.cancel_end(),
@@ -334,13 +334,13 @@ def end_dialog(state: AppState, walk: RunningStroll) -> ft.AlertDialog:
 
 
 def _action(identifier: str, text: str, icon, on_click, *, color=None,
-            outlined: bool = False) -> ft.Control:
-    style = ft.ButtonStyle(bgcolor=color) if color and not outlined else (
-        ft.ButtonStyle(color=color) if color else None)
+            outlined: bool = False, expand: bool = True) -> ft.Control:
+    """A big button, 56 px tall for a one-line label (taller when it wraps)."""
+    style = button_style(56, bgcolor=color) if color and not outlined else (
+        button_style(56, color=color) if color else button_style(56))
     kind = ft.OutlinedButton if outlined else ft.FilledButton
-    return ft.Semantics(identifier=identifier, button=True, expand=True, content=kind(
-        text, icon=icon, height=56, width=float("inf"), style=style,
-        on_click=lambda _: on_click()))
+    return ft.Semantics(identifier=identifier, button=True, expand=expand, content=kind(
+        text, icon=icon, width=float("inf"), style=style, on_click=lambda _: on_click()))
 
 
 @ft.component
@@ -384,12 +384,12 @@ def LiveBody(state: AppState, core: StrollCore, walk: RunningStroll):
             [_incident_row(state, i) for i in core.incidents]
             or [note(tr.t("live.no_incidents"))], spacing=0)),
         ft.Container(height=4),
-        ft.Row([
-            *([] if paused else [_action("live-pause", tr.t("live.pause"), ft.Icons.PAUSE,
-                                         walk.pause, outlined=True)]),
-            _action("live-end", tr.t("live.end"), ft.Icons.STOP_CIRCLE_OUTLINED,
-                    walk.ask_end, color=ft.Colors.RED_700, outlined=True),
-        ], spacing=GAP),
+        # one above the other, each across the screen: side by side, "End stroll" took
+        # two lines in Vietnamese and Spanish
+        *([] if paused else [_action("live-pause", tr.t("live.pause"), ft.Icons.PAUSE,
+                                     walk.pause, outlined=True, expand=False)]),
+        _action("live-end", tr.t("live.end"), ft.Icons.STOP_CIRCLE_OUTLINED,
+                walk.ask_end, color=ft.Colors.RED_700, outlined=True, expand=False),
     ]
     return ft.Column([
         *top,

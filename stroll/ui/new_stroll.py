@@ -18,7 +18,8 @@ from stroll.domain.records import parse_time
 from stroll.state import AppState, StartForm, StrollCore
 from stroll.ui.check_in import warning_dialog
 from stroll.ui.theme import GAP, MIN_TOUCH
-from stroll.ui.widgets import chip, chips, error_text, note, screen, section_title
+from stroll.ui.widgets import (button_style, chip, chips, error_text, note, screen,
+                               section_title)
 
 TRAINED = ft.Colors.GREEN_800
 
@@ -43,29 +44,36 @@ def _shift_label(state: AppState, shift: dict) -> str:
 
 
 def trained_badge(state: AppState) -> ft.Control:
+    """"Trained lead": wraps inside its outline rather than running past the row."""
     return ft.Container(
         ft.Row([ft.Icon(ft.Icons.VERIFIED_OUTLINED, size=14, color=TRAINED),
                 ft.Text(state.tr.t("new_stroll.trained"), size=12, color=TRAINED,
-                        weight=ft.FontWeight.W_600)], spacing=4, tight=True),
+                        weight=ft.FontWeight.W_600, expand=True, expand_loose=True)],
+               spacing=4, tight=True),
         padding=ft.Padding.symmetric(horizontal=8, vertical=2), border_radius=12,
         border=ft.Border.all(1, TRAINED))
 
 
 def _member_row(state: AppState, start: StartForm, m: dict) -> ft.Control:
-    """A whole-row toggle (48 px tall): box, name, and the trained-lead badge."""
+    """A whole-row toggle: box and name (48 px tall), the trained-lead badge under the
+    name, so that a long badge ("Trưởng nhóm đã huấn luyện") never squeezes the name
+    onto two lines; a long name wraps whole."""
     on = m["id"] in start.team_ids
-    row: list[ft.Control] = [
-        ft.Icon(ft.Icons.CHECK_BOX if on else ft.Icons.CHECK_BOX_OUTLINE_BLANK,
-                color=ft.Colors.PRIMARY if on else ft.Colors.ON_SURFACE_VARIANT),
-        ft.Text(m["name"], expand=True, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS)]
-    if m.get("trained_lead"):
-        row.append(trained_badge(state))
+    name = ft.Text(m["name"])
+    if m.get("trained_lead"):  # name 20 + 2 + badge ~21, padded to about 56 px
+        who: ft.Control = ft.Column([name, trained_badge(state)], spacing=2, tight=True,
+                                    expand=True)
+        pad = 6
+    else:                      # name 20, padded to 48 px
+        who, pad = ft.Container(name, expand=True), (MIN_TOUCH - 20) // 2
     return ft.Semantics(
         identifier=f"new-stroll-member-{m['id']}", key=f"member-{m['id']}", checked=on,
         content=ft.Container(
-            ft.Row(row, spacing=12, vertical_alignment=ft.CrossAxisAlignment.CENTER),
-            height=MIN_TOUCH, border_radius=8, ink=True,
-            padding=ft.Padding.symmetric(horizontal=8),
+            ft.Row([ft.Icon(ft.Icons.CHECK_BOX if on else ft.Icons.CHECK_BOX_OUTLINE_BLANK,
+                            color=ft.Colors.PRIMARY if on else ft.Colors.ON_SURFACE_VARIANT),
+                    who], spacing=12, vertical_alignment=ft.CrossAxisAlignment.CENTER),
+            border_radius=8, ink=True,
+            padding=ft.Padding.symmetric(horizontal=8, vertical=pad),
             on_click=lambda _, mid=m["id"]: start.toggle_member(mid)))
 
 
@@ -83,18 +91,23 @@ def _guest_row(state: AppState, start: StartForm, i: int, name: str) -> ft.Contr
 
 
 def _guest_field(state: AppState, start: StartForm) -> ft.Control:
+    """The guest's name across the form, "Add guest" under it at the right: side by
+    side, a long "Add guest" (es, vi) left the field too narrow for its own label."""
     tr = state.tr
-    return ft.Row([
-        ft.Semantics(identifier="new-stroll-guest-name", expand=True, content=ft.TextField(
+    return ft.Column([
+        ft.Semantics(identifier="new-stroll-guest-name", content=ft.TextField(
             key=f"guest-{start.guest_field}", label=tr.t("new_stroll.guest_name"),
             hint_text=tr.t("new_stroll.guest_hint"), value=start.guest_name,
             capitalization=ft.TextCapitalization.WORDS,
             on_change=lambda e: start.edit_guest_name(e.control.value),
             on_submit=lambda _: start.add_guest())),
-        ft.Semantics(identifier="new-stroll-add-guest", button=True, content=ft.FilledTonalButton(
-            tr.t("new_stroll.add_guest"), icon=ft.Icons.PERSON_ADD_ALT_1_OUTLINED,
-            height=MIN_TOUCH, on_click=lambda _: start.add_guest())),
-    ], vertical_alignment=ft.CrossAxisAlignment.CENTER)
+        ft.Row([ft.Semantics(identifier="new-stroll-add-guest", button=True,
+                             content=ft.FilledTonalButton(
+                                 tr.t("new_stroll.add_guest"),
+                                 icon=ft.Icons.PERSON_ADD_ALT_1_OUTLINED, style=button_style(),
+                                 on_click=lambda _: start.add_guest()))],
+               alignment=ft.MainAxisAlignment.END),
+    ], spacing=4, tight=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
 
 def keyed(name: str, items: list[dict], controls: list[ft.Control]) -> ft.Control:
@@ -135,7 +148,7 @@ def _footer(state: AppState, start: StartForm, core: StrollCore) -> ft.Control:
                     max_lines=2)], spacing=6, tight=True)),
         ft.Semantics(identifier="begin-stroll", button=True, expand=True,
                      content=ft.FilledButton(tr.t("new_stroll.begin"), icon=ft.Icons.PLAY_ARROW,
-                                             height=56, width=float("inf"),
+                                             width=float("inf"), style=button_style(56),
                                              on_click=lambda _: state.begin_stroll())),
     ], spacing=GAP, vertical_alignment=ft.CrossAxisAlignment.CENTER))
     return ft.Semantics(identifier="new-stroll-footer", container=True, content=ft.Container(

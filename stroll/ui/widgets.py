@@ -67,16 +67,57 @@ def scroll_list(controls: list[ft.Control], identifier: str,
         spacing=0, expand=True)
 
 
+# A chip's look: its label (labelLarge: 14 px, 20 px a line) whole on as many lines as it
+# needs, inside a 40 px tall face for one line; with the band above and below that also
+# takes the tap, one line is 48 px (MIN_TOUCH). tests/e2e/text_fit.py reads these to
+# tell a cut label from a whole one.
+CHIP_LABEL_STYLE = ft.TextThemeStyle.LABEL_LARGE
+CHIP_PADDING = (16, 9)    # px inside the face, (left and right, top and bottom)
+CHIP_BORDER = 1
+CHIP_BAND = 4             # px above and below the face that take the tap too
+CHIP_CHECK = 18           # the check mark of a chosen chip, and 6 px after it
+CHIP_CHECK_GAP = 6
+
+
 def chip(identifier: str, label: str, selected: bool, on_select) -> ft.Control:
-    """A choice chip, 48 px tall (touch target)."""
-    return ft.Semantics(identifier=identifier, content=ft.Chip(
-        label=ft.Text(label), selected=selected, height=MIN_TOUCH,
-        on_select=lambda _: on_select()))
+    """A choice chip whose label is never cut: it wraps onto a second line (the chip
+    grows) in a language whose words are long. A plain Container in the Wrap of
+    ``chips``, not Material's Chip: that one decides its height from the label laid
+    out a little wider than it then draws it, so a label just too long for one line
+    was cut mid-word with its second line clipped."""
+    color = ft.Colors.ON_SECONDARY_CONTAINER if selected else ft.Colors.ON_SURFACE_VARIANT
+    if selected:  # the check mark, then the label in what is left of the line
+        label_control: ft.Control = ft.Row(
+            [ft.Icon(ft.Icons.CHECK, size=CHIP_CHECK, color=color),
+             ft.Text(label, theme_style=CHIP_LABEL_STYLE, color=color, expand=True,
+                     expand_loose=True)],
+            spacing=CHIP_CHECK_GAP, tight=True)
+    else:
+        label_control = ft.Text(label, theme_style=CHIP_LABEL_STYLE, color=color)
+    face = ft.Container(
+        label_control, padding=ft.Padding.symmetric(horizontal=CHIP_PADDING[0],
+                                                    vertical=CHIP_PADDING[1]),
+        border_radius=8,
+        bgcolor=ft.Colors.SECONDARY_CONTAINER if selected else None,
+        border=ft.Border.all(CHIP_BORDER, ft.Colors.SECONDARY_CONTAINER if selected
+                             else ft.Colors.OUTLINE_VARIANT))
+    return ft.Semantics(identifier=identifier, checked=selected, content=ft.Container(
+        face, padding=ft.Padding.symmetric(vertical=CHIP_BAND),
+        on_click=lambda _: on_select()))
 
 
 def chips(items: list[ft.Control]) -> ft.Control:
-    """Chips that wrap onto the next line (no sideways scrolling on a phone)."""
-    return ft.Row(items, wrap=True, spacing=8, run_spacing=4)
+    """Chips that wrap onto the next line (no sideways scrolling on a phone); the
+    chips' own tap bands make the 8 px between two lines."""
+    return ft.Row(items, wrap=True, spacing=8, run_spacing=0)
+
+
+def button_style(height: int = MIN_TOUCH, **style) -> ft.ButtonStyle:
+    """A button ``height`` px tall with a one-line label that grows when its label
+    wraps (a fixed height would cut the second line): the label's 20 px line and the
+    padding that makes up the rest."""
+    return ft.ButtonStyle(padding=ft.Padding.symmetric(horizontal=16,
+                                                       vertical=(height - 20) / 2), **style)
 
 
 def error_text(text: str, identifier: str) -> ft.Control:
@@ -107,6 +148,7 @@ def field_label(text: str) -> ft.Control:
 
 
 def big_button(identifier: str, text: str, icon, on_click, *, color=None) -> ft.Control:
+    """A full-width button, 56 px tall for a one-line label (taller when it wraps)."""
+    style = button_style(56, bgcolor=color) if color else button_style(56)
     return ft.Semantics(identifier=identifier, button=True, content=ft.FilledButton(
-        text, icon=icon, height=56, width=float("inf"), on_click=lambda _: on_click(),
-        style=ft.ButtonStyle(bgcolor=color) if color else None))
+        text, icon=icon, width=float("inf"), on_click=lambda _: on_click(), style=style))

@@ -15,8 +15,8 @@ and buttons are measured in their label style with the padding they are built wi
 (``stroll.ui.widgets``: ``CHIP_*``, ``button_style``); headers in their title styles; a
 plain text node in any of the app's body sizes (12, 13, 14 or 16 px), the most lenient
 (so a text there is called cut only when it could not fit at any of them). Icon buttons
-(a tooltip, no text drawn) and the map's place names (shortened on purpose by
-``stroll.domain.labels``) are not judged. A node only partly on the screen, or scrolled
+(a tooltip, no text drawn) and the map's place names (a name longer than its label's
+``MAX_LABEL_PX`` ends in "…" on purpose, ``stroll/ui/map_layers.py``) are not judged. A node only partly on the screen, or scrolled
 partly out of its list, is judged when it comes fully into view (``walk_screen`` scrolls).
 """
 from __future__ import annotations
@@ -198,7 +198,7 @@ def _judged(node: dict, viewport: tuple[int, int]) -> bool:
 def _skipped(node: dict) -> bool:
     if node["role"] == "button" and node["w"] <= 48 and node["h"] <= 48:
         return True   # an icon button: its label is a tooltip, no text is drawn
-    return (node["owner"] or "").startswith(("live-map-name", "map-name"))
+    return node["owner"] in ("live-map-name", "map-name")  # map_layers.place_markers
 
 
 def cut_texts(page, meter: TextMeter, lang: str, screen: str) -> list[Cut]:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 
-from conftest import ServerProcess, make_invite
+from conftest import ROOT, ServerProcess, _Database, make_invite, server_env
 from sync.server import members
 from sync.server.console import accounts
 
@@ -264,7 +264,6 @@ def test_next_never_leads_off_the_console_and_hostile_ids_find_nothing(live, adm
 
 
 def test_too_many_wrong_passwords_from_one_address_wait(tmp_path):
-    from conftest import _Database
     db = _Database("sqlite", tmp_path)
     server = ServerProcess(db.url, tmp_path / "server.log",
                            env={"SYNC_CONSOLE_SIGN_IN_FAILURES": "3"}).wait_ready()
@@ -291,7 +290,6 @@ def test_seed_demo_loads_the_program_once_and_its_coordinator_signs_in(tmp_path)
     import subprocess
     import sys
 
-    from conftest import ROOT, _Database, server_env
     db = _Database("sqlite", tmp_path)
     seed = [sys.executable, "-m", "sync.server.cli", "seed-demo", "--database-url", db.url,
             "--console-password", PASSWORD]

@@ -281,10 +281,6 @@ class Storage(ABC):
         """``(shift_id, signup_id, member_id, status)`` of the confirmed and waitlisted
         sign-ups (of one shift, or all), in order of arrival."""
 
-    @abstractmethod
-    def confirmed_counts(self) -> dict[str, int]:
-        """Confirmed sign-ups of each shift that has any."""
-
     # ---- sync ---------------------------------------------------------------------------
     @abstractmethod
     @contextmanager

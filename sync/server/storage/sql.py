@@ -202,8 +202,6 @@ LIVE_RECORD = "SELECT data FROM records WHERE type = ? AND id = ? AND NOT delete
 RECORDS_WHERE = "SELECT data FROM records WHERE type = ? AND NOT deleted AND {field} = ?"
 COUNT_LIVE_RECORDS = ("SELECT type, count(*) FROM records WHERE type IN ({types}) "
                       "AND NOT deleted AND data IS NOT NULL GROUP BY type")
-SIGNUP_COUNTS = ("SELECT shift_id, count(*) FROM signups WHERE status = 'confirmed' "
-                 "GROUP BY shift_id")
 ACTIVE_SIGNUPS_ALL = ("SELECT shift_id, id, member_id, status FROM signups "
                       "WHERE status IN ('confirmed', 'waitlisted') ORDER BY position")
 
@@ -679,20 +677,27 @@ class SQLStorage(GroupCommit, Storage):
                       expires_at):
         q = self.dialect.sql
         with self._transaction() as c:
-            rows = c.execute(q(INVITE), (code_hash,)).fetchall()
-            if not rows:
+            invited = self._invited(c, code_hash)
+            if invited is None:
                 return None
-            member_id = rows[0][0]
-            member = c.execute(q(MEMBER_RECORD), (member_id,)).fetchone()
-            if member is None or member[1] or not member[0]:
-                return None  # the member was removed: the invite is left as it was
+            member_id, member = invited
             if c.execute(q(TAKE_INVITE), (now, device_id, code_hash, now)).rowcount != 1:
                 return None
             c.execute(q(CREATE_DEVICE), (device_id, name, token_hash, member_id,
-                                         stored_record("member", member[0])["role"],
-                                         app_version, now,
-                                         expires_at))
+                                         member["role"], app_version, now, expires_at))
         return self.device_by_id(device_id)
+
+    def _invited(self, c, code_hash) -> tuple[str, dict] | None:
+        """In a transaction: the member an invite code is for and their record, or None
+        (no such code, or the member was removed: the invite is left as it was)."""
+        q = self.dialect.sql
+        rows = c.execute(q(INVITE), (code_hash,)).fetchall()
+        if not rows:
+            return None
+        member = c.execute(q(MEMBER_RECORD), (rows[0][0],)).fetchone()
+        if member is None or member[1] or not member[0]:
+            return None
+        return rows[0][0], stored_record("member", member[0])
 
     def drop_member_invites(self, member_id, at):
         with self._single_write() as c:
@@ -734,13 +739,10 @@ class SQLStorage(GroupCommit, Storage):
     def redeem_invite_for_console(self, *, code_hash, now, login, password_hash, lang):
         q = self.dialect.sql
         with self._transaction() as c:
-            rows = c.execute(q(INVITE), (code_hash,)).fetchall()
-            if not rows:
+            invited = self._invited(c, code_hash)
+            if invited is None:
                 return None
-            member_id = rows[0][0]
-            member = c.execute(q(MEMBER_RECORD), (member_id,)).fetchone()
-            if member is None or member[1] or not member[0]:
-                return None
+            member_id, _member = invited
             taken = c.execute(q(ACCOUNT_BY_LOGIN), (login,)).fetchone()
             if taken is not None and taken[0] != member_id:
                 raise LoginTaken(login)
@@ -790,9 +792,6 @@ class SQLStorage(GroupCommit, Storage):
     def live_record(self, rtype, record_id):
         rows = self.query(LIVE_RECORD, (rtype, record_id))
         return stored_record(rtype, rows[0][0]) if rows and rows[0][0] else None
-
-    def confirmed_counts(self):
-        return {shift: int(n) for shift, n in self.query(SIGNUP_COUNTS)}
 
     def active_signups(self, shift_id=None):
         if shift_id is not None:

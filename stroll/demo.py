@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from stroll.domain import CheckIn, Incident, Member, Stroll, TrackChunk
-from stroll.domain.demo_program import FILES, demo_id, program
+from stroll.domain.demo_program import FILES, demo_id, program, rosters
 from stroll.domain.geo import Fix, encode_track, track_length_m
 from stroll.settings import ASSETS_DIR
 from stroll.store import Store
@@ -78,7 +78,8 @@ def seed(store: Store, today: date | None = None, folder: Path | None = None) ->
     for m in members:
         by_hood.setdefault(m.neighborhood_id, []).append(m)
 
-    store.save_many([*hoods, *routes, *merchants, *members, *shifts, *signups], outbox=False)
+    store.save_many([*hoods, *routes, *merchants, *members, *shifts, *signups,
+                     *rosters(made)], outbox=False)
 
     # past strolls: one per route over the last days, walked by two or three members
     own = []

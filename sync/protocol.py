@@ -432,19 +432,35 @@ class PushRequest:
 
 @dataclass
 class Decision:
-    """The server's answer to a contended request (a shift sign-up)."""
+    """The server's answer to a contended request (a shift sign-up): the status, an
+    English sentence (``reason``), the reason as a code a phone says in its person's
+    language (``code``, ``stroll.domain.taxonomy.SIGNUP_REASONS``) and, when
+    waitlisted, the place on the waitlist (``position``, 1 = next)."""
     status: Literal["confirmed", "waitlisted", "refused"]
     reason: str = ""
+    code: str | None = None
+    position: int | None = None
 
     def to_dict(self) -> dict:
-        return {"status": self.status, "reason": self.reason}
+        out: dict = {"status": self.status, "reason": self.reason}
+        if self.code is not None:
+            out["code"] = self.code
+        if self.position is not None:
+            out["position"] = self.position
+        return out
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "decision") -> "Decision":
         d = _obj(data, where)
+        position = d.get("position")
+        if position is not None and (not isinstance(position, int)
+                                     or isinstance(position, bool) or position < 1):
+            raise InvalidMessage("must be a whole number >= 1", field=f"{where}.position")
         return cls(status=_str(d, "status", f"{where}.status", choices=DECISIONS),
                    reason=_str(d, "reason", f"{where}.reason", required=False,
-                               max_len=2000, nul=True) or "")
+                               max_len=2000, nul=True) or "",
+                   code=_str(d, "code", f"{where}.code", required=False, max_len=64),
+                   position=position)
 
 
 @dataclass

@@ -100,7 +100,12 @@ def test_every_record_type_round_trips_through_a_dict():
         "follow_up": dict(incident_id="i", status="contacted"),
         "shift": dict(neighborhood_id="n", title="t", starts_at="2026-11-20T18:00:00",
                       ends_at="2026-11-20T20:00:00"),
-        "signup": dict(shift_id="s", member_id="m", requested_at=now_iso()),
+        "signup": dict(shift_id="s", member_id="m", requested_at=now_iso(),
+                       status="waitlisted", reason_code="waitlisted", waitlist_position=2),
+        "roster": dict(shift_id="s", confirmed=3, waitlisted=1, leads=1,
+                       languages=["yue", "en"]),
+        "shift_team": dict(shift_id="s", going=[{"member_id": "m", "name": "Mei",
+                                                 "lead": True}]),
         "partner": dict(name="Asian Law Caucus", languages=["yue", "vi"],
                         referral_needs=["legal", "housing"], harm_types=["wage_theft"]),
     }

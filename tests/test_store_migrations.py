@@ -106,6 +106,23 @@ STEPS = {
         "services TEXT, languages TEXT, phone TEXT, email TEXT, website TEXT, address TEXT, "
         "referral_needs TEXT, harm_types TEXT, notes TEXT)",
     ],
+    "0007_volunteer_shifts": [
+        "CREATE TABLE shift (id TEXT PRIMARY KEY NOT NULL, neighborhood_id TEXT, "
+        "route_id TEXT, title TEXT, starts_at TEXT, ends_at TEXT, capacity INTEGER, "
+        "needs_lead INTEGER, meeting_point TEXT, names TEXT, min_group INTEGER, "
+        "languages_needed TEXT, series_id TEXT, meeting_lat REAL, meeting_lon REAL)",
+        "CREATE TABLE signup (id TEXT PRIMARY KEY NOT NULL, shift_id TEXT, member_id TEXT, "
+        "status TEXT, requested_at TEXT, decided_at TEXT, reason TEXT, reason_code TEXT, "
+        "waitlist_position INTEGER, checked_in_at TEXT, checked_out_at TEXT, "
+        "check_in_lat REAL, check_in_lon REAL, check_in_distance_m REAL, "
+        "check_in_far INTEGER, check_in_approved_by TEXT)",
+        "CREATE TABLE roster (id TEXT PRIMARY KEY NOT NULL, shift_id TEXT, confirmed INTEGER, "
+        "waitlisted INTEGER, leads INTEGER, languages TEXT)",
+        "CREATE TABLE shift_team (id TEXT PRIMARY KEY NOT NULL, shift_id TEXT, going TEXT)",
+        "CREATE INDEX signup_member ON signup (member_id)",
+        "CREATE TABLE signup_seen (signup_id TEXT PRIMARY KEY, status TEXT, reason_code TEXT, "
+        "starts_at TEXT, ends_at TEXT, seen_at TEXT NOT NULL)",
+    ],
 }
 
 

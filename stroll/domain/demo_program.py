@@ -13,6 +13,7 @@ import uuid
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from .records import Member, Merchant, Neighborhood, Record, Route, Shift, Signup
+from .volunteering import roster_records
 
 _NS = uuid.UUID("6f1c2b1e-93b4-4d8e-9a53-57a0d1c0de00")
 FILES = ("neighborhoods", "routes", "merchants", "members", "shift_templates")
@@ -49,6 +50,7 @@ def program(files: dict[str, list[dict]], today: date, tz: tzinfo,
                       phone=m.get("phone", ""))
                for m in files["members"]]
 
+    route_by_id = {r.id: r for r in routes}
     shifts: list[Shift] = []
     for tpl in files["shift_templates"]:
         for offset in range(days):
@@ -56,6 +58,9 @@ def program(files: dict[str, list[dict]], today: date, tz: tzinfo,
             if day.weekday() != tpl["weekday"]:
                 continue
             hh, mm = (int(x) for x in tpl["start"].split(":"))
+            route = route_by_id.get(demo_id("route", tpl["route_id"])) \
+                if tpl.get("route_id") else None
+            meet = tuple(route.path[0]) if route is not None and route.path else None
             start = datetime.combine(day, time(hh, mm), tz)
             shifts.append(Shift(
                 id=demo_id("shift", f"{tpl['id']}:{day.isoformat()}"),
@@ -65,7 +70,8 @@ def program(files: dict[str, list[dict]], today: date, tz: tzinfo,
                 ends_at=(start + timedelta(minutes=tpl["duration_minutes"]))
                 .isoformat(timespec="minutes"),
                 capacity=tpl["capacity"], needs_lead=tpl.get("needs_lead", True),
-                meeting_point=tpl.get("meeting_point", ""), names=tpl.get("names", {})))
+                meeting_point=tpl.get("meeting_point", ""), names=tpl.get("names", {}),
+                meeting_lat=meet[0] if meet else None, meeting_lon=meet[1] if meet else None))
 
     by_hood: dict[str, list[Member]] = {}
     for m in members:
@@ -77,7 +83,21 @@ def program(files: dict[str, list[dict]], today: date, tz: tzinfo,
         for m in crew[:take]:
             signups.append(Signup(id=demo_id("signup", f"{sh.id}:{m.id}"), shift_id=sh.id,
                                   member_id=m.id, status="confirmed",
-                                  requested_at=sh.starts_at, decided_at=sh.starts_at))
+                                  requested_at=sh.starts_at, decided_at=sh.starts_at,
+                                  reason_code="place"))
 
     return {"neighborhood": hoods, "route": routes, "merchant": merchants,
             "member": members, "shift": shifts, "signup": signups}
+
+
+def rosters(made: dict[str, list]) -> list:
+    """Each demo shift's ``roster`` and ``shift_team``, as the server would keep them
+    (for the device's demo; the server derives its own from the sign-ups)."""
+    members = {m.id: m.to_dict() for m in made["member"]}
+    out = []
+    for sh in made["shift"]:
+        confirmed = [members[s.member_id] for s in made["signup"]
+                     if s.shift_id == sh.id and s.status == "confirmed"
+                     and s.member_id in members]
+        out.extend(roster_records(sh.id, confirmed, 0))
+    return out

@@ -522,6 +522,9 @@ class Shift(Record):
     min_group: int = _f(2, kind="count")
     languages_needed: list = _f([], choices=tx.SPOKEN_LANGUAGES)
     series_id: str | None = _f(None)  # the weekly series it was planned in, if any
+    # where the team meets (volunteers check in near it; none: no distance check)
+    meeting_lat: float | None = _f(None, kind="lat")
+    meeting_lon: float | None = _f(None, kind="lon")
 
     def check(self):
         _check_order(self, "starts_at", "ends_at")
@@ -534,7 +537,11 @@ class Shift(Record):
 
 @dataclass
 class Signup(Record):
-    """A request for a place on a shift. The server decides: confirmed, waitlisted or refused."""
+    """A request for a place on a shift. The server decides: confirmed, waitlisted or
+    refused (``status``, ``reason_code``, ``waitlist_position``, ``decided_at`` and the
+    English ``reason`` are the server's). The member checks in at the start and out at
+    the end (their hours); a check-in away from the meeting point counts once a
+    coordinator approves it (``check_in_approved_by``)."""
     TYPE: ClassVar[str] = "signup"
     shift_id: str = _f(None, required=True)
     member_id: str = _f(None, required=True)
@@ -542,6 +549,46 @@ class Signup(Record):
     requested_at: str = _f(None, required=True, kind="time")
     decided_at: str | None = _f(None, kind="time")
     reason: str = _f("", kind="text")
+    reason_code: str | None = _f(None, choices=tx.SIGNUP_REASONS)
+    waitlist_position: int | None = _f(None, kind="count")
+    checked_in_at: str | None = _f(None, kind="time")
+    checked_out_at: str | None = _f(None, kind="time")
+    check_in_lat: float | None = _f(None, kind="lat")
+    check_in_lon: float | None = _f(None, kind="lon")
+    check_in_distance_m: float | None = _f(None, kind="number")  # from the meeting point
+    check_in_far: bool = _f(False, kind="bool")  # away from it: counts once approved
+    check_in_approved_by: str | None = _f(None)  # the coordinator who approved it
+
+    SERVER_FIELDS: ClassVar[tuple[str, ...]] = (
+        "status", "decided_at", "reason", "reason_code", "waitlist_position")
+
+    def check(self):
+        _check_order(self, "checked_in_at", "checked_out_at")
+        if self.checked_out_at and not self.checked_in_at:
+            self.fail("checked_out_at", "needs a check-in first")
+
+
+@dataclass
+class Roster(Record):
+    """How a shift is staffed, as the server counts it (id: the shift's id; written by
+    the server only, read by everyone): what the Shifts tab's cards say on every phone,
+    whose own store holds only its member's sign-ups."""
+    TYPE: ClassVar[str] = "roster"
+    shift_id: str = _f(None, required=True)
+    confirmed: int = _f(0, kind="count")
+    waitlisted: int = _f(0, kind="count")
+    leads: int = _f(0, kind="count")          # trained leads among the confirmed
+    languages: list = _f([], choices=tx.SPOKEN_LANGUAGES)  # spoken by the confirmed
+
+
+@dataclass
+class ShiftTeam(Record):
+    """Who is going on a shift (id: the shift's id; written by the server only): the
+    confirmed members' first names, sent only to the shift's confirmed members and to
+    coordinators."""
+    TYPE: ClassVar[str] = "shift_team"
+    shift_id: str = _f(None, required=True)
+    going: list = _f([])  # [{"member_id": id, "name": first name, "lead": bool}]
 
 
 # ---- partners ------------------------------------------------------------------
@@ -568,7 +615,7 @@ class Partner(Record):
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.TYPE: cls
     for cls in (Neighborhood, Route, Member, Merchant, Stroll, TrackChunk, CheckIn,
-                Incident, FollowUp, Shift, Signup, Partner)
+                Incident, FollowUp, Shift, Signup, Roster, ShiftTeam, Partner)
 }
 
 

@@ -71,6 +71,24 @@ STROLL_STATUS = ("active", "paused", "ended")
 
 SIGNUP_STATUS = ("requested", "confirmed", "waitlisted", "refused", "cancelled")
 
+# Why a sign-up stands as it does: the server's decision as a code, so each phone says it
+# in its person's language (``signup.reason.<code>``); the record's ``reason`` keeps an
+# English sentence for the console and logs.
+SIGNUP_REASONS = (
+    "place",             # confirmed: a place was free
+    "waitlisted",        # the shift is full: on its waitlist (``waitlist_position``)
+    "promoted",          # a place opened up: moved from the waitlist
+    "by_coordinator",    # a coordinator confirmed it by hand
+    "full",              # refused: the shift and its waitlist are full
+    "overlap",           # refused: the member is on another shift at that time
+    "already_signed_up",  # refused: the member is already on this shift
+    "shift_ended",       # refused: the shift is over
+    "shift_unknown",     # refused: no such shift (deleted before the request arrived)
+    "shift_cancelled",   # cancelled: a coordinator cancelled the shift
+    "cancelled",         # cancelled by the member
+    "cancelled_by_coordinator",  # a coordinator took the member off the shift
+)
+
 TALLIES = ("greetings", "escorts", "cleanups", "referrals")
 
 # Languages people speak (for merchants, members, survivors). "yue" is Cantonese.

@@ -165,4 +165,36 @@ def _m0006(db: Database) -> None:
         pk="id", not_null={"id"})
 
 
+@migrations(name="0007_volunteer_shifts")
+def _m0007(db: Database) -> None:
+    """Volunteers' shifts: a shift's meeting point as a position; a sign-up's decision
+    as a code and waitlist place, and its check-in and check-out; the server's count of
+    each shift (``roster``) and, for its confirmed members, who is going
+    (``shift_team``); and, device-local, what the person last saw of each of their
+    sign-ups (``signup_seen``: a change they did not make is shown once, until seen)."""
+    db.execute('ALTER TABLE "shift" ADD COLUMN "meeting_lat" REAL')
+    db.execute('ALTER TABLE "shift" ADD COLUMN "meeting_lon" REAL')
+    for name, sql_type in (("reason_code", "TEXT"), ("waitlist_position", "INTEGER"),
+                           ("checked_in_at", "TEXT"), ("checked_out_at", "TEXT"),
+                           ("check_in_lat", "REAL"), ("check_in_lon", "REAL"),
+                           ("check_in_distance_m", "REAL"), ("check_in_far", "INTEGER"),
+                           ("check_in_approved_by", "TEXT")):
+        db.execute(f'ALTER TABLE "signup" ADD COLUMN "{name}" {sql_type}')
+    db["roster"].create(_column_types(
+        "shift_id TEXT, confirmed INTEGER, waitlisted INTEGER, leads INTEGER, "
+        "languages TEXT"), pk="id", not_null={"id"})
+    db["shift_team"].create(_column_types("shift_id TEXT, going TEXT"),
+                            pk="id", not_null={"id"})
+    db.execute("CREATE INDEX signup_member ON signup (member_id)")
+    db.execute("""
+        CREATE TABLE signup_seen (
+            signup_id TEXT PRIMARY KEY,
+            status TEXT,
+            reason_code TEXT,
+            starts_at TEXT,
+            ends_at TEXT,
+            seen_at TEXT NOT NULL
+        )""")
+
+
 __all__ = ["migrations", "RECORD_TABLES_0001"]

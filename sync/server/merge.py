@@ -171,6 +171,7 @@ class BatchMerger(SignupDecisions):
     records: dict[Key, StoredRecord]                      # loaded before the batch
     load_records: Callable[[list[Key]], dict[Key, StoredRecord]]
     load_signups: Callable[[str], list[SignupRow]]        # active sign-ups of a shift
+    load_member_signups: Callable[[str], list[SignupRow]]  # active sign-ups of a member
     now: datetime
     position: int                                         # the cursor before the batch
     device_id: str | None = None                          # the device being applied
@@ -178,6 +179,8 @@ class BatchMerger(SignupDecisions):
     writes: dict[Key, RecordWrite] = field(default_factory=dict)
     signup_writes: dict[str, SignupRow] = field(default_factory=dict)
     _signups: dict[str, dict[str, SignupRow]] = field(default_factory=dict)
+    _member_rows: dict[str, dict[str, SignupRow]] = field(default_factory=dict)
+    _unsettled: dict[str, None] = field(default_factory=dict)  # shifts to settle
     _arrivals: int = 0
     _in_db: set = field(default_factory=set)
     _pre: Prepared | None = None
@@ -199,11 +202,24 @@ class BatchMerger(SignupDecisions):
             self.records.setdefault(key, None)
         return self.records[key]
 
+    def _prefetch(self, keys: list[Key]) -> None:
+        """Load the records of ``keys`` not loaded yet, in one query."""
+        missing = [k for k in keys if k not in self.records]
+        if missing:
+            loaded = self.load_records(missing)
+            self.records.update(loaded)
+            self._in_db.update(loaded)
+            for k in missing:
+                self.records.setdefault(k, None)
+
     def _put(self, rtype: str, rid: str, data: dict | None, device_time: str | None,
-             encoded: Encoded | None = None) -> None:
+             encoded: Encoded | None = None, *, server: bool = False) -> None:
+        """Write a record's new state (``server``: one the server keeps itself, a
+        shift's roster or team: no author, no device)."""
         key = (rtype, rid)
         before = self.records.get(key)
-        owner = before.owner if before is not None else self.actor.member_id
+        owner = None if server else before.owner if before is not None \
+            else self.actor.member_id
         if data is None:  # a tombstone keeps whom the record concerned
             full = public = coarse = None
             audience = before.audience if before is not None else None
@@ -214,7 +230,8 @@ class BatchMerger(SignupDecisions):
         self.writes.pop(key, None)  # re-insert: the write order is the order of last change
         self.writes[key] = RecordWrite(rtype, rid, full, public, coarse, data is None,
                                        device_time, owner, audience,
-                                       exists=key in self._in_db, device_id=self.device_id)
+                                       exists=key in self._in_db,
+                                       device_id=None if server else self.device_id)
 
     def _audience(self, rtype: str, data: dict, owner: str | None) -> str | None:
         """``,id,id,`` of the members a record concerns: its author, the member it is
@@ -227,6 +244,9 @@ class BatchMerger(SignupDecisions):
             ids.add(data["id"])
         elif rtype == "signup":
             ids.add(data.get("member_id"))
+        elif rtype == "shift_team":  # its confirmed members
+            ids.update(m.get("member_id") for m in data.get("going") or ()
+                       if isinstance(m, dict))
         elif rtype == "stroll":
             ids.update(m.get("member_id") for m in data.get("team") or ()
                        if isinstance(m, dict))
@@ -290,6 +310,8 @@ class BatchMerger(SignupDecisions):
             if e.type == "signup" and live:
                 self._free_place(cur.data)
             self._put(e.type, e.id, None, e.device_time)
+            if e.type == "shift" and live:
+                self._shift_changed(e.id, cur.data, None)
             return "applied", None
 
         if cls.MERGE == "append":
@@ -323,6 +345,8 @@ class BatchMerger(SignupDecisions):
         if e.type == "signup":
             decision = self._signup(data, cur.data)
         self._put(e.type, e.id, data, e.device_time)
+        if e.type == "shift" and live:
+            self._shift_changed(e.id, cur.data, data)
         return "applied", decision
 
     def _prepared(self, e: PushEntry) -> Prepared:

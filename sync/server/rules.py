@@ -42,6 +42,7 @@ SERVER = Actor(None, "admin")  # what stroll-server's command line acts as
 # a deleted id is a change).
 ANYONE, AMBASSADOR, COORDINATOR, ADMIN = ROLES  # (anyone signed in is a volunteer at least)
 VOLUNTEER = ANYONE
+SERVER_ONLY = "server"  # records the server keeps itself
 WRITE: dict[str, tuple[str, str, str]] = {
     "neighborhood": (COORDINATOR, COORDINATOR, COORDINATOR),
     "route": (COORDINATOR, COORDINATOR, COORDINATOR),
@@ -49,6 +50,9 @@ WRITE: dict[str, tuple[str, str, str]] = {
     "member": (COORDINATOR, COORDINATOR, COORDINATOR),
     "follow_up": (COORDINATOR, COORDINATOR, COORDINATOR),
     "partner": (COORDINATOR, COORDINATOR, COORDINATOR),
+    # kept by the server from the sign-ups (signups.py): no device writes them
+    "roster": (SERVER_ONLY, SERVER_ONLY, SERVER_ONLY),
+    "shift_team": (SERVER_ONLY, SERVER_ONLY, SERVER_ONLY),
     "merchant": (ANYONE, ANYONE, COORDINATOR),
     "signup": (ANYONE, ANYONE, COORDINATOR),
     "stroll": (ANYONE, ANYONE, COORDINATOR),
@@ -62,7 +66,10 @@ WRITE: dict[str, tuple[str, str, str]] = {
 WRITE_NOTES = (
     "a member record whose role is, or becomes, coordinator or admin: admin only",
     "a sign-up's member_id: the member the device is signed in as (coordinators: anyone)",
-    "a sign-up's status, decided_at and reason: the server's decision (docs: Push)",
+    "a sign-up's status, decided_at, reason, reason_code and waitlist_position: the "
+    "server's decision (docs: Push)",
+    "a sign-up's check-in away from the meeting point is approved "
+    "(check_in_approved_by) by a coordinator only",
 )
 
 
@@ -78,6 +85,8 @@ def may_write(rtype: str, actor: Actor, *, exists: bool, owner: str | None,
     author's member id; ``data``: the fields the entry sets; ``before``: the record
     as stored (None for a new one or a tombstone)."""
     create, own, anyones = WRITE[rtype]
+    if create == SERVER_ONLY:
+        return f"{rtype} records are kept by the server; no device writes them"
     if not exists:
         need, what = create, "create"
     elif owner is not None and owner == actor.member_id:
@@ -97,6 +106,10 @@ def may_write(rtype: str, actor: Actor, *, exists: bool, owner: str | None,
         if member != actor.member_id:
             return ("a sign-up is for the member this device is signed in as "
                     f"({actor.member_id}), not {member!r}")
+        approved = data.get("check_in_approved_by", (before or {}).get(
+            "check_in_approved_by"))
+        if approved != (before or {}).get("check_in_approved_by"):
+            return "only a coordinator approves a check-in away from the meeting point"
     return None
 
 
@@ -131,6 +144,9 @@ READ: dict[str, dict[str, Reads]] = {
                  **_COORDINATORS_FULL},
     "follow_up": _COORDINATORS_FULL,
     "partner": _EVERYONE_FULL,   # a directory of services: every phone may refer
+    "roster": _EVERYONE_FULL,    # a shift's counts: every phone's Shifts tab
+    "shift_team": {VOLUNTEER: (("team", "full"),), AMBASSADOR: (("team", "full"),),
+                   **_COORDINATORS_FULL},  # first names: the shift's confirmed members
 }
 
 

@@ -27,7 +27,7 @@ def ok(result: dict) -> str:
 
 
 def may(role: str, need: str) -> bool:
-    return RANK[role] >= RANK[need]
+    return need in RANK and RANK[role] >= RANK[need]  # "server": no device may
 
 
 # ---- endpoints ----------------------------------------------------------------------------
@@ -122,7 +122,11 @@ def sample(rtype: str, dev: DeviceAuth, shift_id: str) -> dict:
             "member": member, "merchant": merchant, "stroll": stroll,
             "track_chunk": track_chunk, "check_in": check_in, "incident": incident,
             "follow_up": lambda: follow_up(new_id()), "partner": partner,
-            "signup": lambda: signup(shift_id, dev.member_id)}[rtype]()
+            "signup": lambda: signup(shift_id, dev.member_id),
+            "roster": lambda: {"id": new_id(), "shift_id": shift_id, "confirmed": 9},
+            "shift_team": lambda: {"id": new_id(), "shift_id": shift_id,
+                                   "going": [{"member_id": dev.member_id, "name": "Me"}]},
+            }[rtype]()
 
 
 def change(rtype: str, rid: str) -> tuple:

@@ -509,8 +509,14 @@ def test_a_cancelled_place_goes_to_the_longest_waiting_signup(storage):
     assert moved["status"] == "confirmed" and "waitlist" in moved["reason"]
     assert data(storage, "signup", b["id"])["status"] == "confirmed"
     assert data(storage, "signup", d["id"])["status"] == "waitlisted"
-    rows, _ = storage.pull(before, 10, reader=COORDINATOR)  # the promoted sign-up travels
-    assert {r.id for r in rows} == {a["id"], c["id"]}
+    assert data(storage, "signup", d["id"])["waitlist_position"] == 1  # was 2
+    assert moved["reason_code"] == "promoted" and moved["waitlist_position"] is None
+    # the promoted sign-up travels, and the one whose waitlist place changed, and the
+    # shift's roster and team (the id of the shift)
+    rows, _ = storage.pull(before, 10, reader=COORDINATOR)
+    assert {(r.type, r.id) for r in rows} == {
+        ("signup", a["id"]), ("signup", c["id"]), ("signup", d["id"]),
+        ("roster", sh["id"]), ("shift_team", sh["id"])}
 
 
 def test_deleting_a_confirmed_signup_frees_its_place(storage):

@@ -140,6 +140,9 @@ class WriteTx(ABC):
     def load_signups(self, shift_id: str) -> list[SignupRow]: ...
 
     @abstractmethod
+    def load_member_signups(self, member_id: str) -> list[SignupRow]: ...
+
+    @abstractmethod
     def write(self, *, records: list[RecordWrite], signups: list[SignupRow],
               applied: list[tuple[str, AppliedRow]], last_seqs: dict[str, int], cursor: int,
               received_at: str) -> None:

@@ -141,7 +141,9 @@ class GroupCommit:
             known: dict = dict.fromkeys(keys)  # None: the server has no such record yet
             known.update(tx.load_records(keys))
             merger = BatchMerger(records=known, load_records=tx.load_records,
-                                 load_signups=tx.load_signups, now=now, position=cursor)
+                                 load_signups=tx.load_signups,
+                                 load_member_signups=tx.load_member_signups,
+                                 now=now, position=cursor)
             applied: list[tuple[str, AppliedRow]] = []
             last_seqs: dict[str, int] = {}
             wrote = False
@@ -181,6 +183,7 @@ class GroupCommit:
                 job.outcome = PushOutcome(new[-1].seq, results)
             if not last_seqs and not wrote:
                 return  # nothing new: no write (the transaction only read)
+            merger.settle()  # waitlist places, shifts' rosters
             writes = list(merger.writes.values())
             for i, w in enumerate(writes, 1):
                 w.cursor = cursor + i

@@ -134,9 +134,15 @@ _SCHEMA_0003 = """
     CREATE INDEX records_type ON records (type, deleted)
 """
 
+# A member's sign-ups (a member is on one shift at a time).
+_SCHEMA_0004 = """
+    CREATE INDEX signups_member ON signups (member_id, status)
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [("0001_devices_records_applied_signups", _SCHEMA_0001),
                                      ("0002_members_invites_owners_audit", _SCHEMA_0002),
-                                     ("0003_console_accounts_sessions", _SCHEMA_0003)]
+                                     ("0003_console_accounts_sessions", _SCHEMA_0003),
+                                     ("0004_signups_member", _SCHEMA_0004)]
 
 MIGRATIONS_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations "
                     "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
@@ -212,6 +218,8 @@ LOAD_RECORDS = ("SELECT type, id, data, deleted, owner, audience FROM records "
                 "WHERE {ids_in}")
 ACTIVE_SIGNUPS = ("SELECT id, shift_id, member_id, status, position FROM signups "
                   "WHERE shift_id = ? AND status IN ('confirmed', 'waitlisted')")
+MEMBER_SIGNUPS = ("SELECT id, shift_id, member_id, status, position FROM signups "
+                  "WHERE member_id = ? AND status IN ('confirmed', 'waitlisted')")
 RECORD_COLUMNS = ("type, id, data, data_public, data_coarse, deleted, cursor, device_id, "
                   "device_time, received_at, owner, audience, survivor")
 UPSERT_RECORDS = (f"INSERT INTO records ({RECORD_COLUMNS}) "
@@ -494,6 +502,10 @@ class SQLWriteTx(WriteTx):
     def load_signups(self, shift_id):
         return [SignupRow(*r) for r in self.c.execute(self.d.sql(ACTIVE_SIGNUPS),
                                                       (shift_id,))]
+
+    def load_member_signups(self, member_id):
+        return [SignupRow(*r) for r in self.c.execute(self.d.sql(MEMBER_SIGNUPS),
+                                                      (member_id,))]
 
     def write(self, *, records, signups, applied, last_seqs, cursor, received_at):
         q = self.d.sql

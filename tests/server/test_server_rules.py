@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from conftest import APP_VERSION, DeviceAuth, entry, make_invite
-from server_records import (check_in, follow_up, incident, member, merchant, neighborhood,
+from server_records import (T0, check_in, follow_up, incident, member, merchant, neighborhood,
                             partner, route, shift, signup, stroll, track_chunk)
 from stroll.domain import RECORD_TYPES, new_id
 from stroll.domain.disclosure import COARSE_INCIDENT_FIELDS
@@ -309,3 +309,60 @@ def test_a_pull_with_survivor_fields_is_written_to_the_audit_log(live, program):
     assert pulls, r.json()
     held = {item.split(":")[2] for line in pulls for item in line["detail"].split(",")}
     assert program["records"]["incident"]["id"] in held
+
+
+# ---- sign-ups: what is the server's, what is the member's --------------------------------------
+
+
+def test_a_device_cannot_confirm_itself_nor_approve_its_own_check_in_nor_check_in_unconfirmed(
+        live):
+    coordinator, vol = live.enroll("coordinator"), live.enroll("volunteer")
+    sh = shift(capacity=1)
+    live.send(coordinator, ("shift", "upsert", sh))
+    first = signup(sh["id"], coordinator.member_id)
+    live.send(coordinator, ("signup", "upsert", first))
+    # what a device sends of the server's fields is ignored: full shift -> waitlisted
+    mine = signup(sh["id"], vol.member_id, status="confirmed", reason_code="place",
+                  waitlist_position=None)
+    out = live.send(vol, ("signup", "upsert", mine))
+    assert out["results"][0]["decision"] == {
+        "status": "waitlisted", "reason": out["results"][0]["decision"]["reason"],
+        "code": "waitlisted", "position": 1}
+    out = live.send(vol, ("signup", "patch", {"checked_in_at": T0}, mine["id"]))
+    assert ok(out["results"][0]) == "invalid_record"
+    assert "only a confirmed sign-up checks in" in out["results"][0]["error"]["message"]
+    live.send(coordinator, ("signup", "patch", {"status": "confirmed"}, mine["id"]))
+    out = live.send(vol, ("signup", "patch", {"checked_in_at": T0, "check_in_far": True},
+                          mine["id"]))
+    assert ok(out["results"][0]) == "applied"
+    out = live.send(vol, ("signup", "patch", {"check_in_approved_by": vol.member_id},
+                          mine["id"]))
+    assert ok(out["results"][0]) == "forbidden"
+    assert "only a coordinator approves" in out["results"][0]["error"]["message"]
+    out = live.send(coordinator, ("signup", "patch",
+                                  {"check_in_approved_by": coordinator.member_id}, mine["id"]))
+    assert ok(out["results"][0]) == "applied"
+    got = {c["id"]: c["data"] for c in live.pull_all(vol) if c["type"] == "signup"}[mine["id"]]
+    assert (got["status"], got["reason_code"], got["check_in_approved_by"]) == \
+        ("confirmed", "by_coordinator", coordinator.member_id)
+
+
+def test_every_phone_pulls_each_shifts_roster_but_only_its_confirmed_members_its_team(live):
+    coordinator = live.enroll("coordinator")
+    going, waiting, outsider = (live.enroll("volunteer"),
+                                live.enroll("volunteer"), live.enroll("ambassador"))
+    sh = shift(capacity=1)
+    live.send(coordinator, ("shift", "upsert", sh))
+    live.send(going, ("signup", "upsert", signup(sh["id"], going.member_id)))
+    live.send(waiting, ("signup", "upsert", signup(sh["id"], waiting.member_id)))
+
+    def held(dev):
+        return {(c["type"], c["id"]): c["data"] for c in live.pull_all(dev)}
+    for dev in (going, waiting, outsider, coordinator):
+        roster = held(dev)[("roster", sh["id"])]
+        assert (roster["confirmed"], roster["waitlisted"]) == (1, 1)
+    assert held(going)[("shift_team", sh["id"])]["going"] == [
+        {"member_id": going.member_id, "name": "Test", "lead": False}]
+    for dev in (waiting, outsider):
+        assert ("shift_team", sh["id"]) not in held(dev)
+    assert ("shift_team", sh["id"]) in held(coordinator)

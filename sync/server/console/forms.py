@@ -71,6 +71,8 @@ FORMS: dict[str, tuple[Field, ...]] = {
         Field("min_group", "count", low=1, high=200),
         Field("needs_lead", "bool"), Field("languages_needed", "languages"),
         Field("meeting_point"),
+        Field("meeting_lat", "coordinate", low=-90, high=90),
+        Field("meeting_lon", "coordinate", low=-180, high=180),
         Field("weeks", "weeks", low=1, high=WEEKS_MAX)),
 }
 
@@ -179,6 +181,8 @@ def read_form(rtype: str, form: Mapping, *, neighborhoods: set[str], routes: set
                     problems.add(f.name, "console.error.required")
                 elif f.kind == "weeks":
                     out[f.name] = 1
+                elif f.kind == "coordinate":
+                    out[f.name] = None  # (an optional point cleared)
                 continue
             value = _number(text, f, problems)
             if value is not None:
@@ -206,6 +210,9 @@ def read_form(rtype: str, form: Mapping, *, neighborhoods: set[str], routes: set
                              else "console.error.not_time")
     if rtype == "shift":
         _shift_times(out, problems, tz)
+        if (out.get("meeting_lat") is None) != (out.get("meeting_lon") is None) and \
+                "meeting_lat" not in problems and "meeting_lon" not in problems:
+            problems.add("meeting_lat", "console.error.meeting_point_half")
         if out.get("min_group", 0) > out.get("capacity", 10 ** 6):
             problems.add("min_group", "console.error.min_group_over_capacity")
     return out, problems

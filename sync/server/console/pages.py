@@ -23,7 +23,6 @@ from fastapi.staticfiles import StaticFiles
 from stroll.domain import StrollError, new_id
 from stroll.domain import taxonomy as tx
 from stroll.domain.geo import decode_track, simplify
-from stroll.domain.ids import is_uuid
 from stroll.domain.place_names import NAME_LANGUAGES
 from stroll.domain.records import from_dict
 from stroll.domain.staffing import staffing
@@ -35,8 +34,9 @@ from ..rules import may_manage_member, may_write
 from ..storage import Storage
 from ..storage.mbtiles import TileFile
 from . import doors, spreadsheets
+from .roster import Rosters
 from .forms import CHOICES, FORMS, PATH_POINTS_MAX, Problems, form_values, read_form, week_of, weekly
-from .web import HERE, KINDS, SECURITY_HEADERS, Console, Ctx, Refused, _add, log
+from .web import HERE, KINDS, SECURITY_HEADERS, Console, Ctx, Refused, _add, existing, log
 
 
 WALKS_SHOWN = 50   # ended strolls offered as a route's start
@@ -48,6 +48,8 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
               name="console-static")
 
     page, action = console.page, console.action
+    rosters = Rosters(console, store)
+    roster = rosters.roster
 
     # ---- the program ----------------------------------------------------------------------
     def home(ctx: Ctx) -> Response:
@@ -132,7 +134,7 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
         rtype = _rtype(kind)
         record = None
         if record_id is not None:
-            record = _existing(store, rtype, record_id)
+            record = existing(store, rtype, record_id)
         if values is None:
             values = form_values(rtype, record, console.tz)
             if record is None:
@@ -163,7 +165,7 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
     def route_from_walk(ctx: Ctx, stroll_id: str) -> dict:
         """A new route's fields from a walked stroll: its neighborhood, and its track
         simplified to the points a route needs (within 5 m of the walk)."""
-        walked = _existing(store, "stroll", stroll_id)
+        walked = existing(store, "stroll", stroll_id)
         chunks = sorted(store.records_where("track_chunk", "stroll_id", stroll_id),
                         key=lambda c: c.get("seq", 0))
         points = [(f.lat, f.lon) for c in chunks for f in decode_track(c["points"])]
@@ -177,32 +179,9 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
                                         when=ctx.tr.day_time(started)),
                 "path_text": "\n".join(f"{lat:.6f}, {lon:.6f}" for lat, lon in path)}
 
-    def roster(ctx: Ctx, shift: dict) -> dict:
-        """A shift's confirmed and waitlisted members and its staffing."""
-        people = {m["id"]: m for m in console.records("member")}
-        rows = [(signup_id, people.get(member_id) or {"name": "?"}, status)
-                for _shift, signup_id, member_id, status in store.active_signups(shift["id"])]
-        confirmed = [m for _id, m, status in rows if status == "confirmed"]
-        waiting = [r for r in rows if r[2] == "waitlisted"]
-        state = staffing(shift, confirmed, len(waiting))
-        return {"rows": [r for r in rows if r[2] == "confirmed"] + waiting,
-                "confirmed": confirmed, "waitlisted": waiting, "staffing": state,
-                "missing_names": ", ".join(ctx.tr.t(f"spoken.{c}")
-                                           for c in state.missing_languages)}
-
-    def confirm_signup(ctx: Ctx, form, _upload, record_id: str) -> Response:
-        _existing(store, "shift", record_id)
-        signup = store.live_record("signup", form.get("signup_id") or "") if is_uuid(
-            form.get("signup_id") or "") else None
-        if signup is None or signup.get("shift_id") != record_id:
-            raise Refused(404, "console.error.no_record")
-        if console.write(ctx.signed.actor, "signup", {**signup, "status": "confirmed"}):
-            raise Refused(403, "console.error.not_allowed")
-        return RedirectResponse(f"/console/shifts/{record_id}#roster", 303)
-
     def save(ctx: Ctx, form, upload, kind: str, record_id: str | None = None) -> Response:
         rtype = _rtype(kind)
-        before = _existing(store, rtype, record_id) if record_id else None
+        before = existing(store, rtype, record_id) if record_id else None
         values = choices(ctx)
         fields, problems = read_form(
             rtype, form, neighborhoods={h["id"] for h in values["neighborhoods"]},
@@ -317,14 +296,8 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
         return Response(data, media_type="image/png",
                         headers={"Cache-Control": "private, max-age=86400"})
 
-    def cancel_shift(ctx: Ctx, _form, _upload, record_id: str) -> Response:
-        record = _existing(store, "shift", record_id)
-        if console.write(ctx.signed.actor, "shift", record, op="delete") is not None:
-            raise Refused(403, "console.error.not_allowed")
-        return RedirectResponse("/console/shifts?cancelled=1", 303)
-
     def invite_member(ctx: Ctx, _form, _upload, record_id: str) -> Response:
-        _existing(store, "member", record_id)
+        existing(store, "member", record_id)
         try:
             invite = members.create_invite(store, ctx.signed.actor, record_id,
                                            console.invite_ttl)
@@ -333,7 +306,7 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
         return form_page(ctx, "members", record_id, invite=invite, status=201)
 
     def revoke_member(ctx: Ctx, _form, _upload, record_id: str) -> Response:
-        _existing(store, "member", record_id)
+        existing(store, "member", record_id)
         try:
             out = members.revoke_member(store, ctx.signed.actor, record_id)
         except p.CodedError:
@@ -345,8 +318,7 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
     for path, method, run in (
             *doors.routes(console),
             ("/console", "GET", page(home)),
-            ("/console/shifts/{record_id}/cancel", "POST", action(cancel_shift)),
-            ("/console/shifts/{record_id}/confirm", "POST", action(confirm_signup)),
+            *rosters.routes,
             ("/console/routes/from-walk", "GET", page(walks_page)),
             ("/console/tiles/{z}/{x}/{y}", "GET", page(tile)),
             ("/console/{kind}/export.csv", "GET", page(export_csv)),
@@ -376,13 +348,6 @@ def _rtype(kind: str) -> str:
     if kind not in KINDS:
         raise Refused(404, "console.error.no_page")
     return KINDS[kind]
-
-
-def _existing(store: Storage, rtype: str, record_id: str) -> dict:
-    record = store.live_record(rtype, record_id) if is_uuid(record_id) else None
-    if record is None:
-        raise Refused(404, "console.error.no_record")
-    return record
 
 
 def _defaults(rtype: str, query) -> dict:

@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from stroll.domain.ids import is_uuid
 from stroll.i18n import TIER1, Translator
 
 from ... import protocol as p
@@ -268,3 +269,11 @@ def _add(app: FastAPI, path: str, method: str, run: Callable) -> None:
         [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=str)
          for n in names])
     app.add_api_route(path, endpoint, methods=[method], include_in_schema=False)
+
+
+def existing(store, rtype: str, record_id: str) -> dict:
+    """The live record ``rtype`` ``record_id``, or a 404 page."""
+    record = store.live_record(rtype, record_id) if is_uuid(record_id) else None
+    if record is None:
+        raise Refused(404, "console.error.no_record")
+    return record

@@ -126,8 +126,8 @@
     show(true);
   }
 
-  function pointMap(form) {
-    const lat = form.querySelector("input#lat"), lon = form.querySelector("input#lon");
+  function pointMap(form, latId, lonId) {
+    const lat = form.querySelector(`input#${latId}`), lon = form.querySelector(`input#${lonId}`);
     if (!lat || !lon) return;
     const { map } = mount(lat.closest(".field"), "point-map");
     const marker = L.circleMarker(SF, { radius: 8, color: "#0b6e4f", fillOpacity: 0.8 });
@@ -157,7 +157,8 @@
     for (const form of document.querySelectorAll("form.record")) {
       if (form.id === "form-route") routeMap(form);
       if (form.id === "form-neighborhood") areaMap(form);
-      if (form.id === "form-merchant") pointMap(form);
+      if (form.id === "form-merchant") pointMap(form, "lat", "lon");
+      if (form.id === "form-shift") pointMap(form, "meeting_lat", "meeting_lon");
     }
   });
 })();

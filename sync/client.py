@@ -231,6 +231,20 @@ class SyncClient:
         self.request("DELETE", "/v1/devices/me")
         self.token = self.device_id = None
 
+    def create_calendar_feed(self) -> str:
+        """Make (or replace) the member's calendar feed (``POST /v1/calendar``): its
+        address, a secret for a calendar app to subscribe to. An earlier address stops."""
+        answer = self.request("POST", "/v1/calendar")
+        url = answer.get("url") if isinstance(answer, dict) else None
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise TransientError("the server's answer to POST /v1/calendar was not understood",
+                                 reachable=True)
+        return url
+
+    def stop_calendar_feed(self) -> None:
+        """Stop the member's calendar feed (``DELETE /v1/calendar``)."""
+        self.request("DELETE", "/v1/calendar")
+
     def push(self, entries: Sequence[PushEntry | dict],
              device_id: str | None = None) -> PushResponse:
         """Send entries (``PushEntry``, or their wire dicts); returns the checked answer."""

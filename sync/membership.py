@@ -11,9 +11,12 @@ from sync.protocol import EnrollResponse
 
 log = logging.getLogger("stroll.sync")
 
+# the member's calendar feed address (a secret setting: stroll.store.atrest)
+CALENDAR_URL = "sync.calendar_url"
 # who this device is signed in as (settings), forgotten on sign-out
 IDENTITY = ("sync.token", "sync.device_id", "sync.seq_offset", "sync.auth_required",
-            "sync.member_id", "sync.member_name", "sync.role", "sync.token_expires_at")
+            "sync.member_id", "sync.member_name", "sync.role", "sync.token_expires_at",
+            CALENDAR_URL)
 
 
 def signed_in_member(store) -> dict | None:
@@ -81,6 +84,28 @@ class MemberSession:
             self._forget_member()
             self.store.set_setting("sync.last_error_code", "sign_in_needed")
         self._publish("auth_required", code="sign_in_needed")
+
+    # ---- the member's calendar feed (docs/SYNC.md, Calendar feed) -----------------------
+
+    def calendar_url(self) -> str | None:
+        """The address of the member's calendar feed this device made, or None."""
+        return self.store.get_setting(CALENDAR_URL) or None
+
+    def create_calendar_feed(self) -> str:
+        """Make (or replace) the member's calendar feed on the server and keep its
+        address here (sealed); a SyncError says why not."""
+        with self._round_lock:
+            self.ensure_enrolled()
+            url = self.client.create_calendar_feed()
+            self.store.set_setting(CALENDAR_URL, url)
+        return url
+
+    def stop_calendar_feed(self) -> None:
+        """Stop the member's calendar feed on the server, and forget its address."""
+        with self._round_lock:
+            self.ensure_enrolled()
+            self.client.stop_calendar_feed()
+            self.store.set_setting(CALENDAR_URL, None)
 
     def _forget_member(self) -> None:
         """Wipe the member's sensitive data (first: it empties the WAL behind it),

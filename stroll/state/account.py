@@ -138,6 +138,7 @@ class AccountActions:
             self._load_lists()  # a round may have pulled new records
         if connection == AUTH:
             self.account.reload(self._member())  # a revoked device forgot its member
+            self._reload_calendar()
 
     def sync_now(self) -> None:
         if self._sync is not None:
@@ -192,6 +193,7 @@ class AccountActions:
         return True
 
     def _signed_in(self, member: Optional[dict], code: Optional[str]) -> None:
+        self._reload_calendar()  # another member's link was forgotten
         if self.account.finish_sign_in(member, code):
             self.first_start = False
             if self.screen == "sign_in":
@@ -213,6 +215,7 @@ class AccountActions:
 
     def _signed_out(self, member: Optional[dict], code: Optional[str]) -> None:
         self.account.finish_sign_out(member, code)
+        self._reload_calendar()
         self.refresh_sync()
 
 

@@ -8,9 +8,11 @@ is no SQL and no HTTP here. The patrol screens' data and actions are in
 ``AppState.patrol`` (stroll/state/patrol_screens.py); which of them shows is here.
 
 Settings, the sync badge and signing in are its base ``AccountActions``
-(stroll/state/account.py). ``AppState`` is a Flet observable (``@ft.observable``): assigning a public attribute
-re-renders the components that received the state. Its methods need no Flet page, so
-tests/state/ drive them directly against a real Store.
+(stroll/state/account.py), the member's calendar link its base ``CalendarActions``
+(stroll/state/calendar_link.py). ``AppState`` is a Flet observable
+(``@ft.observable``): assigning a public attribute re-renders the components that
+received the state. Its methods need no Flet page, so tests/state/ drive them directly
+against a real Store.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from stroll.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from stroll.patrol import PatrolService
 from stroll.state.account import (SETTING_DEVICE_NAME, SETTING_LANGUAGE, SETTING_SERVER_URL,
                                   SETTING_TILE_URL, AccountActions)
+from stroll.state.calendar_link import CalendarActions
 from stroll.state.drafts import DraftActions
 from stroll.state.history import History
 from stroll.state.patrol_screens import PatrolState
@@ -43,7 +46,7 @@ SCREENS = ("new_stroll", "live", "check_in", "merchant", "add_merchant", "incide
 
 
 @ft.observable
-class AppState(AccountActions, DraftActions):
+class AppState(AccountActions, CalendarActions, DraftActions):
     """Everything the screens show, and the actions they call."""
 
     def __init__(self, store, *, language: str = DEFAULT_LANGUAGE, server_url: str = "",
@@ -96,6 +99,7 @@ class AppState(AccountActions, DraftActions):
         self.load_error: Optional[str] = None
         self.account = SignIn(self._member())
         self.first_start = False  # the sign-in screen opened by itself (a fresh install)
+        self._init_calendar()  # the member's calendar link (stroll/state/calendar_link.py)
         self._init_drafts()
 
     # ---- reading ---------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional
 
 from sync.client import SyncError
 from sync.engine import FAILURE_CODES, error_code
-from sync.membership import signed_in_member
+from sync.membership import CALENDAR_URL, signed_in_member
 
 log = logging.getLogger("stroll.state.sync_badge")
 
@@ -192,17 +192,49 @@ class SyncService:
             return None
         self._run("stroll-sign-out", job, on_done)
 
+    # ---- the member's calendar feed (docs/SYNC.md, Calendar feed) -----------------------
+
+    def calendar_url(self) -> Optional[str]:
+        """The address of the member's calendar feed kept on this device, or None."""
+        return self.store.get_setting(CALENDAR_URL) or None
+
+    def calendar_link(self, on_done: Callable[[Optional[str], Optional[str]], None]) -> None:
+        """Make (or replace) the member's calendar feed on a background thread:
+        ``on_done(url, None)``, or ``on_done(url kept before, code)`` when it failed."""
+        engine = self._engine()
+        self._run("stroll-calendar-link", engine.create_calendar_feed, on_done,
+                  current=self.calendar_url)
+
+    def stop_calendar_link(self, on_done: Callable[[Optional[str], Optional[str]], None]
+                           ) -> None:
+        """Stop the member's calendar feed on a background thread: ``on_done(None,
+        None)``, or ``on_done(url still kept, code)`` when the server was not told."""
+        engine = self._engine()
+
+        def job() -> None:
+            engine.stop_calendar_feed()
+            return None
+        self._run("stroll-calendar-stop", job, on_done, current=self.calendar_url)
+
+    def _engine(self):
+        if self.engine is None:
+            raise RuntimeError("no server configured: configure(server_url) first")
+        return self.engine
+
     def _run(self, name: str, job: Callable[[], Any],
-             on_done: Callable[[Any, Optional[str]], None]) -> None:
+             on_done: Callable[[Any, Optional[str]], None],
+             current: Optional[Callable[[], Any]] = None) -> None:
+        """``job`` on a thread of its own; ``on_done(its result, None)``, or, when it
+        failed, ``on_done(current(), code)`` (default: the member signed in)."""
         def run() -> None:
             try:
                 result, code = job(), None
             except SyncError as e:
-                result, code = self.member(), error_code(e)
+                result, code = (current or self.member)(), error_code(e)
                 log.info("%s failed (%s): %s", name, code, e)
             except Exception:  # a bug or a disk error: say so, keep the app up
                 log.exception("%s failed", name)
-                result, code = None, "device_failure"
+                result, code = _quietly(current), "device_failure"
             try:
                 on_done(result, code)
             except Exception:
@@ -212,13 +244,22 @@ class SyncService:
             self._job.start()
 
     def wait(self, timeout: float = 30.0) -> bool:
-        """Wait for the last sign-in or sign-out to finish (tests, shutdown); True if
-        it did."""
+        """Wait for the last sign-in, sign-out or calendar call to finish (tests,
+        shutdown); True if it did."""
         job = self._job
         if job is not None:
             job.join(timeout)
             return not job.is_alive()
         return True
+
+
+def _quietly(read: Optional[Callable[[], Any]]) -> Any:
+    """``read()``, or None when there is nothing to read or it fails too."""
+    try:
+        return read() if read else None
+    except Exception:  # the store failed as well: say nothing rather than fail again
+        log.exception("reading the kept value failed")
+        return None
 
 
 __all__ = ["SyncService", "SyncView", "default_engine_factory", "SYNC_ERROR_CODES",

@@ -4,9 +4,10 @@ What is sealed (AES-256-GCM, one random 96-bit nonce per value): every ``sensiti
 field of a record (``Record.sensitive_fields()``: survivor name, narrative, injuries
 note, contact details, a member's phone, follow-up outcome and notes) in its record
 table and in the outbox entries that carry it to the server, and the settings named in
-``SECRET_SETTINGS`` (the device's sync token). A sealed value is stored as text:
-``enc1:`` + base64(nonce | ciphertext | tag); what it seals is one type byte (``s`` a
-string, ``j`` JSON of anything else) and the value. The associated data names where the
+``SECRET_SETTINGS`` (the device's sync token, the address of its member's calendar
+feed). A sealed value is stored as text: ``enc1:`` + base64(nonce | ciphertext |
+tag); what it seals is one type byte (``s`` a string, ``j`` JSON of anything else) and
+the value. The associated data names where the
 value belongs (``incident.survivor_name/<id>``, ``setting:sync.token``), so a sealed
 value copied onto another record or field does not open. Blank values (``None``,
 ``""``) are stored as they are: nothing to hide, and a purge leaves them blank.
@@ -57,7 +58,7 @@ KEY_BYTES = 32
 NONCE_BYTES = 12
 
 # Settings stored sealed: name one here and ``get_setting``/``set_setting`` do the rest.
-SECRET_SETTINGS = frozenset({"sync.token"})
+SECRET_SETTINGS = frozenset({"sync.token", "sync.calendar_url"})
 
 # The plaintext setting that says this database's values are sealed, and a sealed
 # known value that tells a wrong key at open (not at the first read of a field).

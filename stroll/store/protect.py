@@ -21,7 +21,7 @@ PURGING_ROLES = frozenset({"volunteer", "ambassador"})
 # The settings that make this device a member's enrolled device (dropped by a wipe);
 # the cursor goes too, so a device enrolled again pulls what its new scope may see.
 IDENTITY_SETTINGS = ("sync.token", "sync.device_id", "sync.role", "sync.seq_offset",
-                     "sync.auth_required", "sync.cursor")
+                     "sync.auth_required", "sync.cursor", "sync.calendar_url")
 
 
 def _nonblank(names: tuple[str, ...]) -> str:

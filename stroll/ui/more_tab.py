@@ -1,13 +1,14 @@
-"""More tab: who is signed in, language, server address, device name, map tiles, about."""
+"""More tab: who is signed in, the member's calendar link, language, server address,
+device name, map tiles, about."""
 from __future__ import annotations
 
 import flet as ft
 
 from stroll.i18n import font_fallbacks, language_choices
 from stroll.state import AppState
-from stroll.ui.sign_in import SignInCard
+from stroll.ui.sign_in import SignInCard, busy_button
 from stroll.ui.theme import MIN_TOUCH
-from stroll.ui.widgets import note, section_title, tab_list
+from stroll.ui.widgets import error_text, note, section_title, tab_list
 
 
 def language_picker(state: AppState) -> ft.Control:
@@ -57,10 +58,49 @@ def settings_form(state: AppState) -> list[ft.Control]:
 
 
 @ft.component
+def CalendarCard(state: AppState):
+    """"Shifts in your calendar": the member's calendar link (a secret address a
+    calendar app subscribes to), to copy, and to stop (stroll/state/calendar_link.py)."""
+    tr = state.tr
+    url = state.calendar_url
+    rows: list[ft.Control] = [note(tr.t("calendar.intro"))]
+    if url:
+        async def copy(_):
+            await ft.Clipboard().set(url)
+            state.calendar_copied()
+        rows += [
+            # selectable text has no text of its own for a screen reader: the label says it
+            ft.Semantics(identifier="calendar-url", label=url,
+                         content=ft.Text(url, selectable=True)),
+            note(tr.t("calendar.private")),
+            ft.Row([
+                ft.Semantics(identifier="calendar-copy", button=True, content=ft.FilledButton(
+                    tr.t("calendar.copy"), icon=ft.Icons.COPY, height=MIN_TOUCH,
+                    disabled=state.calendar_busy, on_click=copy)),
+                busy_button("calendar-stop", tr.t("calendar.stop"), tr.t("calendar.stopping"),
+                            ft.Icons.LINK_OFF, state.calendar_busy, state.stop_calendar_link,
+                            filled=False, wide=True)], wrap=True, spacing=8, run_spacing=8)]
+    else:
+        rows.append(busy_button("calendar-make", tr.t("calendar.make"),
+                                tr.t("calendar.making"), ft.Icons.EVENT_AVAILABLE,
+                                state.calendar_busy, state.calendar_link))
+    if state.calendar_error:
+        rows.append(error_text(tr.t(state.calendar_error), "calendar-error"))
+    elif state.calendar_message:
+        rows.append(ft.Semantics(identifier="calendar-note", live_region=True, content=ft.Text(
+            tr.t(state.calendar_message), color=ft.Colors.PRIMARY)))
+    return ft.Semantics(identifier="calendar-card", container=True, content=ft.Column(
+        [section_title(tr.t("calendar.card"), "more-calendar"), *rows],
+        spacing=8, tight=True, horizontal_alignment=ft.CrossAxisAlignment.STRETCH))
+
+
+@ft.component
 def MoreTab(state: AppState):
     tr = state.tr
+    signed_in = [ft.Divider(), CalendarCard(state)] if state.account.signed_in else []
     controls: list[ft.Control] = [
         SignInCard(state, state.account),
+        *signed_in,
         ft.Divider(),
         section_title(tr.t("more.language"), "more-language"),
         language_picker(state),

@@ -33,7 +33,7 @@ def code_field(state: AppState, account: SignIn, identifier: str) -> ft.Control:
         on_submit=lambda _: state.sign_in()))
 
 
-def _busy_button(identifier: str, text: str, busy_text: str, icon, busy: bool, on_click,
+def busy_button(identifier: str, text: str, busy_text: str, icon, busy: bool, on_click,
                  *, filled: bool = True, wide: bool = False) -> ft.Control:
     kind = ft.FilledButton if filled else ft.OutlinedButton
     content = (ft.Row([ft.ProgressRing(width=18, height=18, stroke_width=2),
@@ -67,7 +67,7 @@ def SignInCard(state: AppState, account: SignIn):
                 spacing=8)),
             *_message(state, account, "card-error"),
             note(tr.t("signin.switch")),
-            _busy_button("card-sign-out", tr.t("signin.out"), tr.t("signin.out_busy"),
+            busy_button("card-sign-out", tr.t("signin.out"), tr.t("signin.out_busy"),
                          ft.Icons.LOGOUT, account.busy, state.sign_out, filled=False),
         ]
     else:
@@ -75,7 +75,7 @@ def SignInCard(state: AppState, account: SignIn):
             info_line(ft.Icons.NO_ACCOUNTS_OUTLINED, tr.t("signin.none"), "card-none"),
             code_field(state, account, "card-code"),
             *_message(state, account, "card-error"),
-            _busy_button("card-sign-in", tr.t("signin.button"), tr.t("signin.busy"),
+            busy_button("card-sign-in", tr.t("signin.button"), tr.t("signin.busy"),
                          ft.Icons.LOGIN, account.busy, state.sign_in),
         ]
     return ft.Semantics(identifier="signin-card", container=True, content=ft.Column(
@@ -109,7 +109,7 @@ def SignInBody(state: AppState, account: SignIn):
             on_change=lambda e: state.edit_server_url(e.control.value))),
         code_field(state, account, "signin-code"),
         *_message(state, account, "signin-error"),
-        _busy_button("signin-submit", tr.t("signin.button"), tr.t("signin.busy"),
+        busy_button("signin-submit", tr.t("signin.button"), tr.t("signin.busy"),
                      ft.Icons.LOGIN, account.busy, state.sign_in, wide=True),
         note(tr.t("signin.switch")) if account.signed_in else ft.Container(),
         ft.Divider(),
@@ -129,4 +129,4 @@ def SignInView(state: AppState) -> ft.View:
     return view
 
 
-__all__ = ["SignInCard", "SignInView", "member_line"]
+__all__ = ["SignInCard", "SignInView", "busy_button", "member_line"]

@@ -126,7 +126,8 @@ def _run(args, store, settings, ttl) -> int:
         out = members.revoke_member(store, SERVER, args.member_id)
         print(json.dumps(out) if args.json else
               f"member {out['member_id']}: {out['devices_revoked']} device(s) revoked, "
-              f"{out['invites_dropped']} unused invite(s) dropped")
+              f"{out['invites_dropped']} unused invite(s) dropped"
+              + (", calendar feed stopped" if out["calendar_feed_stopped"] else ""))
     elif args.command == "audit":
         for line in store.audit(args.after, args.limit):
             print("\t".join("" if v is None else str(v) for v in line))

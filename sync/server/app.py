@@ -28,7 +28,7 @@ from stroll.domain.ids import is_uuid
 
 from .. import protocol as p
 from ..version import VERSION
-from . import members, openapi
+from . import feeds, members, openapi
 from .errors import (AuthRequired, DeviceRevoked, Forbidden, InviteInvalid, NotFound,
                      TokenExpired, TooManyRequests, install_error_handlers)
 from .limits import RateLimit
@@ -149,7 +149,8 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     app = FastAPI(title="stroll sync server", version=VERSION, lifespan=lifespan,
                   description="Sync endpoints of stroll (wire contract: docs/SYNC.md). "
                               f"Protocol {p.PROTOCOL_VERSION}; every /v1 request carries "
-                              f"{p.HEADER_PROTOCOL} and {p.HEADER_APP}.")
+                              f"{p.HEADER_PROTOCOL} and {p.HEADER_APP} (but a calendar "
+                              "app's fetch of a feed: its address is the secret).")
     app.state.settings = settings
     app.state.storage = store
     install_error_handlers(app)
@@ -158,6 +159,7 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
     invite_ttl = timedelta(hours=settings.invite_ttl_hours)
     enrollments = RateLimit(settings.enroll_per_minute, 60)
     wrong_invites = RateLimit(settings.enroll_failures_per_hour, 3600)
+    feed_fetches = RateLimit(settings.calendar_per_minute, 60)
 
     def check_headers(request: Request) -> str | None:
         """The protocol header (400/426), then the bearer token (None: none given)."""
@@ -316,6 +318,36 @@ def create_app(settings: Settings, storage: Storage | None = None) -> FastAPI:
         after, limit = page_query(q.get("after"), q.get("limit"))
         keys = ("id", "at", "member_id", "device_id", "action", "detail")
         return _json({"lines": [dict(zip(keys, r)) for r in store.audit(after, limit)]})
+
+    @app.post("/v1/calendar", tags=["calendar"], status_code=201,
+              summary="Make (or replace) this member's calendar feed")
+    def create_calendar_feed(request: Request):
+        actor = allowed("POST /v1/calendar", check_headers(request))
+        base = settings.public_url or str(request.base_url)
+        return _json({"url": feeds.create(store, actor, base)}, 201)
+
+    @app.delete("/v1/calendar", tags=["calendar"], status_code=204,
+                summary="Stop this member's calendar feed")
+    def stop_calendar_feed(request: Request):
+        feeds.stop(store, allowed("DELETE /v1/calendar", check_headers(request)))
+        return Response(status_code=204)
+
+    @app.get("/v1/calendar/{token}.ics", tags=["calendar"],
+             summary="A member's shifts as an iCalendar feed (the address is the secret)")
+    def calendar_feed(token: str, request: Request):
+        address = request.client.host if request.client else "?"
+        wait = feed_fetches.retry_after(address)
+        if wait:
+            raise TooManyRequests(f"too many calendar fetches from this address: try again "
+                                  f"in {wait} seconds", retry_after=wait)
+        feed_fetches.hit(address)
+        member_id = feeds.member_of(store, token)
+        if member_id is None:
+            raise NotFound("no calendar feed at this address: it was stopped or replaced; "
+                           "make a new link in the app")
+        return Response(feeds.render(store, member_id, settings.program_timezone),
+                        media_type="text/calendar; charset=utf-8",
+                        headers={"Cache-Control": "private, no-cache"})
 
     @app.post("/v1/sync/push", tags=["sync"], summary="Push outbox entries")
     async def push(request: Request):

@@ -115,7 +115,8 @@ def create_member(store: Storage, actor: Actor, fields: dict, ttl: timedelta,
 
 def revoke_member(store: Storage, actor: Actor, member_id: str,
                   now: datetime | None = None) -> dict:
-    """Revoke every device of a member and drop the member's unused invites."""
+    """Revoke every device of a member, drop the member's unused invites, end their
+    console sessions and stop their calendar feed."""
     member = member_named(store, member_id)
     refused = may_manage_member(actor, member.get("role"))
     if refused:
@@ -123,7 +124,8 @@ def revoke_member(store: Storage, actor: Actor, member_id: str,
     at = iso(now or utcnow())
     out = {"member_id": member_id, "devices_revoked": store.revoke_member_devices(member_id, at),
            "invites_dropped": store.drop_member_invites(member_id, at),
-           "console_sessions_ended": store.revoke_member_sessions(member_id)}
+           "console_sessions_ended": store.revoke_member_sessions(member_id),
+           "calendar_feed_stopped": store.drop_calendar_feed(member_id)}
     store.add_audit(at=at, member_id=actor.member_id, device_id=actor.device_id,
                     action="revoke_member", detail=member_id)
     return out

@@ -28,6 +28,7 @@ UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _INVITE_GROUP = f"[{p.INVITE_ALPHABET}]{{4}}"
 INVITE_PATTERN = f"^{_INVITE_GROUP}-{_INVITE_GROUP}-{_INVITE_GROUP}$"
 _REF = "#/components/schemas/{model}"
+CALENDAR_TOKEN = "[A-Za-z0-9_-]{43}"  # sync.server.feeds.TOKEN_SHAPE
 
 
 def _ref(name: str) -> dict:
@@ -157,7 +158,8 @@ _ANSWERS = {
                                     "description": "the member record as the server holds it"},
                          "invite": _ref("Invite")}),
     "MemberRevoked": _obj({"member_id": _STR, "devices_revoked": _COUNT,
-                           "invites_dropped": _COUNT, "console_sessions_ended": _COUNT}),
+                           "invites_dropped": _COUNT, "console_sessions_ended": _COUNT,
+                           "calendar_feed_stopped": {"type": "boolean"}}),
     "Device": _obj({"device_id": _UUID, "name": _STR, "member_id": _NSTR,
                     "role": {"enum": [*p.ROLES, None]}, "created_at": _STR,
                     "expires_at": _NSTR, "revoked": {"type": "boolean"}}),
@@ -167,6 +169,10 @@ _ANSWERS = {
                        "member_id": _NSTR, "device_id": _NSTR, "action": _STR,
                        "detail": _NSTR}),
     "AuditPage": _obj({"lines": {"type": "array", "items": _ref("AuditLine")}}),
+    "CalendarFeed": _obj({"url": {
+        "type": "string", "pattern": f"^https?://.+/v1/calendar/{CALENDAR_TOKEN}\\.ics$",
+        "description": "the feed's address, for a calendar app to subscribe to (a secret: "
+                       "anyone who has it sees the member's shifts)"}}),
 }
 
 
@@ -209,6 +215,10 @@ _PARAMETERS = {
                          "default": p.DEFAULT_PULL_LIMIT}},
     "member_id": {"name": "member_id", "in": "path", "required": True,
                   "description": "the member's id (another text: 404)", "schema": _UUID},
+    "token": {"name": "token", "in": "path", "required": True,
+              "description": "the feed's secret, as POST /v1/calendar made it (another "
+                             "text, or a feed stopped or replaced: 404)",
+              "schema": {"type": "string", "pattern": f"^{CALENDAR_TOKEN}$"}},
     "device_id": {"name": "device_id", "in": "path", "required": True,
                   "description": "the device's id, or `me`: the device sending the request "
                                  "(another text: 404)",
@@ -253,6 +263,15 @@ OPERATIONS: dict[tuple[str, str], dict] = {
     ("get", "/v1/audit"): {
         "ok": (200, "AuditPage"), "errors": (*_V1, *_TOKEN, *_QUERY),
         "params": ("protocol", "app", "after", "limit")},
+    ("post", "/v1/calendar"): {
+        "ok": (201, "CalendarFeed"), "errors": (*_V1, *_TOKEN),
+        "params": ("protocol", "app")},
+    ("delete", "/v1/calendar"): {
+        "ok": (204, None), "errors": (*_V1, *_TOKEN), "params": ("protocol", "app")},
+    # a calendar app sends no header of the protocol: the address is the secret
+    ("get", "/v1/calendar/{token}.ics"): {
+        "ok": (200, "text/calendar"), "errors": (404, 429, 500, 503),
+        "params": ("token",), "auth": False},
 }
 
 
@@ -266,8 +285,11 @@ def _error_response(status: int) -> dict:
 
 def _operation(op: dict, spec: dict) -> None:
     status, model = spec["ok"]
-    responses = {str(status): {"description": op.get("summary", "OK"),
-                               "content": {"application/json": {"schema": _ref(model)}}}}
+    responses = {str(status): {"description": op.get("summary", "OK")}}
+    if model is not None and "/" in model:  # a media type other than JSON: text
+        responses[str(status)]["content"] = {model: {"schema": {"type": "string"}}}
+    elif model is not None:
+        responses[str(status)]["content"] = {"application/json": {"schema": _ref(model)}}
     for s in sorted(set(spec["errors"])):
         responses[str(s)] = _error_response(s)
     op["responses"] = responses

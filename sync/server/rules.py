@@ -169,6 +169,9 @@ ENDPOINTS: dict[str, str | None] = {
     "POST /v1/sync/push": ANYONE,
     "GET /v1/sync/pull": ANYONE,
     "DELETE /v1/devices/me": ANYONE,       # sign out: revoke this device's own token
+    "POST /v1/calendar": ANYONE,           # the member's own calendar feed
+    "DELETE /v1/calendar": ANYONE,
+    "GET /v1/calendar/{token}.ics": None,  # the token in the address is the secret
     "GET /v1/devices": COORDINATOR,
     "DELETE /v1/devices/{device_id}": COORDINATOR,
     "POST /v1/members": COORDINATOR,

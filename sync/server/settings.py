@@ -52,6 +52,8 @@ class Settings(BaseSettings):
         "enrollments one client address may try a minute, per server process"))
     enroll_failures_per_hour: int = Field(20, ge=1, le=1_000_000, description=(
         "wrong invite codes one client address may send an hour, per server process"))
+    calendar_per_minute: int = Field(60, ge=1, le=1_000_000, description=(
+        "calendar feed fetches one client address may make a minute, per server process"))
     public_url: Optional[str] = Field(None, description=(
         "the address devices reach this server at, put in invite QR codes "
         "(e.g. https://sync.example.org)"))

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from e2e_helpers import (AppServer, by_id, free_port, go_tab, open_app, screenshot, shown,
-                         wait_for_text)
+                         text_of, wait_for_text)
 from stroll.i18n import Translator
 from tests.support import ServerProcess
 
@@ -113,6 +113,29 @@ def test_a_wrong_code_is_said_then_an_invite_signs_the_phone_in(phone, sync_serv
                                                   role=tr.t("role.ambassador")))
         screenshot(phone, f"signin_card_signed_in_{lang}")
     pick_language(phone, "lang-", "en")
+
+
+def test_the_more_tab_makes_copies_and_stops_a_calendar_link(phone, sync_server):
+    import requests
+    go_tab(phone, "more")
+    wait_for_text(phone, "calendar-card", EN.t("calendar.intro"))
+    shown(phone, "calendar-make").click()
+    wait_for_text(phone, "calendar-card", EN.t("calendar.made"), timeout=15000)
+    wait_for_text(phone, "calendar-url", sync_server.url + "/v1/calendar/")
+    url = text_of(by_id(phone, "calendar-url")).strip()
+    assert requests.get(url, timeout=10).status_code == 200
+    screenshot(phone, "calendar_card_en")
+    shown(phone, "calendar-copy").click()
+    wait_for_text(phone, "calendar-card", EN.t("calendar.copied"))
+    pick_language(phone, "lang-", "zh-Hant")
+    wait_for_text(phone, "calendar-card", Translator("zh-Hant").t("calendar.stop"))
+    shown(phone, "calendar-url")
+    screenshot(phone, "calendar_card_zh-Hant")
+    pick_language(phone, "lang-", "en")
+    shown(phone, "calendar-stop").click()
+    wait_for_text(phone, "calendar-card", EN.t("calendar.stopped"), timeout=15000)
+    wait_for_text(phone, "calendar-card", EN.t("calendar.make"))
+    assert requests.get(url, timeout=10).status_code == 404
 
 
 def test_sign_out_then_sign_in_as_another_member(phone, sync_server):

@@ -217,7 +217,7 @@ def entry(seq: int, rtype: str, rid: str, op: str = "upsert", data: dict | None 
 def app_settings(backend):
     from sync.server.settings import Settings
     return Settings(database_url=backend, enroll_per_minute=100_000,
-                    enroll_failures_per_hour=100_000)
+                    enroll_failures_per_hour=100_000, calendar_per_minute=100_000)
 
 
 @pytest.fixture
@@ -247,6 +247,7 @@ def server_env(**extra: str) -> dict:
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("SYNC_ENROLL_PER_MINUTE", "100000")
     env.setdefault("SYNC_ENROLL_FAILURES_PER_HOUR", "100000")
+    env.setdefault("SYNC_CALENDAR_PER_MINUTE", "100000")
     env.update(extra)
     return env
 

@@ -79,6 +79,14 @@ class Callers:
         member, _ = make_invite(self.live.storage, "volunteer", name="Fuzz target")
         return member["id"]
 
+    def feed_token(self) -> str:
+        """The token of a live calendar feed (of a new member)."""
+        from sync.server import feeds
+        from sync.server.rules import Actor
+        url = feeds.create(self.live.storage, Actor(self.member_id(), "volunteer"),
+                           self.live.base)
+        return url.rsplit("/", 1)[1].removesuffix(".ics")
+
     def prepare(self, case) -> DeviceAuth:
         """Swap real ids into about half the cases, valid or not (an invalid case keeps
         whatever else is wrong with it); the device the case is sent as."""
@@ -89,6 +97,8 @@ class Callers:
                 params["member_id"] = self.member_id()
             if "device_id" in params:
                 params["device_id"] = self.fresh().device_id
+            if "token" in params:
+                params["token"] = self.feed_token()
             if path == "/v1/devices" and case.method == "POST" and isinstance(body, dict):
                 body["invite_code"] = make_invite(self.live.storage)[1]
         if path == "/v1/devices/{device_id}" and params.get("device_id") == "me":

@@ -91,7 +91,8 @@ class ServerProcess:
         # tests enroll many devices from one address: rate limits they do not reach
         # (a test of the limits sets its own)
         self.env = {"SYNC_ENROLL_PER_MINUTE": "100000",
-                    "SYNC_ENROLL_FAILURES_PER_HOUR": "100000", **(env or {})}
+                    "SYNC_ENROLL_FAILURES_PER_HOUR": "100000",
+                    "SYNC_CALENDAR_PER_MINUTE": "100000", **(env or {})}
         self.log_level = log_level
         self.timeout = timeout
         self.proc: subprocess.Popen | None = None

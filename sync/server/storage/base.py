@@ -284,6 +284,25 @@ class Storage(ABC):
         """``(shift_id, signup_id, member_id, status)`` of the confirmed and waitlisted
         sign-ups (of one shift, or all), in order of arrival."""
 
+    # ---- calendar feeds (docs/SYNC.md, Calendar feed) -------------------------------------
+    @abstractmethod
+    def set_calendar_feed(self, member_id: str, token_hash: str, created_at: str) -> None:
+        """Make or replace the member's feed: the address of the one before stops working."""
+
+    @abstractmethod
+    def calendar_feed_member(self, token_hash: str) -> str | None:
+        """The member whose feed the token's hash names, or None (no such feed, or the
+        member record was deleted)."""
+
+    @abstractmethod
+    def drop_calendar_feed(self, member_id: str) -> bool:
+        """Stop the member's feed; whether there was one."""
+
+    @abstractmethod
+    def member_shifts(self, member_id: str) -> list[tuple[dict, dict]]:
+        """``(sign-up, shift)`` records of the member's confirmed and waitlisted
+        sign-ups whose shift lives, in order of arrival."""
+
     # ---- sync ---------------------------------------------------------------------------
     @abstractmethod
     @contextmanager

@@ -139,10 +139,20 @@ _SCHEMA_0004 = """
     CREATE INDEX signups_member ON signups (member_id, status)
 """
 
+# A member's calendar feed: the secret of its address kept only as a hash, one a member.
+_SCHEMA_0005 = """
+    CREATE TABLE calendar_feeds (
+        member_id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    )
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [("0001_devices_records_applied_signups", _SCHEMA_0001),
                                      ("0002_members_invites_owners_audit", _SCHEMA_0002),
                                      ("0003_console_accounts_sessions", _SCHEMA_0003),
-                                     ("0004_signups_member", _SCHEMA_0004)]
+                                     ("0004_signups_member", _SCHEMA_0004),
+                                     ("0005_calendar_feeds", _SCHEMA_0005)]
 
 MIGRATIONS_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations "
                     "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
@@ -208,6 +218,24 @@ LIVE_RECORD = "SELECT data FROM records WHERE type = ? AND id = ? AND NOT delete
 RECORDS_WHERE = "SELECT data FROM records WHERE type = ? AND NOT deleted AND {field} = ?"
 COUNT_LIVE_RECORDS = ("SELECT type, count(*) FROM records WHERE type IN ({types}) "
                       "AND NOT deleted AND data IS NOT NULL GROUP BY type")
+# ---- calendar feeds ---------------------------------------------------------------------
+
+SET_CALENDAR_FEED = ("INSERT INTO calendar_feeds (member_id, token_hash, created_at) "
+                     "VALUES (?, ?, ?) ON CONFLICT (member_id) DO UPDATE SET "
+                     "token_hash = excluded.token_hash, created_at = excluded.created_at")
+# the feed's member, while the member record lives
+CALENDAR_FEED_MEMBER = ("SELECT f.member_id FROM calendar_feeds f JOIN records m "
+                        "ON m.type = 'member' AND m.id = f.member_id "
+                        "WHERE f.token_hash = ? AND NOT m.deleted AND m.data IS NOT NULL")
+DROP_CALENDAR_FEED = "DELETE FROM calendar_feeds WHERE member_id = ?"
+# a member's confirmed and waitlisted sign-ups with their shifts (both live), in order
+# of arrival
+MEMBER_SHIFTS = ("SELECT su.data, sh.data FROM signups s "
+                 "JOIN records su ON su.type = 'signup' AND su.id = s.id "
+                 "JOIN records sh ON sh.type = 'shift' AND sh.id = s.shift_id "
+                 "WHERE s.member_id = ? AND s.status IN ('confirmed', 'waitlisted') "
+                 "AND NOT su.deleted AND su.data IS NOT NULL "
+                 "AND NOT sh.deleted AND sh.data IS NOT NULL ORDER BY s.position")
 ACTIVE_SIGNUPS_ALL = ("SELECT shift_id, id, member_id, status FROM signups "
                       "WHERE status IN ('confirmed', 'waitlisted') ORDER BY position")
 
@@ -816,3 +844,20 @@ class SQLStorage(GroupCommit, Storage):
         statement = RECORDS_WHERE.format(field=self.dialect.json_field)
         return [stored_record(rtype, r[0]) for r in
                 self.query(statement, (rtype, field_name, value)) if r[0]]
+
+    # ---- calendar feeds -------------------------------------------------------------------
+    def set_calendar_feed(self, member_id, token_hash, created_at):
+        with self._single_write() as c:
+            c.execute(self.dialect.sql(SET_CALENDAR_FEED), (member_id, token_hash, created_at))
+
+    def calendar_feed_member(self, token_hash):
+        rows = self.query(CALENDAR_FEED_MEMBER, (token_hash,))
+        return rows[0][0] if rows else None
+
+    def drop_calendar_feed(self, member_id):
+        with self._single_write() as c:
+            return c.execute(self.dialect.sql(DROP_CALENDAR_FEED), (member_id,)).rowcount > 0
+
+    def member_shifts(self, member_id):
+        return [(stored_record("signup", su), stored_record("shift", sh))
+                for su, sh in self.query(MEMBER_SHIFTS, (member_id,))]

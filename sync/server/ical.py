@@ -62,7 +62,9 @@ def shift_event(signup: dict, shift: dict, neighborhood: str, zone: ZoneInfo,
     if waitlisted:
         lines.append("You are on the waitlist: the app tells you when a place opens up.")
     event = Event.new(uid=f"{signup['id']}@stroll", stamp=stamp, start=start, end=end,
-                      summary=f"Waitlisted: {title}" if waitlisted else title,
+                      summary=(f"Waitlisted #{signup['waitlist_position']}: {title}"
+                               if signup.get("waitlist_position") else f"Waitlisted: {title}")
+                      if waitlisted else title,
                       status=STATUS.TENTATIVE if waitlisted else STATUS.CONFIRMED,
                       description="\n".join(lines) or None,
                       location=_text(shift.get("meeting_point")) or None)

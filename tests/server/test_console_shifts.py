@@ -121,3 +121,45 @@ def test_the_week_shows_each_day_and_marks_the_shifts_short_of_people(live, coor
     assert "1 shift this week is short" in week
     other = coordinator.get(f"/console/shifts?week={(monday + timedelta(days=7)).isoformat()}")
     assert thin["id"] not in other.text
+
+
+def test_a_meeting_point_is_both_coordinates_or_neither(live, coordinator, shift):
+    form = {"title": "Cantonese stroll", "neighborhood_id": shift["neighborhood_id"],
+            "day": shift["day"].isoformat(), "start": "10:00", "end": "11:30",
+            "capacity": "1", "min_group": "1", "needs_lead": "on",
+            "languages_needed": ["yue"]}
+    r = coordinator.post(f"/console/shifts/{shift['id']}", {**form, "meeting_lat": "37.7946"})
+    assert r.status_code == 422
+    assert "Give both the latitude and the longitude of the meeting point" in r.text
+    r = coordinator.post(f"/console/shifts/{shift['id']}",
+                         {**form, "meeting_lat": "37.7946", "meeting_lon": "-122.4068"})
+    assert r.status_code == 303, r.text
+    saved = live.storage.live_record("shift", shift["id"])
+    assert (saved["meeting_lat"], saved["meeting_lon"]) == (37.7946, -122.4068)
+
+
+def test_a_check_in_away_from_the_meeting_point_waits_for_a_coordinators_approval(
+        live, coordinator, shift):
+    far = {"checked_in_at": datetime.now().astimezone().isoformat(timespec="seconds"),
+           "check_in_far": True, "check_in_distance_m": 420.0}
+    confirmed = [s for s in live.storage.records_where("signup", "shift_id", shift["id"])
+                 if s["status"] == "confirmed"]
+    signup = confirmed[0]
+    phone = live.enroll_as(signup["member_id"])
+    phone.seq = 0
+    out = live.send(phone, ("signup", "patch", far, signup["id"]))
+    assert out["results"][0]["status"] == "applied", out
+    page = coordinator.get(f"/console/shifts/{shift['id']}")
+    assert "420 m from the meeting point" in page.text
+    assert f'id="approve-{signup["id"]}"' in page.text
+    r = coordinator.post(f"/console/shifts/{shift['id']}/approve",
+                         {"signup_id": signup["id"]})
+    assert r.status_code == 303
+    saved = live.storage.live_record("signup", signup["id"])
+    assert saved["check_in_approved_by"] == coordinator.member["id"]
+    assert saved["status"] == "confirmed"                     # the decision stands
+    page = coordinator.get(f"/console/shifts/{shift['id']}")
+    assert f'id="approve-{signup["id"]}"' not in page.text and "approved" in page.text
+    # a sign-up that never checked in has nothing to approve
+    r = coordinator.post(f"/console/shifts/{shift['id']}/approve", {"signup_id": new_id()})
+    assert r.status_code == 404

@@ -271,23 +271,23 @@ class SignupDecisions:
         active = self._shift_signups(shift_id)
         waiting = sorted((r for r in active.values() if r.status == "waitlisted"),
                          key=lambda r: r.position)
+        confirmed = sorted((r for r in active.values() if r.status == "confirmed"),
+                           key=lambda r: r.position)
+        keys = [("roster", shift_id), ("shift_team", shift_id)]
+        self._prefetch([("signup", r.id) for r in waiting] + keys + [
+            ("member", r.member_id) for r in confirmed if is_uuid(r.member_id or "")])
         for place, row in enumerate(waiting, 1):
             rec = self._get(("signup", row.id))
             if rec is not None and not rec.deleted and \
                     rec.data.get("waitlist_position") != place:
                 self._put("signup", row.id, dict(rec.data, waitlist_position=place), None)
         shift = self._get(("shift", shift_id)) if is_uuid(shift_id) else None
-        keys = [("roster", shift_id), ("shift_team", shift_id)]
         if shift is None or shift.deleted:
             for key in keys:
                 cur = self._get(key)
                 if cur is not None and not cur.deleted:
                     self._put(key[0], shift_id, None, None, server=True)
             return
-        confirmed = sorted((r for r in active.values() if r.status == "confirmed"),
-                           key=lambda r: r.position)
-        self._prefetch([("member", r.member_id) for r in confirmed
-                        if is_uuid(r.member_id or "")] + keys)
         members = [self._get(("member", r.member_id)) if is_uuid(r.member_id or "") else None
                    for r in confirmed]
         people = [m.data if m is not None and not m.deleted else

@@ -8,6 +8,7 @@ import flet as ft
 
 from stroll.state import AppState
 from stroll.ui.history import needing_section
+from stroll.ui.my_shifts import ShiftReminder
 from stroll.ui.theme import MIN_TOUCH
 from stroll.ui.widgets import icon_text, note, section_title, tab_list
 
@@ -59,6 +60,7 @@ def PatrolTab(state: AppState):
     tr = state.tr
     counts = state.route_counts()
     controls: list[ft.Control] = [
+        ShiftReminder(state, state.my_shifts),  # the day's shift, if there is one
         ft.Semantics(identifier="start-stroll", button=True, content=ft.FilledButton(
             # with a stroll running on this phone, the same button goes back to it
             tr.t("patrol.back_to_stroll" if state.patrol.core.stroll else "patrol.start"),
@@ -84,7 +86,7 @@ def PatrolTab(state: AppState):
     ]
     if state.history.error and not state.screens:  # a stroll that could not be opened
         key, params = state.history.error
-        controls.insert(1, ft.Text(tr.t(key, **params), color=ft.Colors.ERROR))
+        controls.insert(2, ft.Text(tr.t(key, **params), color=ft.Colors.ERROR))
     if state.load_error:
         controls.insert(0, ft.Text(tr.t("error.store", error=state.load_error),
                                    color=ft.Colors.ERROR))

@@ -5,6 +5,7 @@ import flet as ft
 
 from stroll.domain.records import parse_time
 from stroll.state import AppState
+from stroll.ui.my_shifts import MyShiftsEntry
 from stroll.ui.widgets import icon_text, note, section_title, tab_list
 
 
@@ -43,10 +44,10 @@ def shift_card(state: AppState, shift: dict) -> ft.Control:
 def ShiftsTab(state: AppState):
     tr = state.tr
     today = state.now().date()
-    controls: list[ft.Control] = []
+    controls: list[ft.Control] = [MyShiftsEntry(state, state.my_shifts)]
     for day, shifts in state.shifts_by_day():
         controls.append(section_title(tr.day_label(day, today), f"day-{day.isoformat()}"))
         controls += [shift_card(state, s) for s in shifts]
-    if not controls:
+    if len(controls) == 1:
         controls.append(note(tr.t("shifts.empty")))
     return tab_list(controls, "shifts-tab")

@@ -25,8 +25,10 @@ write is a patch of the sign-up through the outbox, then a sync is nudged.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, tzinfo
 from typing import Callable, Optional
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import flet as ft
 from dateutil import tz as dateutil_tz
@@ -43,6 +45,25 @@ ACTIVE = ("requested", "confirmed", "waitlisted")   # a sign-up that holds or wa
 REMINDED = ("confirmed", "waitlisted")              # what the day's reminder shows
 
 Fix = tuple  # (lat, lon, accuracy metres or None)
+
+
+def device_zone() -> tzinfo:
+    """The device's time zone with its daylight-saving rules (the program's: hours are
+    totalled by its months): the zone the system names (``TZ``, ``/etc/localtime``) as
+    a ``ZoneInfo``, else dateutil's reading of the C library's (slower to convert to)."""
+    name = os.environ.get("TZ", "").lstrip(":")
+    if not name:
+        try:
+            link = os.readlink("/etc/localtime")
+            name = link.split("zoneinfo/", 1)[1] if "zoneinfo/" in link else ""
+        except OSError:
+            name = ""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass
+    return dateutil_tz.tzlocal()
 
 
 def _iso(dt: datetime) -> str:
@@ -116,7 +137,7 @@ class MyShifts:
                  tz: Optional[tzinfo] = None, nudge: Callable[[], None] = lambda: None):
         self._store = store
         self._now = now
-        self._tz = tz or dateutil_tz.tzlocal()   # the program's: the device's zone
+        self._tz = tz or device_zone()           # the program's: the device's zone
         self._nudge = nudge                      # a sync round soon (the write waits)
         self.member_id: Optional[str] = None
         self.upcoming: list[dict] = []
@@ -276,5 +297,5 @@ class MyShifts:
         return True
 
 
-__all__ = ["MyShifts", "entry", "status_of", "current_signups", "ACTIVE", "REMINDED",
+__all__ = ["MyShifts", "device_zone", "entry", "status_of", "current_signups", "ACTIVE", "REMINDED",
            "SETTING_MEMBER_ID"]

@@ -105,17 +105,17 @@ class Queries:
     def member_signups(self, member_id: str) -> list[tuple[dict, dict]]:
         """The member's sign-ups, each with its shift, by the shift's start (a sign-up
         whose shift this device does not hold is left out): My shifts, and the hours."""
-        signups = self._select("signup", {"member_id": member_id})
-        if not signups:
-            return []
-        cls = record_class("shift")
-        with self._guarded():
-            cur = self._conn.execute(
-                "SELECT * FROM shift WHERE id IN "
-                "(SELECT shift_id FROM signup WHERE member_id = ?)", (member_id,))
+        def rows(record_type: str, sql: str) -> list[dict]:
+            cls = record_class(record_type)
+            cur = self._conn.execute(sql, (member_id,))
             cols = [c[0] for c in cur.description]
-            rows = [_from_row(cls, dict(zip(cols, r)), self._sealer) for r in cur.fetchall()]
-        shifts = {r["id"]: r for r in rows}
+            return [_from_row(cls, dict(zip(cols, r)), self._sealer) for r in cur.fetchall()]
+
+        with self._guarded():
+            signups = rows("signup", "SELECT * FROM signup WHERE member_id = ?")
+            shifts = {s["id"]: s for s in rows(
+                "shift", "SELECT * FROM shift WHERE id IN "
+                "(SELECT shift_id FROM signup WHERE member_id = ?)")} if signups else {}
         pairs = [(s, shifts[s["shift_id"]]) for s in signups if s["shift_id"] in shifts]
         pairs.sort(key=lambda p: (parse_time(p[1]["starts_at"]), p[0]["requested_at"] or ""))
         return pairs

@@ -122,6 +122,14 @@ def test_a_check_in_away_from_the_meeting_point_counts_once_a_coordinator_approv
     assert (h.total, h.waiting_approval, h.by_month) == (2.0, 0, {"2026-03": 2.0})
 
 
+def test_a_shift_still_running_counts_once_checked_out_or_over():
+    running = pair(at(2026, 4, 4, 10, 0), 120)                    # checked in at 10:00
+    assert vol.hours([running], LA, now=at(2026, 4, 4, 11, 0)).total == 0
+    assert vol.hours([running], LA, now=at(2026, 4, 4, 12, 0)).total == 2.0
+    running[0]["checked_out_at"] = iso(at(2026, 4, 4, 11, 0))
+    assert vol.hours([running], LA, now=at(2026, 4, 4, 11, 0)).total == 1.0
+
+
 def test_a_forgotten_check_out_counts_no_more_than_twelve_hours():
     signup, shift = pair(at(2026, 2, 1, 8, 0), 60, checked_out=at(2026, 2, 2, 8, 0))
     assert vol.served(signup, shift) == vol.LONGEST_SERVICE

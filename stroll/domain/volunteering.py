@@ -170,9 +170,10 @@ def _span(signup: Mapping, shift: Mapping, start: datetime) -> timedelta:
     return max(timedelta(0), min(end - start, LONGEST_SERVICE))
 
 
-def hours(pairs: Iterable[tuple[Mapping, Mapping]], tz) -> Hours:
+def hours(pairs: Iterable[tuple[Mapping, Mapping]], tz, now: datetime | None = None) -> Hours:
     """A member's hours from their (sign-up, shift) pairs, by the month and year of
-    each check-in in time zone ``tz``."""
+    each check-in in time zone ``tz``. With ``now``, a check-in not checked out yet
+    counts once its shift is over (not while it runs: it would count time to come)."""
     months: dict[str, float] = {}
     years: dict[str, float] = {}
     total = 0.0
@@ -182,6 +183,9 @@ def hours(pairs: Iterable[tuple[Mapping, Mapping]], tz) -> Hours:
             continue
         if signup.get("check_in_far") and not signup.get("check_in_approved_by"):
             waiting += 1
+            continue
+        if now is not None and not signup.get("checked_out_at") \
+                and parse_time(shift["ends_at"]) > now:
             continue
         start = parse_time(signup["checked_in_at"])
         h = _span(signup, shift, start).total_seconds() / 3600

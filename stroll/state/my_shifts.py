@@ -180,7 +180,7 @@ class MyShifts:
         self.today = next((e for e in upcoming if e["today"]
                            and e["signup"]["status"] in REMINDED
                            and not e["signup"].get("checked_out_at")), None)
-        self.hours = vol.hours(pairs, self._tz)
+        self.hours = vol.hours(pairs, self._tz, now)
 
     def find(self, signup_id: str) -> Optional[dict]:
         return next((e for e in (*self.upcoming, *self.past) if e["id"] == signup_id), None)

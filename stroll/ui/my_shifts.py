@@ -54,9 +54,9 @@ def status_text(state: AppState, e: dict) -> str:
     return tr.t(e["status"], **values)
 
 
-def status_line(state: AppState, e: dict) -> ft.Control:
+def status_line(state: AppState, e: dict, identifier: str) -> ft.Control:
     icon, color = _STATUS_LOOK.get(e["status"], (ft.Icons.INFO_OUTLINE, MUTED_COLOR))
-    return ft.Semantics(identifier=f"myshift-status-{e['id']}", content=ft.Row([
+    return ft.Semantics(identifier=identifier, content=ft.Row([
         ft.Icon(icon, size=18, color=color),
         ft.Text(status_text(state, e), size=14, color=color, weight=ft.FontWeight.W_600,
                 expand=True)], spacing=6, vertical_alignment=ft.CrossAxisAlignment.START))
@@ -76,16 +76,18 @@ def _actions(state: AppState, my: MyShifts, e: dict, *, reminder: bool) -> list[
     """Check in / Check out (and, on the screen, start the shift's stroll)."""
     tr, sid = state.tr, e["id"]
     busy = my.locating == sid
+    at = "reminder-" if reminder else ""   # the tab below a screen keeps its controls
     out: list[ft.Control] = []
     if e["can_check_in"]:
         on_click = (lambda _: state.check_in_to_shift(sid)) if reminder \
             else (lambda _: my.check_in(sid))
-        out.append(ft.Semantics(identifier=f"check-in-{sid}", button=True, content=ft.FilledButton(
+        out.append(ft.Semantics(identifier=f"{at}check-in-{sid}", button=True,
+                                content=ft.FilledButton(
             tr.t("myshifts.locating" if busy else "myshifts.check_in"),
             icon=ft.Icons.MY_LOCATION, disabled=busy, style=button_style(),
             on_click=on_click)))
     if e["can_check_out"]:
-        out.append(ft.Semantics(identifier=f"check-out-{sid}", button=True,
+        out.append(ft.Semantics(identifier=f"{at}check-out-{sid}", button=True,
                                 content=ft.OutlinedButton(
             tr.t("myshifts.check_out"), icon=ft.Icons.LOGOUT, style=button_style(),
             on_click=lambda _: my.check_out(sid))))
@@ -104,7 +106,7 @@ def shift_entry(state: AppState, my: MyShifts, e: dict) -> ft.Control:
         ft.Text(tr.place(shift, "title"), weight=ft.FontWeight.W_600),
         info_line(ft.Icons.SCHEDULE, _when(state, e)),
         info_line(ft.Icons.PLACE_OUTLINED, _meeting_point(state, shift)),
-        status_line(state, e),
+        status_line(state, e, f"myshift-status-{e['id']}"),
     ]
     actions = _actions(state, my, e, reminder=False)
     if actions:
@@ -218,7 +220,7 @@ def reminder_card(state: AppState, my: MyShifts) -> ft.Control:
                 theme_style=ft.TextThemeStyle.TITLE_MEDIUM),
         info_line(ft.Icons.SCHEDULE, tr.time_range(e["start"], e["end"])),
         info_line(ft.Icons.PLACE_OUTLINED, _meeting_point(state, shift)),
-        status_line(state, e),
+        status_line(state, e, "shift-reminder-status"),
     ]
     actions = _actions(state, my, e, reminder=True)
     if actions:

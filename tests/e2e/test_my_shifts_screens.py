@@ -5,7 +5,8 @@ the fake GPS puts the phone, one starting in twenty minutes 420 m away. The Patr
 shows the next one with "Check in"; the tap checks in near the meeting point; the other
 asks "You are 420 m from the meeting point. Check in anyway?" and waits for approval;
 the hours per year and month show. Then in Traditional Chinese (checking out) and in
-Vietnamese. Screenshots of each."""
+Vietnamese. Screenshots of each. Last, in each tier-1 language, no text of My shifts is
+cut (``text_fit``)."""
 from __future__ import annotations
 
 import re
@@ -14,13 +15,14 @@ from datetime import datetime, timedelta
 import pytest
 from geopy.distance import geodesic
 
-from e2e_helpers import (by_id, choose_language, go_tab, open_app, screenshot, scroll_to,
-                         shown, tap, text_of, wait_for_text, wait_shown)
+from e2e_helpers import (SCREENSHOTS, by_id, choose_language, go_tab, open_app, screenshot,
+                         scroll_to, shown, tap, text_of, wait_for_text, wait_shown)
 from stroll.demo import demo_id
 from stroll.domain.records import Shift, Signup
-from stroll.i18n import Translator
+from stroll.i18n import TIER1, Translator
 from stroll.state.my_shifts import device_zone
 from stroll.store import Store
+from text_fit import TextMeter, walk_screen
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +33,7 @@ SF = demo_id("neighborhood", "sf-chinatown")
 
 def back(page) -> None:
     """The app bar's Back (Flutter names it in the language shown)."""
-    page.get_by_role("button", name=re.compile(r"^(Back|返回|Quay lại)$")).first.click()
+    page.get_by_role("button", name=re.compile(r"^(Back|返回|Quay lại|Atrás)$")).first.click()
     wait_shown(page, "sync-status")
     by_id(page, "my-shifts").first.wait_for(state="detached", timeout=10000)
 
@@ -178,3 +180,31 @@ def test_my_shifts_in_vietnamese(phone, today):
     screenshot(page, "my_shifts_9_vi")
     shown(page, "hours-waiting")
     screenshot(page, "my_shifts_10_hours_vi")
+    back(page)
+
+
+@pytest.fixture(scope="module")
+def meter(browser, app_server):
+    ctx = browser.new_context()
+    m = TextMeter(ctx, app_server.url)
+    yield m
+    ctx.close()
+
+
+@pytest.mark.parametrize("lang", TIER1)
+def test_no_text_is_cut_on_my_shifts(phone, meter, lang):
+    """Every text of My shifts (today's two shifts checked in, near and away, one checked
+    out; the upcoming ones; the hours; ten weeks of past shifts) and of the tabs' day
+    reminder, measured with the app's fonts at 390 px while the list scrolls."""
+    page = phone
+    shots = SCREENSHOTS / "layout" / lang
+    choose_language(page, lang)
+    go_tab(page, "shifts")
+    wait_shown(page, "open-my-shifts")
+    cuts = [c for c in walk_screen(page, meter, lang, "shifts_tab_top", shots, max_steps=1)]
+    tap(page, "open-my-shifts")
+    wait_shown(page, "my-shifts")
+    wait_for_text(page, "screen-title", Translator(lang).t("myshifts.title"))
+    cuts += walk_screen(page, meter, lang, "my_shifts", shots)
+    back(page)
+    assert not cuts, f"{len(cuts)} text(s) cut in {lang}:\n" + "\n".join(map(str, cuts))

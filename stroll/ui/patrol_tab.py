@@ -60,7 +60,6 @@ def PatrolTab(state: AppState):
     tr = state.tr
     counts = state.route_counts()
     controls: list[ft.Control] = [
-        ShiftReminder(state, state.my_shifts),  # the day's shift, if there is one
         ft.Semantics(identifier="start-stroll", button=True, content=ft.FilledButton(
             # with a stroll running on this phone, the same button goes back to it
             tr.t("patrol.back_to_stroll" if state.patrol.core.stroll else "patrol.start"),
@@ -86,8 +85,10 @@ def PatrolTab(state: AppState):
     ]
     if state.history.error and not state.screens:  # a stroll that could not be opened
         key, params = state.history.error
-        controls.insert(2, ft.Text(tr.t(key, **params), color=ft.Colors.ERROR))
+        controls.insert(1, ft.Text(tr.t(key, **params), color=ft.Colors.ERROR))
     if state.load_error:
         controls.insert(0, ft.Text(tr.t("error.store", error=state.load_error),
                                    color=ft.Colors.ERROR))
+    # the day's shift first, if there is one (stroll/ui/my_shifts.py)
+    controls.insert(1 if state.load_error else 0, ShiftReminder(state, state.my_shifts))
     return tab_list(controls, "patrol-tab")

@@ -44,10 +44,12 @@ def shift_card(state: AppState, shift: dict) -> ft.Control:
 def ShiftsTab(state: AppState):
     tr = state.tr
     today = state.now().date()
-    controls: list[ft.Control] = [MyShiftsEntry(state, state.my_shifts)]
+    controls: list[ft.Control] = []
     for day, shifts in state.shifts_by_day():
         controls.append(section_title(tr.day_label(day, today), f"day-{day.isoformat()}"))
         controls += [shift_card(state, s) for s in shifts]
-    if len(controls) == 1:
+    if not controls:
         controls.append(note(tr.t("shifts.empty")))
+    # the day's shift and the way into My shifts first (stroll/ui/my_shifts.py)
+    controls.insert(0, MyShiftsEntry(state, state.my_shifts))
     return tab_list(controls, "shifts-tab")

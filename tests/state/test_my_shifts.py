@@ -369,3 +369,13 @@ def test_start_the_stroll_from_my_shifts_links_the_shift(volunteer_phone, app):
     app.begin_stroll()
     assert app.screens == ("live",)
     assert app.patrol.core.stroll["shift_id"] == FRIDAY_SHIFT
+
+
+def test_hours_are_totalled_in_the_zone_the_device_names(monkeypatch):
+    from stroll.state.my_shifts import device_zone
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    assert device_zone() == LA
+    monkeypatch.setenv("TZ", ":Asia/Ho_Chi_Minh")
+    assert device_zone() == ZoneInfo("Asia/Ho_Chi_Minh")
+    monkeypatch.setenv("TZ", "Nowhere/Atlantis")     # not a zone: the C library's reading
+    assert device_zone().utcoffset(datetime(2026, 1, 1)) is not None

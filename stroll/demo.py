@@ -7,6 +7,11 @@ Reads ``assets/demo/*.json``. Ids are derived from the files' slugs (UUID v5) so
 seeding twice gives the same records. Reference data (neighborhoods, routes,
 merchants, members, shifts) is written without outbox entries, as if it had come
 from the server; the past strolls are this device's own and wait in the outbox.
+
+The demo device is a volunteer's (``DEMO_MEMBER``, Wai Keung Lau: the ``sync.member_id``
+setting, unless a member is already set; no sign-in token, so sync still asks to sign
+in) with ten weeks of past shifts checked in and out, so My shifts shows upcoming shifts
+and service hours from the start.
 """
 from __future__ import annotations
 
@@ -16,13 +21,15 @@ import random
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from stroll.domain import CheckIn, Incident, Member, Stroll, TrackChunk
+from stroll.domain import CheckIn, Incident, Member, Shift, Signup, Stroll, TrackChunk
 from stroll.domain.demo_program import FILES, demo_id, program, rosters
 from stroll.domain.geo import Fix, encode_track, track_length_m
 from stroll.settings import ASSETS_DIR
 from stroll.store import Store
 
 CHUNK_POINTS = 200
+DEMO_MEMBER = "sf-wai-keung-lau"   # whose device the demo is (a volunteer)
+HISTORY_WEEKS = 10                 # of past shifts, for the hours
 
 
 def _load(name: str, folder: Path) -> list[dict]:
@@ -64,6 +71,39 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts).astimezone().isoformat(timespec="seconds")
 
 
+def member_history(files: dict, member_slug: str, today: date, tz,
+                   weeks: int = HISTORY_WEEKS) -> tuple[list[Shift], list[Signup]]:
+    """The member's past shifts over ``weeks`` weeks before ``today`` (the demo
+    program's, as it would have been each week) and their sign-ups, checked in a few
+    minutes before the start near the meeting point and out at the end: one checked in
+    away from it and approved, the latest away from it and waiting for approval, one
+    never checked in."""
+    past = program(files, today - timedelta(weeks=weeks), tz, days=7 * weeks)
+    member_id = demo_id("member", member_slug)
+    shifts = {s.id: s for s in past["shift"]}
+    mine = sorted((s for s in past["signup"] if s.member_id == member_id),
+                  key=lambda s: shifts[s.shift_id].starts_at)
+    coordinator = demo_id("member", "sf-xiaoyan-zhou")
+    signups = []
+    for i, s in enumerate(mine):
+        sh = shifts[s.shift_id]
+        start, end = datetime.fromisoformat(sh.starts_at), datetime.fromisoformat(sh.ends_at)
+        checked_in = start - timedelta(minutes=5 + i % 7)
+        out = end + timedelta(minutes=(i * 3) % 11)
+        far = i in (2, len(mine) - 1)
+        fields = dict(checked_in_at=checked_in.isoformat(timespec="seconds"),
+                      checked_out_at=out.isoformat(timespec="seconds"),
+                      check_in_lat=sh.meeting_lat, check_in_lon=sh.meeting_lon,
+                      check_in_distance_m=float(12 + i % 30), check_in_far=far,
+                      check_in_approved_by=coordinator if i == 2 else None)
+        if far:
+            fields["check_in_distance_m"] = 420.0
+        if i == 5:  # a shift walked without checking in: no hours
+            fields = {}
+        signups.append(Signup(**{**s.to_dict(), **fields}))
+    return [shifts[s.shift_id] for s in mine], signups
+
+
 def seed(store: Store, today: date | None = None, folder: Path | None = None) -> dict:
     """Fill ``store`` with the demo data. Returns counts per record type."""
     folder = folder or ASSETS_DIR / "demo"
@@ -71,15 +111,21 @@ def seed(store: Store, today: date | None = None, folder: Path | None = None) ->
     tz = datetime.now().astimezone().tzinfo
     rng = random.Random(7)
 
-    made = program({name: _load(f"{name}.json", folder) for name in FILES}, today, tz)
+    files = {name: _load(f"{name}.json", folder) for name in FILES}
+    made = program(files, today, tz)
     hoods, routes, merchants = made["neighborhood"], made["route"], made["merchant"]
     members, shifts, signups = made["member"], made["shift"], made["signup"]
     by_hood: dict[str, list[Member]] = {}
     for m in members:
         by_hood.setdefault(m.neighborhood_id, []).append(m)
 
+    past_shifts, past_signups = member_history(files, DEMO_MEMBER, today, tz)
     store.save_many([*hoods, *routes, *merchants, *members, *shifts, *signups,
-                     *rosters(made)], outbox=False)
+                     *rosters(made), *past_shifts, *past_signups], outbox=False)
+    if not store.get_setting("sync.member_id"):  # the demo phone is a volunteer's
+        me = next(m for m in members if m.id == demo_id("member", DEMO_MEMBER))
+        store.set_setting("sync.member_id", me.id)
+        store.set_setting("sync.member_name", me.name)
 
     # past strolls: one per route over the last days, walked by two or three members
     own = []
@@ -123,6 +169,7 @@ def seed(store: Store, today: date | None = None, folder: Path | None = None) ->
     store.save_many(own, outbox=True)
 
     counts: dict[str, int] = {}
-    for rec in [*hoods, *routes, *merchants, *members, *shifts, *signups, *own]:
+    for rec in [*hoods, *routes, *merchants, *members, *shifts, *signups, *past_shifts,
+                *past_signups, *own]:
         counts[rec.TYPE] = counts.get(rec.TYPE, 0) + 1
     return counts

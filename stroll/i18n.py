@@ -320,6 +320,17 @@ class Translator:
             return self.time(dt_local)
         return self.day_time(dt_local)
 
+    def month(self, d: date) -> str:
+        """The name of ``d``'s month standing alone, as a table's row begins it
+        ("November", "11月", "Tháng 11", "Noviembre")."""
+        name = format_date(d, "LLLL", locale=self.locale)
+        return name[:1].upper() + name[1:]
+
+    def hours(self, value: float) -> str:
+        """Hours served, to a tenth ("12.5 hr", "12.5 小時", "12,5 tiếng")."""
+        return format_unit(round(value or 0.0, 1), "duration-hour", "short",
+                           format="#,##0.#", locale=self.locale)
+
     def day_label(self, d: date, today: date) -> str:
         """Heading for a day in a list: "Today", "Tomorrow" or weekday and date."""
         relative = {0: "shifts.today", 1: "shifts.tomorrow"}.get((d - today).days)
@@ -337,6 +348,8 @@ def formatting_samples(lang: str) -> list[str]:
     texts = [tr.day(first + timedelta(days=i)) for i in range(7)]
     texts += [tr.day(date(2026, month, 1)) for month in range(1, 13)]
     texts += [tr.time(datetime(2026, 1, 5, hour, 5)) for hour in range(24)]
+    texts += [tr.month(date(2026, month, 1)) for month in range(1, 13)]
+    texts += [tr.hours(1), tr.hours(12.5), tr.hours(1234.5)]
     texts += [tr.day_time(datetime(2026, 1, 5, 17, 5)), tr.km(1234.5), tr.metres(850),
               tr.number(12345.6), tr.duration(3725),
               tr.time_range(datetime(2026, 1, 5, 10, 30), datetime(2026, 1, 5, 12, 0)),

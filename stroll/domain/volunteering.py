@@ -162,28 +162,34 @@ def served(signup: Mapping, shift: Mapping) -> timedelta | None:
         return None
     if signup.get("check_in_far") and not signup.get("check_in_approved_by"):
         return None
-    start = parse_time(signup["checked_in_at"])
+    return _span(signup, shift, parse_time(signup["checked_in_at"]))
+
+
+def _span(signup: Mapping, shift: Mapping, start: datetime) -> timedelta:
     end = parse_time(signup.get("checked_out_at") or shift["ends_at"])
     return max(timedelta(0), min(end - start, LONGEST_SERVICE))
 
 
-def hours(pairs: Iterable[tuple[Mapping, Mapping]], tz) -> Hours:
+def hours(pairs: Iterable[tuple[Mapping, Mapping]], tz, now: datetime | None = None) -> Hours:
     """A member's hours from their (sign-up, shift) pairs, by the month and year of
-    each check-in in time zone ``tz``."""
+    each check-in in time zone ``tz``. With ``now``, a check-in not checked out yet
+    counts once its shift is over (not while it runs: it would count time to come)."""
     months: dict[str, float] = {}
     years: dict[str, float] = {}
     total = 0.0
     counted = waiting = 0
-    for signup, shift in pairs:
-        if signup.get("check_in_far") and not signup.get("check_in_approved_by") \
-                and signup.get("checked_in_at") and signup.get("status") == "confirmed":
+    for signup, shift in pairs:  # what ``served`` counts, each time read once
+        if signup.get("status") != "confirmed" or not signup.get("checked_in_at"):
+            continue
+        if signup.get("check_in_far") and not signup.get("check_in_approved_by"):
             waiting += 1
             continue
-        span = served(signup, shift)
-        if span is None:
+        if now is not None and not signup.get("checked_out_at") \
+                and parse_time(shift["ends_at"]) > now:
             continue
-        h = span.total_seconds() / 3600
-        when = parse_time(signup["checked_in_at"]).astimezone(tz)
+        start = parse_time(signup["checked_in_at"])
+        h = _span(signup, shift, start).total_seconds() / 3600
+        when = start.astimezone(tz)
         month, year = f"{when.year:04d}-{when.month:02d}", f"{when.year:04d}"
         months[month] = months.get(month, 0.0) + h
         years[year] = years.get(year, 0.0) + h

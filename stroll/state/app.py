@@ -31,6 +31,7 @@ from stroll.state.account import (SETTING_DEVICE_NAME, SETTING_LANGUAGE, SETTING
 from stroll.state.calendar_link import CalendarActions
 from stroll.state.drafts import DraftActions
 from stroll.state.history import History
+from stroll.state.my_shifts import MyShifts
 from stroll.state.patrol_screens import PatrolState
 from stroll.state.sign_in import SignIn, fresh_install
 from stroll.state.sync_badge import NO_SERVER, SyncService, SyncView
@@ -42,7 +43,7 @@ log = logging.getLogger("stroll.state")
 TABS = ("patrol", "shifts", "map", "more")
 # Screens pushed above the tabs, bottom first.
 SCREENS = ("new_stroll", "live", "check_in", "merchant", "add_merchant", "incident",
-           "incident_form", "summary", "sign_in", "past_stroll")
+           "incident_form", "summary", "sign_in", "past_stroll", "my_shifts")
 
 
 @ft.observable
@@ -72,6 +73,8 @@ class AppState(AccountActions, CalendarActions, DraftActions):
         self.patrol = PatrolState(patrol or PatrolService(store, clock=now), now=now)
         # past strolls and the incidents left to complete (stroll/state/history.py)
         self.history = History(self.patrol.core.service, now=now)
+        # the member's sign-ups, check-ins and hours (stroll/state/my_shifts.py)
+        self.my_shifts = MyShifts(store, now=now, nudge=self.sync_now)
         stored_lang = store.get_setting(SETTING_LANGUAGE)
         self.language = stored_lang if stored_lang in LANGUAGES else (
             language if language in LANGUAGES else DEFAULT_LANGUAGE)
@@ -139,6 +142,7 @@ class AppState(AccountActions, CalendarActions, DraftActions):
             self._load_drafts()
             self.history.load_needing()
             self.shifts = self._store.upcoming_shifts(self._now(), days=7)
+            self.my_shifts.load()
             if self.map_neighborhood_id not in {n["id"] for n in self.neighborhoods}:
                 self.map_neighborhood_id = self.neighborhoods[0]["id"] if self.neighborhoods else None
             self._load_map()
@@ -295,6 +299,36 @@ class AppState(AccountActions, CalendarActions, DraftActions):
             self.history.refresh()  # its row says "Details complete" once they are
             if not self.screens:
                 self.load()
+
+    # ---- my shifts (data and actions: self.my_shifts) ------------------------------------
+
+    def open_my_shifts(self) -> None:
+        self.my_shifts.clear_messages()
+        self.my_shifts.load()
+        self._push("my_shifts")
+
+    def check_in_to_shift(self, signup_id: str) -> None:
+        """The day's reminder's "Check in": My shifts opens, where the check-in goes on
+        (the position, the question when away from the meeting point)."""
+        self.open_my_shifts()
+        self.my_shifts.check_in(signup_id)
+
+    def start_stroll_for_shift(self, shift_id: str) -> None:
+        """The start form for a shift of today: its neighborhood, the shift linked (its
+        route, its confirmed members on the team)."""
+        if self.patrol.core.stroll is not None:
+            self.open_live()
+            return
+        shift = self._store.get("shift", shift_id)
+        if shift is None:
+            return
+        self.new_stroll_neighborhood_id = shift["neighborhood_id"]
+        self.open_new_stroll()
+        start = self.patrol.start
+        if start.neighborhood_id != shift["neighborhood_id"]:
+            self.choose_new_stroll_neighborhood(shift["neighborhood_id"])
+        if start.shift_id != shift_id and any(s["id"] == shift_id for s in start.shifts):
+            start.choose_shift(shift_id)
 
     # ---- past strolls (data: self.history) -------------------------------------------------
 

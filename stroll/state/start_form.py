@@ -178,14 +178,17 @@ class StartForm:
         if shift.get("route_id"):
             self.route_id = shift["route_id"]
         try:
-            signed = self._core.store.confirmed_signups(shift_id)
+            # a volunteer's phone holds its own sign-up only; the shift's team (sent to
+            # its confirmed members) names the others
+            going = [s["member_id"] for s in self._core.store.confirmed_signups(shift_id)]
+            going += self._core.store.shift_team_ids(shift_id)
         except StrollError as e:
             self._core.fail(e)
             return
         known = {m["id"] for m in self.members}
-        for s in signed:
-            if s["member_id"] in known and s["member_id"] not in self.team_ids:
-                self.team_ids = [*self.team_ids, s["member_id"]]
+        for member_id in going:
+            if member_id in known and member_id not in self.team_ids:
+                self.team_ids = [*self.team_ids, member_id]
         self._team_changed()
 
     def toggle_member(self, member_id: str) -> None:

@@ -102,6 +102,31 @@ class Queries:
         """The shift's confirmed sign-ups (the server's decision as last pulled)."""
         return self._select("signup", {"shift_id": shift_id, "status": "confirmed"})
 
+    def member_signups(self, member_id: str) -> list[tuple[dict, dict]]:
+        """The member's sign-ups, each with its shift, by the shift's start (a sign-up
+        whose shift this device does not hold is left out): My shifts, and the hours."""
+        def rows(record_type: str, sql: str) -> list[dict]:
+            cls = record_class(record_type)
+            cur = self._conn.execute(sql, (member_id,))
+            cols = [c[0] for c in cur.description]
+            return [_from_row(cls, dict(zip(cols, r)), self._sealer) for r in cur.fetchall()]
+
+        with self._guarded():
+            signups = rows("signup", "SELECT * FROM signup WHERE member_id = ?")
+            shifts = {s["id"]: s for s in rows(
+                "shift", "SELECT * FROM shift WHERE id IN "
+                "(SELECT shift_id FROM signup WHERE member_id = ?)")} if signups else {}
+        pairs = [(s, shifts[s["shift_id"]]) for s in signups if s["shift_id"] in shifts]
+        pairs.sort(key=lambda p: (parse_time(p[1]["starts_at"]), p[0]["requested_at"] or ""))
+        return pairs
+
+    def shift_team_ids(self, shift_id: str) -> list[str]:
+        """The member ids of the shift's ``shift_team`` record (its confirmed members, as
+        the server last sent them; empty when this device does not hold it)."""
+        team = self.get("shift_team", shift_id)
+        return [g["member_id"] for g in (team or {}).get("going") or []
+                if isinstance(g, dict) and g.get("member_id")]
+
     def stroll_incidents(self, stroll_id: str) -> list[dict]:
         """The stroll's incidents, oldest report first."""
         return sorted(self._select("incident", {"stroll_id": stroll_id}),

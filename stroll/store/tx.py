@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable
 from stroll.domain import Record, record_class
 from stroll.domain.disclosure import filled
 from stroll.domain.geo import Fix
-from stroll.store.atrest import Sealer
+from stroll.store.atrest import SENSITIVE, Sealer
 from stroll.store.errors import RecordNotFound, StoreError
 
 PATROL_STATE_COLS = ("stroll_id", "started_t", "ended_t", "paused_s", "paused_since",
@@ -41,18 +41,32 @@ def _to_row(cls: type[Record], data: dict, sealer: Sealer | None = None) -> dict
     return sealer.seal_fields(cls.TYPE, row["id"], row) if sealer else row
 
 
+_KINDS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _kinds(cls: type[Record]) -> tuple[tuple[str, str], ...]:
+    """Each field's name and how its column is read back ("list", "dict", "bool" or
+    ""), worked out once a record class (a screen may read hundreds of rows)."""
+    kinds = _KINDS.get(cls)
+    if kinds is None:
+        def kind(t: str) -> str:
+            return t if t in ("list", "dict") else "bool" if "bool" in t else ""
+        kinds = _KINDS[cls] = tuple((f.name, kind(str(f.type))) for f in dataclasses.fields(cls))
+    return kinds
+
+
 def _from_row(cls: type[Record], row: dict, sealer: Sealer | None = None) -> dict:
-    if sealer:
+    if sealer and cls.TYPE in SENSITIVE:
         row = sealer.open_fields(cls.TYPE, row["id"], dict(row))
     out = {}
-    for f in dataclasses.fields(cls):
-        v = row.get(f.name)
-        t = str(f.type)
-        if t in ("list", "dict"):
-            v = json.loads(v) if v else ([] if t == "list" else {})
-        elif "bool" in t and v is not None:
-            v = bool(v)
-        out[f.name] = v
+    get = row.get
+    for name, kind in _kinds(cls):
+        v = get(name)
+        if kind == "bool":
+            v = None if v is None else bool(v)
+        elif kind:
+            v = json.loads(v) if v and v not in ("[]", "{}") else [] if kind == "list" else {}
+        out[name] = v
     return out
 
 

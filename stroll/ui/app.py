@@ -138,7 +138,7 @@ def build_main(settings, *, engine_factory: Callable[..., Any] = default_engine_
         state.start()  # a stroll still running on this device reopens its live screen
         page.render_views(App, state)
         # GPS stream and clock while a stroll runs (also the one just reopened)
-        sensors = LiveSensors(page, state.patrol.walk, state.patrol.start)
+        sensors = LiveSensors(page, state.patrol.walk, state.patrol.start, state.my_shifts)
 
         # A reloaded or closed tab leaves its session waiting for a reconnect (an hour):
         # its clock and GPS stream rest meanwhile, so two sessions never record at once.

@@ -8,6 +8,7 @@ import flet as ft
 
 from stroll.state import AppState
 from stroll.ui.history import needing_section
+from stroll.ui.my_shifts import ShiftReminder
 from stroll.ui.theme import MIN_TOUCH
 from stroll.ui.widgets import icon_text, note, section_title, tab_list
 
@@ -88,4 +89,6 @@ def PatrolTab(state: AppState):
     if state.load_error:
         controls.insert(0, ft.Text(tr.t("error.store", error=state.load_error),
                                    color=ft.Colors.ERROR))
+    # the day's shift first, if there is one (stroll/ui/my_shifts.py)
+    controls.insert(1 if state.load_error else 0, ShiftReminder(state, state.my_shifts))
     return tab_list(controls, "patrol-tab")

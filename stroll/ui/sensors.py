@@ -8,7 +8,9 @@ errors and ticks to the ``RunningStroll`` (stroll/state/running.py); the rules a
 When the start form opens (``StartForm.locate`` changes) and no stroll is tracked, it
 asks the phone once for where it is (``get_current_position``), so that a start far
 from the chosen neighborhood can be questioned; no answer in ``LOCATE_TIMEOUT_S``, no
-question.
+question. When a volunteer checks in to a shift (``MyShifts.locate`` changes), it asks
+for one position too and hands it to ``MyShifts.located`` (None when none comes in
+``CHECK_IN_TIMEOUT_S``: the check-in then asks to go ahead without one).
 
 Standing still, the stream goes quiet: a browser's ``watchPosition`` calls back only
 when the position changes, and the platforms' distance filters (``distance_filter``;
@@ -29,10 +31,12 @@ import flet_geolocator as fg
 
 from stroll.domain.records import parse_time
 from stroll.state import RunningStroll, StartForm
+from stroll.state.my_shifts import MyShifts
 
 log = logging.getLogger("stroll.ui.sensors")
 
 LOCATE_TIMEOUT_S = 20.0
+CHECK_IN_TIMEOUT_S = 15.0
 
 
 def _epoch(stamp: Any) -> Optional[float]:
@@ -52,7 +56,8 @@ def _epoch(stamp: Any) -> Optional[float]:
 class LiveSensors:
     """One session's GPS stream and one-second clock, on while ``walk.tracking``."""
 
-    def __init__(self, page: ft.Page, walk: RunningStroll, start: Optional[StartForm] = None):
+    def __init__(self, page: ft.Page, walk: RunningStroll, start: Optional[StartForm] = None,
+                 shifts: Optional[MyShifts] = None):
         self.page = page
         self.walk = walk
         self._geo: Optional[fg.Geolocator] = None
@@ -64,6 +69,9 @@ class LiveSensors:
         self._start_listener = self._start_changed
         self._unsubscribe = walk.subscribe(self._listener)
         self._unsubscribe_start = start.subscribe(self._start_listener) if start else None
+        self._shifts = shifts
+        self._shifts_listener = self._shifts_changed
+        self._unsubscribe_shifts = shifts.subscribe(self._shifts_listener) if shifts else None
         self._changed(walk, "tracking")
 
     @property
@@ -106,6 +114,8 @@ class LiveSensors:
         self._unsubscribe()
         if self._unsubscribe_start:
             self._unsubscribe_start()
+        if self._unsubscribe_shifts:
+            self._unsubscribe_shifts()
         self._cancel()
 
     # ---- one position for the start form ------------------------------------------------
@@ -131,6 +141,25 @@ class LiveSensors:
             log.info("no position for the start form: %s", e)
         finally:
             self._locating = None
+
+    # ---- one position for a shift's check-in ------------------------------------------
+
+    def _shifts_changed(self, _sender, field: Optional[str]) -> None:
+        if field == "locate" and self._shifts is not None and self._shifts.locating:
+            self.page.run_task(self._locate_for_check_in)
+
+    async def _locate_for_check_in(self) -> None:
+        fix = None
+        try:
+            p = await asyncio.wait_for(self._geolocator().get_current_position(),
+                                       CHECK_IN_TIMEOUT_S)
+            if p is not None and p.latitude is not None and p.longitude is not None:
+                fix = (p.latitude, p.longitude, p.accuracy)
+        except Exception as e:  # no permission, no fix, no answer: asked without one
+            log.info("no position for the check-in: %s", e)
+        if fix is None and self.walk.tracking:  # the stroll's own stream may have one
+            fix = self.walk.core.gps_position()
+        self._shifts.located(fix)
 
     async def _clock(self) -> None:
         while True:

@@ -13,6 +13,7 @@ from stroll.ui.incident import IncidentFormView, QuickIncidentView
 from stroll.ui.live import LiveView
 from stroll.ui.map_tab import MapTab
 from stroll.ui.more_tab import MoreTab
+from stroll.ui.my_shifts import MyShiftsView
 from stroll.ui.new_stroll import NewStrollView
 from stroll.ui.patrol_tab import PatrolTab
 from stroll.ui.shifts_tab import ShiftsTab
@@ -25,7 +26,7 @@ SCREEN_VIEWS = {
     "new_stroll": NewStrollView, "live": LiveView, "check_in": CheckInView,
     "merchant": MerchantView, "add_merchant": AddMerchantView, "incident": QuickIncidentView,
     "incident_form": IncidentFormView, "summary": SummaryView, "sign_in": SignInView,
-    "past_stroll": PastStrollView,
+    "past_stroll": PastStrollView, "my_shifts": MyShiftsView,
 }
 
 TAB_ICONS = {

@@ -5,6 +5,7 @@ import flet as ft
 
 from stroll.domain.records import parse_time
 from stroll.state import AppState
+from stroll.ui.my_shifts import MyShiftsEntry
 from stroll.ui.widgets import icon_text, note, section_title, tab_list
 
 
@@ -49,4 +50,6 @@ def ShiftsTab(state: AppState):
         controls += [shift_card(state, s) for s in shifts]
     if not controls:
         controls.append(note(tr.t("shifts.empty")))
+    # the day's shift and the way into My shifts first (stroll/ui/my_shifts.py)
+    controls.insert(0, MyShiftsEntry(state, state.my_shifts))
     return tab_list(controls, "shifts-tab")

@@ -15,6 +15,7 @@ from stroll.ui.map_tab import MapTab
 from stroll.ui.more_tab import MoreTab
 from stroll.ui.new_stroll import NewStrollView
 from stroll.ui.patrol_tab import PatrolTab
+from stroll.ui.shift_detail import ShiftDetailView
 from stroll.ui.shifts_tab import ShiftsTab
 from stroll.ui.sign_in import SignInView
 from stroll.ui.summary import SummaryView
@@ -25,7 +26,7 @@ SCREEN_VIEWS = {
     "new_stroll": NewStrollView, "live": LiveView, "check_in": CheckInView,
     "merchant": MerchantView, "add_merchant": AddMerchantView, "incident": QuickIncidentView,
     "incident_form": IncidentFormView, "summary": SummaryView, "sign_in": SignInView,
-    "past_stroll": PastStrollView,
+    "past_stroll": PastStrollView, "shift": ShiftDetailView,
 }
 
 TAB_ICONS = {

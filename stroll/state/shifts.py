@@ -146,6 +146,7 @@ class ShiftBoard:
         self.neighborhood_id: Optional[str] = None     # the filter (None: every one)
         self.day: Optional[date] = None                # the filter (None: any day)
         self.short_first = False
+        self.filters_open = False                      # the neighborhood and day chips
         self.detail: Optional[ShiftDetail] = None      # the shift screen's
         self.confirm_cancel = False
 
@@ -225,6 +226,9 @@ class ShiftBoard:
 
     def choose_day(self, day: Optional[date]) -> None:
         self.day = day
+
+    def toggle_filters(self) -> None:
+        self.filters_open = not self.filters_open
 
     def toggle_short_first(self) -> None:
         self.short_first = not self.short_first

@@ -17,7 +17,7 @@ from stroll.state.shifts import ShiftBoard, ShiftCard
 from stroll.ui.live import ROUTE_COLOR
 from stroll.ui.map_layers import tile_layers
 from stroll.ui.map_tab import fit_camera
-from stroll.ui.shifts_tab import action, facts, local_time, my_status, say
+from stroll.ui.shifts_tab import WARN_FG, action, facts, local_time, my_status, say
 from stroll.ui.widgets import (button_style, icon_text, info_line, note, screen, scroll_list,
                                section_title)
 
@@ -137,7 +137,7 @@ def ShiftDetailBody(state: AppState, board: ShiftBoard):
     controls.append(facts(state, card))
     controls += [section_title(tr.t("shifts.detail.needed"), "shift-detail-needed")]
     controls += [info_line(ft.Icons.WARNING_AMBER_ROUNDED, say(state, f),
-                           color=ft.Colors.ON_TERTIARY_CONTAINER) for f in card.flags] \
+                           color=WARN_FG) for f in card.flags] \
         or [note(tr.t("shifts.detail.staffed"))]
     controls.append(section_title(tr.t("shifts.detail.going"), "shift-detail-going"))
     controls.append(ft.Semantics(identifier="shift-detail-team", container=True,

@@ -22,7 +22,7 @@ from stroll.state.shifts import ShiftBoard, ShiftCard
 from stroll.ui.theme import GAP
 from stroll.ui.widgets import button_style, chip, chips, info_line, note, section_title, tab_list
 
-WARN_FG, WARN_BG = ft.Colors.ON_TERTIARY_CONTAINER, ft.Colors.TERTIARY_CONTAINER
+WARN_FG, WARN_BG = ft.Colors.BROWN_800, ft.Colors.AMBER_100   # what a shift is short of
 # what the person's sign-up stands at: (icon, color)
 STATUS_LOOK = {"requested": (ft.Icons.HOURGLASS_TOP, ft.Colors.BLUE_GREY_700),
                "confirmed": (ft.Icons.CHECK_CIRCLE, ft.Colors.GREEN_800),
@@ -185,11 +185,36 @@ def day_name(state: AppState, d: date) -> str:
     return {0: tr.t("shifts.today"), 1: tr.t("shifts.tomorrow")}.get(offset) or tr.day(d)
 
 
-def filters(state: AppState, board: ShiftBoard) -> list[ft.Control]:
+def _chosen(state: AppState, board: ShiftBoard) -> str:
+    """What the neighborhood and day filters keep, said on their button."""
     tr = state.tr
-    hoods = [n for n in state.neighborhoods if n["id"] in board.neighborhood_ids()]
-    out: list[ft.Control] = []
-    if len(hoods) > 1:
+    where = tr.place(state.neighborhood(board.neighborhood_id)) if board.neighborhood_id else None
+    when = day_name(state, board.day) if board.day else None
+    if where and when:
+        return tr.t("shifts.filter.both", place=where, day=when)
+    return where or when or tr.t("shifts.filter.choose")
+
+
+def filters(state: AppState, board: ShiftBoard) -> list[ft.Control]:
+    """Short-staffed first (a chip), and a button that opens the neighborhood and day
+    chips (folded: a week of days would push the shifts off the screen); the button
+    says what they keep."""
+    tr = state.tr
+    if not board.cards:
+        return []
+    active = board.neighborhood_id is not None or board.day is not None
+    toggle = ft.Semantics(identifier="shifts-filter-toggle", button=True, expanded=board.filters_open,
+                          content=ft.OutlinedButton(
+        _chosen(state, board), icon=ft.Icons.EXPAND_LESS if board.filters_open
+        else ft.Icons.FILTER_LIST, style=button_style(
+            bgcolor=ft.Colors.SECONDARY_CONTAINER if active else None),
+        on_click=lambda _: board.toggle_filters()))
+    out: list[ft.Control] = [ft.Row([
+        chip("shifts-short-first", tr.t("shifts.short_first"), board.short_first,
+             board.toggle_short_first), toggle],
+        wrap=True, spacing=8, run_spacing=4, vertical_alignment=ft.CrossAxisAlignment.CENTER)]
+    if board.filters_open:
+        hoods = [n for n in state.neighborhoods if n["id"] in board.neighborhood_ids()]
         out.append(chips([chip("shifts-hood-all", tr.t("shifts.filter.all_places"),
                                board.neighborhood_id is None,
                                lambda: board.choose_neighborhood(None))]
@@ -197,18 +222,13 @@ def filters(state: AppState, board: ShiftBoard) -> list[ft.Control]:
                                  board.neighborhood_id == n["id"],
                                  lambda nid=n["id"]: board.choose_neighborhood(nid))
                             for n in hoods]))
-    days = board.days()
-    if len(days) > 1:
         out.append(chips([chip("shifts-day-all", tr.t("shifts.filter.any_day"), board.day is None,
                                lambda: board.choose_day(None))]
                          + [chip(f"shifts-day-{d.isoformat()}", day_name(state, d),
                                  board.day == d, lambda d=d: board.choose_day(d))
-                            for d in days]))
-    if board.cards:
-        out.append(chips([chip("shifts-short-first", tr.t("shifts.short_first"),
-                               board.short_first, board.toggle_short_first)]))
+                            for d in board.days()]))
     return [ft.Semantics(identifier="shifts-filters", container=True,
-                         content=ft.Column(out, spacing=2))] if out else []
+                         content=ft.Column(out, spacing=2))]
 
 
 # ---- the tab --------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ def ShiftDetailBody(state: AppState, board: ShiftBoard):
     if route:
         controls.append(ft.Semantics(identifier="shift-detail-route", content=info_line(
             ft.Icons.ROUTE, tr.t("shifts.detail.route", route=tr.place(route)))))
-    controls.append(facts(state, card))
+    controls.append(facts(state, card, flags=False))  # what it is short of: listed below
     controls += [section_title(tr.t("shifts.detail.needed"), "shift-detail-needed")]
     controls += [info_line(ft.Icons.WARNING_AMBER_ROUNDED, say(state, f),
                            color=WARN_FG) for f in card.flags] \

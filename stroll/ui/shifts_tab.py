@@ -65,12 +65,13 @@ def places(state: AppState, card: ShiftCard) -> ft.Control:
     return pill(say(state, card.places), f"shift-places-{card.id}", fg=fg, bg=bg)
 
 
-def facts(state: AppState, card: ShiftCard) -> ft.Control:
-    """The places left and what the shift is short of, as pills that wrap."""
+def facts(state: AppState, card: ShiftCard, *, flags: bool = True) -> ft.Control:
+    """The places left and (``flags``) what the shift is short of, as pills that wrap."""
     items = [places(state, card)]
-    items += [pill(say(state, flag), f"shift-flag-{card.id}-{i}", fg=WARN_FG, bg=WARN_BG,
-                   icon=ft.Icons.WARNING_AMBER_ROUNDED)
-              for i, flag in enumerate(card.flags)]
+    if flags:
+        items += [pill(say(state, flag), f"shift-flag-{card.id}-{i}", fg=WARN_FG, bg=WARN_BG,
+                       icon=ft.Icons.WARNING_AMBER_ROUNDED)
+                  for i, flag in enumerate(card.flags)]
     return ft.Semantics(identifier=f"shift-facts-{card.id}", container=True,
                         content=ft.Row(items, wrap=True, spacing=6, run_spacing=6))
 

@@ -299,6 +299,7 @@ def test_a_shifts_screen_has_the_meeting_point_on_the_map_and_who_is_going(phone
     by_id(phone_a, "shift-map").wait_for(state="attached", timeout=10000)
     assert "Stockton St loop" in text_of(by_id(phone_a, "shift-detail-route"))
     assert EN.t("shifts.detail.nobody") in text_of(by_id(phone_a, "shift-detail-team"))
+    assert "Needs a Cantonese speaker" in text_of(by_id(phone_a, "shift-detail-body"))
     look(phone_a, meter, shots, "shift_detail", "en")
     back(phone_a)
 

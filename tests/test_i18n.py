@@ -114,8 +114,8 @@ def test_counts_choose_the_form_by_each_language_rules():
     assert en.t("patrol.routes", count=2) == "2 routes"
     assert en.t("patrol.routes", count=0) == "0 routes"
     assert en.t("map.merchant_count", count=1) == "1 merchant"
-    assert en.t("shifts.spots", left=1, count=1) == "1 of 1 spot open"
-    assert en.t("shifts.spots", left=2, count=4) == "2 of 4 spots open"
+    assert en.t("shifts.spots", left=1, count=1) == "1 of 1 place open"
+    assert en.t("shifts.spots", left=2, count=4) == "2 of 4 places open"
     assert es.t("summary.pending", count=1).startswith("1 registro espera ")
     assert es.t("summary.pending", count=2).startswith("2 registros esperan ")
     assert es.t("sync.rejected", count=1) == "1 rechazado por el servidor"

@@ -39,6 +39,12 @@ class Staffing:
     def places_left(self) -> int:
         return max(0, self.capacity - self.confirmed)
 
+    @property
+    def waitlist_open(self) -> bool:
+        """Whether one more sign-up would still be waitlisted rather than refused: the
+        server keeps a waitlist as long as the shift's capacity (sync/server/signups.py)."""
+        return self.waitlisted < self.capacity
+
 
 def staffing(shift: Mapping, confirmed: Sequence[Mapping], waitlisted: int = 0) -> Staffing:
     """The staffing of ``shift`` with the members (records) whose sign-ups are

@@ -6,6 +6,7 @@
   family (``start_form``, ``running``, ``check_in``, ``incident``) around the
   running stroll's ``core``;
 - ``history``: ``History``, a past stroll read back and the incidents needing details;
+- ``shifts``: ``ShiftBoard``, the Shifts tab (signing up, cancelling, changes to see);
 - ``sign_in``: ``SignIn``, who is signed in on this device and the sign-in form;
 - ``errors``: ``error_key``, a refusal of the rules as a catalog key;
 - ``incident_fields``: the incident form's fields, read off the ``Incident`` record.
@@ -24,6 +25,7 @@ from stroll.state.incident import IncidentForms
 from stroll.state.incident_fields import CONTACT_FIELDS, INCIDENT_FIELDS
 from stroll.state.patrol_screens import PatrolState
 from stroll.state.running import RunningStroll
+from stroll.state.shifts import ShiftBoard, ShiftCard
 from stroll.state.sign_in import SignIn
 from stroll.state.start_form import StartForm
 from stroll.state.sync_badge import (AUTH, CONNECTING, ERROR, NO_SERVER, OFFLINE, ONLINE, SYNCING,
@@ -35,4 +37,4 @@ __all__ = ["AppState", "TABS", "SCREENS", "SyncService", "SyncView", "default_en
            "LiveNumbers", "TrackView", "FormNotice", "error_key", "GPS_STATES", "GPS_OFF",
            "GPS_WAITING", "GPS_OK", "GPS_LOST", "GPS_DENIED", "GPS_UNAVAILABLE", "FIX_FRESH_S",
            "GPS_SILENT_S", "INCIDENT_FIELDS", "CONTACT_FIELDS", "MERCHANT_CATEGORIES", "SignIn",
-           "History"]
+           "History", "ShiftBoard", "ShiftCard"]

@@ -17,13 +17,12 @@ against a real Store.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import datetime
 from typing import Callable, Optional
 
 import flet as ft
 
 from stroll.domain.errors import StrollError
-from stroll.domain.records import parse_time
 from stroll.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from stroll.patrol import PatrolService
 from stroll.state.account import (SETTING_DEVICE_NAME, SETTING_LANGUAGE, SETTING_SERVER_URL,
@@ -32,6 +31,7 @@ from stroll.state.calendar_link import CalendarActions
 from stroll.state.drafts import DraftActions
 from stroll.state.history import History
 from stroll.state.my_shifts import MyShifts
+from stroll.state.shifts import ShiftBoard
 from stroll.state.patrol_screens import PatrolState
 from stroll.state.sign_in import SignIn, fresh_install
 from stroll.state.sync_badge import NO_SERVER, SyncService, SyncView
@@ -43,7 +43,8 @@ log = logging.getLogger("stroll.state")
 TABS = ("patrol", "shifts", "map", "more")
 # Screens pushed above the tabs, bottom first.
 SCREENS = ("new_stroll", "live", "check_in", "merchant", "add_merchant", "incident",
-           "incident_form", "summary", "sign_in", "past_stroll", "my_shifts")
+           "incident_form", "summary", "sign_in", "past_stroll", "my_shifts",
+           "shift")
 
 
 @ft.observable
@@ -94,13 +95,16 @@ class AppState(AccountActions, CalendarActions, DraftActions):
         self.sync_details_open = False
         self.neighborhoods: list[dict] = []
         self.strolls: list[dict] = []
-        self.shifts: list[dict] = []
         self.routes: list[dict] = []
         self.merchants: list[dict] = []
         self.map_neighborhood_id: Optional[str] = None
         self.new_stroll_neighborhood_id: Optional[str] = None
         self.load_error: Optional[str] = None
         self.account = SignIn(self._member())
+        # the Shifts tab and the shift screen (stroll/state/shifts.py)
+        self.shifts = ShiftBoard(store, now=now,
+                                 member=lambda: (self._member() or {}).get("member_id"),
+                                 nudge=self.sync_now)
         self.first_start = False  # the sign-in screen opened by itself (a fresh install)
         self._init_calendar()  # the member's calendar link (stroll/state/calendar_link.py)
         self._init_drafts()
@@ -141,7 +145,7 @@ class AppState(AccountActions, CalendarActions, DraftActions):
             self.strolls = self._store.recent_strolls(limit=10)
             self._load_drafts()
             self.history.load_needing()
-            self.shifts = self._store.upcoming_shifts(self._now(), days=7)
+            self.shifts.load()
             self.my_shifts.load()
             if self.map_neighborhood_id not in {n["id"] for n in self.neighborhoods}:
                 self.map_neighborhood_id = self.neighborhoods[0]["id"] if self.neighborhoods else None
@@ -168,15 +172,6 @@ class AppState(AccountActions, CalendarActions, DraftActions):
             counts[r["neighborhood_id"]] = counts.get(r["neighborhood_id"], 0) + 1
         return counts
 
-    def shifts_by_day(self) -> list[tuple[date, list[dict]]]:
-        """Upcoming shifts grouped by local start day, in time order."""
-        days: dict[date, list[dict]] = {}
-        tz = self._now().tzinfo
-        for s in sorted(self.shifts, key=lambda s: parse_time(s["starts_at"])):
-            day = parse_time(s["starts_at"]).astimezone(tz).date()
-            days.setdefault(day, []).append(s)
-        return sorted(days.items())
-
     # ---- navigation --------------------------------------------------------------------
 
     def select_tab(self, tab: str) -> None:
@@ -184,6 +179,7 @@ class AppState(AccountActions, CalendarActions, DraftActions):
             raise ValueError(f"unknown tab {tab!r} (tabs: {', '.join(TABS)})")
         self.screens = ()
         self.history.close()
+        self.shifts.close()
         self.tab = tab
         if tab in ("patrol", "shifts", "map"):
             self.load()
@@ -216,6 +212,8 @@ class AppState(AccountActions, CalendarActions, DraftActions):
             return
         if self.screen == "past_stroll":
             self.history.close()
+        if self.screen == "shift":
+            self.shifts.close()
         self.screens = self.screens[:-1]
         if not self.screens:
             self.load()
@@ -329,6 +327,13 @@ class AppState(AccountActions, CalendarActions, DraftActions):
             self.choose_new_stroll_neighborhood(shift["neighborhood_id"])
         if start.shift_id != shift_id and any(s["id"] == shift_id for s in start.shifts):
             start.choose_shift(shift_id)
+
+    # ---- the shift screen (data and actions: self.shifts) -----------------------------------
+
+    def open_shift(self, shift_id: str) -> None:
+        """A shift's card tapped: its screen (time, meeting point, who is going)."""
+        if self.shifts.open(shift_id):
+            self._push("shift")
 
     # ---- past strolls (data: self.history) -------------------------------------------------
 

@@ -217,6 +217,13 @@ class Store(Queries, Drafts):
         with self.transaction() as tx:
             tx.delete(record_type, record_id)
 
+    def mark_signups_seen(self, seen: Iterable[dict]) -> None:
+        """Keep what the person saw of their sign-ups (``Transaction.put_signup_seen``),
+        in one transaction."""
+        with self.transaction() as tx:
+            for row in seen:
+                tx.put_signup_seen(row)
+
     # ---- reads (more in queries.py) ----------------------------------------------------
 
     def get(self, record_type: str, record_id: str) -> dict | None:

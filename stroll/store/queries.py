@@ -14,7 +14,7 @@ from stroll.domain import record_class
 from stroll.domain.geo import Fix
 from stroll.domain.records import parse_time
 from stroll.store.atrest import SENSITIVE
-from stroll.store.tx import PATROL_STATE_COLS, _from_row
+from stroll.store.tx import PATROL_STATE_COLS, SIGNUP_SEEN_COLS, _from_row
 
 class Queries:
     """Named reads of ``Store`` (it provides ``_guarded``, ``_conn``, ``db`` and the
@@ -97,6 +97,73 @@ class Queries:
             s["confirmed"] = counts.get(s["id"], 0)
             s["spots_left"] = max(0, s["capacity"] - s["confirmed"])
         return shifts
+
+    # ---- a volunteer's shifts (the Shifts tab: stroll/state/shifts.py) ----
+
+    def _joined(self, sql: str, params: list, parts: dict[str, str]) -> list[dict]:
+        """Rows of a join read back as records: ``parts`` maps each alias of ``sql``
+        (its columns selected as ``alias__field``) to a record type; a part whose id
+        is NULL (an outer join that found nothing) is None."""
+        with self._guarded():
+            cur = self._conn.execute(sql, params)
+            cols = [c[0] for c in cur.description]
+            rows = cur.fetchall()
+        out = []
+        for r in rows:
+            row = dict(zip(cols, r))
+            rec = {}
+            for alias, rtype in parts.items():
+                own = {k.split("__", 1)[1]: v for k, v in row.items()
+                       if k.startswith(alias + "__")}
+                rec[alias] = (_from_row(record_class(rtype), own, self._sealer)
+                              if own.get("id") is not None else None)
+            rec.update({k: v for k, v in row.items() if "__" not in k})
+            out.append(rec)
+        return out
+
+    @staticmethod
+    def _columns(alias: str, record_type: str) -> str:
+        return ", ".join(f'{alias}."{f.name}" AS "{alias}__{f.name}"'
+                         for f in dataclasses.fields(record_class(record_type)))
+
+    def shift_board(self, member_id: str | None, now: datetime | None = None,
+                    days: int = 7) -> list[dict]:
+        """Shifts that end after ``now`` and start within ``days``, in start order:
+        each ``{"shift", "roster", "signup"}``, the roster being the server's count
+        (None until it sent one) and the sign-up the latest of ``member_id`` on the
+        shift (None: none yet, or nobody signed in)."""
+        now = (now or datetime.now()).astimezone()
+        horizon = now + timedelta(days=days)
+        rows = self._joined(
+            f"SELECT {self._columns('shift', 'shift')}, {self._columns('roster', 'roster')}, "
+            f"{self._columns('signup', 'signup')} FROM shift "
+            "LEFT JOIN roster ON roster.id = shift.id "
+            "LEFT JOIN (SELECT *, row_number() OVER (PARTITION BY shift_id "
+            "  ORDER BY requested_at DESC, id DESC) AS latest "
+            "  FROM signup WHERE member_id = ?) AS signup "
+            "ON signup.shift_id = shift.id AND signup.latest = 1 "
+            "ORDER BY shift.starts_at, shift.id",
+            [member_id or ""], {"shift": "shift", "roster": "roster", "signup": "signup"})
+        return [r for r in rows if parse_time(r["shift"]["ends_at"]) > now
+                and parse_time(r["shift"]["starts_at"]) < horizon]
+
+    def signups_seen(self, member_id: str) -> list[dict]:
+        """Every sign-up of ``member_id``, each with its ``shift`` (None: the shift is
+        gone) and ``seen``: what the person last saw of it on this device (the
+        device-local ``signup_seen`` row; None: nothing yet)."""
+        rows = self._joined(
+            f"SELECT {self._columns('signup', 'signup')}, {self._columns('shift', 'shift')}, "
+            + ", ".join(f'seen."{c}" AS "seen_{c}"' for c in SIGNUP_SEEN_COLS)
+            + " FROM signup LEFT JOIN shift ON shift.id = signup.shift_id "
+            "LEFT JOIN signup_seen AS seen ON seen.signup_id = signup.id "
+            "WHERE signup.member_id = ? ORDER BY signup.requested_at, signup.id",
+            [member_id], {"signup": "signup", "shift": "shift"})
+        out = []
+        for r in rows:
+            seen = {c: r.pop(f"seen_{c}") for c in SIGNUP_SEEN_COLS}
+            out.append({**r["signup"], "shift": r["shift"],
+                        "seen": seen if seen["signup_id"] is not None else None})
+        return out
 
     def confirmed_signups(self, shift_id: str) -> list[dict]:
         """The shift's confirmed sign-ups (the server's decision as last pulled)."""

@@ -28,6 +28,8 @@ from stroll.store.errors import RecordNotFound, StoreError
 PATROL_STATE_COLS = ("stroll_id", "started_t", "ended_t", "paused_s", "paused_since",
                      "distance_m", "points", "next_seq", "anchor_lat", "anchor_lon",
                      "last_lat", "last_lon", "last_t", "last_accuracy")
+# what the person last saw of one of their sign-ups (device-local, migration 0007)
+SIGNUP_SEEN_COLS = ("signup_id", "status", "reason_code", "starts_at", "ends_at", "seen_at")
 
 
 # ---- rows: records as they are stored (lists and dicts as JSON, booleans as 0/1,
@@ -224,6 +226,14 @@ class Transaction:
             f"INSERT OR REPLACE INTO patrol_state ({', '.join(cols)}) "
             f"VALUES ({', '.join('?' for _ in cols)})", [state[c] for c in cols])
 
+    def put_signup_seen(self, seen: dict) -> None:
+        """Keep what the person now saw of one of their sign-ups (``SIGNUP_SEEN_COLS``;
+        device-local, no outbox): a change they did not make shows until then."""
+        self._live().execute(
+            f"INSERT OR REPLACE INTO signup_seen ({', '.join(SIGNUP_SEEN_COLS)}) "
+            f"VALUES ({', '.join('?' for _ in SIGNUP_SEEN_COLS)})",
+            [seen.get(c) for c in SIGNUP_SEEN_COLS[:-1]] + [seen.get("seen_at") or self._clock()])
+
     def gps_buffer_add(self, stroll_id: str, fixes: Iterable[Fix]) -> None:
         self._live().executemany(
             "INSERT INTO gps_buffer (stroll_id, lat, lon, t, accuracy) VALUES (?, ?, ?, ?, ?)",
@@ -234,4 +244,4 @@ class Transaction:
                                     (stroll_id,)).rowcount
 
 
-__all__ = ["Transaction", "PATROL_STATE_COLS"]
+__all__ = ["Transaction", "PATROL_STATE_COLS", "SIGNUP_SEEN_COLS"]

@@ -16,6 +16,7 @@ from stroll.ui.more_tab import MoreTab
 from stroll.ui.my_shifts import MyShiftsView
 from stroll.ui.new_stroll import NewStrollView
 from stroll.ui.patrol_tab import PatrolTab
+from stroll.ui.shift_detail import ShiftDetailView
 from stroll.ui.shifts_tab import ShiftsTab
 from stroll.ui.sign_in import SignInView
 from stroll.ui.summary import SummaryView
@@ -26,7 +27,7 @@ SCREEN_VIEWS = {
     "new_stroll": NewStrollView, "live": LiveView, "check_in": CheckInView,
     "merchant": MerchantView, "add_merchant": AddMerchantView, "incident": QuickIncidentView,
     "incident_form": IncidentFormView, "summary": SummaryView, "sign_in": SignInView,
-    "past_stroll": PastStrollView, "my_shifts": MyShiftsView,
+    "past_stroll": PastStrollView, "my_shifts": MyShiftsView, "shift": ShiftDetailView,
 }
 
 TAB_ICONS = {

@@ -66,8 +66,10 @@ def test_shifts_tab_groups_the_week_by_day(app, store_view):
     days = {parse_time(s["starts_at"]).astimezone().date() for s in shifts}
     screenshot(app, "shifts")
     for s in shifts:
-        text = text_of(scroll_to(app, "shifts-tab", by_id(app, f"shift-{s['id']}")))
+        scroll_to(app, "shifts-tab", by_id(app, f"shift-{s['id']}"))
+        text = text_of(shown(app, f"shift-{s['id']}"))  # whole on the screen: every line read
         assert s["title"] in text
+        assert EN.t("shifts.sign_in_needed") in text  # the demo phone is nobody's
         if s["spots_left"]:
             assert EN.t("shifts.spots", left=s["spots_left"], count=s["capacity"]) in text
         else:

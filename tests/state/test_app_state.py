@@ -19,7 +19,7 @@ def test_load_reads_strolls_shifts_and_neighborhoods(state, demo_store):
     assert len(state.neighborhoods) == 3
     assert state.strolls == demo_store.recent_strolls(limit=10)
     assert state.strolls and all("distance_m" in s and "team_size" in s for s in state.strolls)
-    assert [s["id"] for s in state.shifts] == \
+    assert [c.id for c in state.shifts.cards] == \
         [s["id"] for s in demo_store.upcoming_shifts(NOW, days=7)]
     assert state.map_neighborhood_id == state.neighborhoods[0]["id"]
     assert state.routes == demo_store.routes(state.map_neighborhood_id)
@@ -29,18 +29,19 @@ def test_load_reads_strolls_shifts_and_neighborhoods(state, demo_store):
 def test_an_empty_store_loads_empty_lists(store):
     s = AppState(store, now=lambda: NOW)
     s.load()
-    assert (s.neighborhoods, s.strolls, s.shifts, s.routes) == ([], [], [], [])
+    assert (s.neighborhoods, s.strolls, s.shifts.cards, s.routes) == ([], [], [], [])
     assert s.map_neighborhood_id is None
-    assert s.shifts_by_day() == []
+    assert s.shifts.sections() == []
 
 
 def test_shifts_are_grouped_by_local_day_in_time_order(state):
-    groups = state.shifts_by_day()
+    groups = [(day, cards) for _kind, day, cards in state.shifts.sections()]
     days = [d for d, _ in groups]
     assert days == sorted(days) and len(set(days)) == len(days)
-    assert sum(len(shifts) for _, shifts in groups) == len(state.shifts)
-    for day, shifts in groups:
-        starts = [datetime.fromisoformat(s["starts_at"]).astimezone(NOW.tzinfo) for s in shifts]
+    assert sum(len(cards) for _, cards in groups) == len(state.shifts.cards)
+    for day, cards in groups:
+        starts = [datetime.fromisoformat(c.shift["starts_at"]).astimezone(NOW.tzinfo)
+                  for c in cards]
         assert starts == sorted(starts)
         assert {s.date() for s in starts} == {day}
     assert days[0] >= NOW.date() and days[-1] <= NOW.date() + timedelta(days=7)

@@ -41,13 +41,14 @@ def test_the_language_chosen_is_kept_and_names_read_in_it_after_a_restart(app, d
 
 def test_shifts_routes_and_businesses_on_the_tabs_read_in_the_language(app):
     app.set_language("zh-Hant")
-    titles = {app.tr.place(s, "title") for s in app.shifts}
+    titles = {app.tr.place(c.shift, "title") for c in app.shifts.cards}
     assert "傍晚巡行 — 市德頓街" in titles
     app.select_map_neighborhood(SF)
     assert "市德頓街環線" in {app.tr.place(r) for r in app.routes}
     assert "玉燈餅家" in {app.tr.place(m) for m in app.merchants}
     app.set_language("vi")
-    assert "Tuần tra buổi tối — Stockton St" in {app.tr.place(s, "title") for s in app.shifts}
+    assert "Tuần tra buổi tối — Stockton St" in {app.tr.place(c.shift, "title")
+                                                 for c in app.shifts.cards}
     assert "Vòng đường Stockton" in {app.tr.place(r) for r in app.routes}
 
 

@@ -92,3 +92,20 @@ def stroll(**over) -> dict:
                started_at=now_iso()).to_dict()
     d.update(over)
     return d
+
+
+def roster(**over) -> dict:
+    """A shift's roster as a device might send one (refused: the server keeps rosters)."""
+    shift_id = over.pop("shift_id", None) or new_id()
+    d = {"id": shift_id, "shift_id": shift_id, "confirmed": 1, "waitlisted": 0}
+    d.update(over)
+    return d
+
+
+def shift_team(**over) -> dict:
+    """A shift's team as a device might send one (refused: the server keeps it)."""
+    shift_id = over.pop("shift_id", None) or new_id()
+    d = {"id": shift_id, "shift_id": shift_id,
+         "going": [{"member_id": new_id(), "name": "Mei", "lead": False}]}
+    d.update(over)
+    return d

@@ -53,7 +53,8 @@ RECORDS = {"incident": records.incident, "check_in": records.check_in,
            "member": records.member, "merchant": records.merchant, "stroll": records.stroll,
            "follow_up": lambda **kw: records.follow_up(records.new_id(), **kw),
            "signup": lambda **kw: records.signup(records.new_id(), **kw),
-           "partner": records.partner}
+           "partner": records.partner, "roster": records.roster,
+           "shift_team": records.shift_team}
 
 # (backend, "METHOD /path") -> how many requests were sent / answered with each status
 SENT: dict[str, Counter] = defaultdict(Counter)

@@ -31,8 +31,18 @@ def test_an_empty_shift_has_every_flag_in_order():
     assert staffing(SHIFT, []).flags == (BELOW_MINIMUM, NO_LEAD, LANGUAGE_MISSING)
 
 
-def test_a_shift_from_before_minimum_groups_reads_as_two_never_above_its_capacity():
+def test_a_shift_from_before_minimum_groups_reads_as_two_and_one_place_is_never_enough():
     old = {"capacity": 4, "needs_lead": False}                   # no min_group stored
     assert staffing(old, [VI]).flags == (BELOW_MINIMUM,)
-    assert staffing({"capacity": 1, "needs_lead": False}, [VI]).flags == ()
+    # one place: its one volunteer would walk alone (the buddy rule)
+    assert staffing({"capacity": 1, "needs_lead": False}, [VI]).flags == (BELOW_MINIMUM,)
     assert staffing(old, [VI, VI, VI, VI]).full
+
+
+def test_nobody_walks_alone_whatever_the_smallest_group_says():
+    one = {"id": "m1", "trained_lead": True, "languages": ["yue"]}
+    for shift in ({"capacity": 4, "min_group": 1, "needs_lead": True},
+                  {"capacity": 1, "min_group": 1, "needs_lead": True}):
+        state = staffing(shift, [one])
+        assert state.flags == ("below_minimum",) and state.min_group == 2, shift
+    assert staffing({"capacity": 4, "min_group": 1}, [one, {"id": "m2"}]).flags == ()

@@ -2,8 +2,8 @@
 coordinators' console (its rosters and week view), so both flag the same gaps.
 
 A shift is short when fewer people are confirmed than its smallest group
-(``min_group``), when it needs a trained lead and no one confirmed is one, or when a
-language it needs (``languages_needed``: someone must speak Cantonese on a Chinatown
+(``min_group``, never under two: nobody walks alone, the buddy rule), when it needs a
+trained lead and no one confirmed is one, or when a language it needs (``languages_needed``: someone must speak Cantonese on a Chinatown
 shift) is spoken by no one confirmed. Pure: the shift and its confirmed members in,
 the flags out.
 """
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Mapping, Sequence
+
+from .patrol_rules import MIN_TEAM
 
 BELOW_MINIMUM = "below_minimum"
 NO_LEAD = "no_lead"
@@ -50,8 +52,9 @@ def staffing(shift: Mapping, confirmed: Sequence[Mapping], waitlisted: int = 0) 
     """The staffing of ``shift`` with the members (records) whose sign-ups are
     confirmed, and how many wait on its waitlist."""
     capacity = int(shift.get("capacity") or 1)
-    capacity_cap = capacity
-    min_group = min(int(shift.get("min_group") or 2), capacity_cap)
+    # never alone (the buddy rule): the smallest group is at least two, whatever the
+    # shift says; a smaller one set, or one above the capacity, reads as the capacity
+    min_group = max(MIN_TEAM, min(int(shift.get("min_group") or MIN_TEAM), capacity))
     flags = []
     if len(confirmed) < min_group:
         flags.append(BELOW_MINIMUM)

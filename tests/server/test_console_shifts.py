@@ -64,7 +64,8 @@ def test_the_roster_names_each_person_and_the_gaps_the_shift_still_has(live, coo
     _first, status = sign_up(live, shift, name="Ana Reyes", languages=["es"])
     assert status == "confirmed"
     page = coordinator.get(f"/console/shifts/{shift['id']}")
-    assert flags_of(page.text) == ["no_lead", "language_missing"]
+    # one person would walk alone: below the smallest group whatever the shift says
+    assert flags_of(page.text) == ["below_minimum", "no_lead", "language_missing"]
     assert "Nobody signed up speaks: Cantonese." in page.text
     assert "Ana Reyes" in page.text and "Spanish" in page.text
 

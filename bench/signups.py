@@ -2,7 +2,7 @@
 ``stroll-server`` over loopback, on both backends (issue 12).
 
 For each backend: a fresh database, ``stroll-server`` on a free loopback port
-(``--workers``, default 2), a coordinator's device pushes a shift with 20 places, and
+(``--workers``, default 1, as the server), a coordinator's device pushes a shift with 20 places, and
 ``--devices`` (500) volunteers sign in with invites. Then, all released together by a
 barrier, every device pushes one record, one request each, ``--devices`` threads:
 
@@ -140,7 +140,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     ap.add_argument("--devices", type=int, default=500)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = ap.parse_args(argv)
     backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)

@@ -78,10 +78,13 @@ def crowd(base: str, bodies: list[tuple[dict, bytes]]) -> tuple[list[float], lis
         http.get(base + "/health", timeout=60)  # the phone's connection is open already
         go.wait()
         t0 = time.perf_counter()
-        r = http.post(base + "/v1/sync/push", data=body,
-                      headers={**headers, "Content-Type": "application/json"}, timeout=60)
+        try:
+            r = http.post(base + "/v1/sync/push", data=body,
+                          headers={**headers, "Content-Type": "application/json"}, timeout=60)
+            answers[k] = r.json() if r.status_code == 200 else {"status": r.status_code}
+        except requests.RequestException as e:  # counted, and the crowd goes on
+            answers[k] = {"status": type(e).__name__}
         times[k] = time.perf_counter() - t0
-        answers[k] = r.json() if r.status_code == 200 else {"status": r.status_code}
         http.close()
     with ThreadPoolExecutor(len(bodies)) as pool:
         list(pool.map(one, range(len(bodies))))

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     mbtiles: Optional[str] = Field(None, description=(
         "an MBTiles file the console's maps draw their streets from (default: the demo "
         "neighborhoods' basemap shipped in assets/tiles)"))
+    console_map_tiles: Literal["none", "mbtiles"] = Field("none", description=(
+        "what the console's route and coverage maps draw under the program's routes: "
+        "none (a plain background) or mbtiles (the streets of the MBTiles basemap)"))
     program_timezone: str = Field("America/Los_Angeles", description=(
         "the time zone shifts are planned in (an IANA name)"))
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Iterator
 
 from ...protocol import CodedError, PushEntry, PushResult
@@ -278,6 +278,17 @@ class Storage(ABC):
     def records_where(self, rtype: str, field_name: str, value: str) -> list[dict]:
         """The live records of a type whose top-level field ``field_name`` is ``value``
         (text), e.g. the track chunks of one stroll."""
+
+    @abstractmethod
+    def records_on_days(self, rtype: str, field_name: str, first_day: date,
+                        last_day: date) -> list[dict]:
+        """The live records of a type whose time field ``field_name`` is written with a
+        date from ``first_day`` to ``last_day`` (its own offset's date: widen the days
+        by one each side and compare the times to keep an exact period)."""
+
+    @abstractmethod
+    def track_chunks_of(self, stroll_ids: list[str]) -> list[dict]:
+        """The live track chunks of these strolls (any order)."""
 
     @abstractmethod
     def active_signups(self, shift_id: str | None = None) -> list[tuple[str, str, str, str]]:

@@ -148,11 +148,17 @@ _SCHEMA_0005 = """
     )
 """
 
+# The console's maps: a stroll's track chunks found without reading every chunk.
+_SCHEMA_0006 = """
+    CREATE INDEX records_track_stroll ON records ({chunk_stroll}) WHERE type = 'track_chunk'
+"""
+
 MIGRATIONS: list[tuple[str, str]] = [("0001_devices_records_applied_signups", _SCHEMA_0001),
                                      ("0002_members_invites_owners_audit", _SCHEMA_0002),
                                      ("0003_console_accounts_sessions", _SCHEMA_0003),
                                      ("0004_signups_member", _SCHEMA_0004),
-                                     ("0005_calendar_feeds", _SCHEMA_0005)]
+                                     ("0005_calendar_feeds", _SCHEMA_0005),
+                                     ("0006_track_chunks_by_stroll", _SCHEMA_0006)]
 
 MIGRATIONS_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations "
                     "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
@@ -216,6 +222,12 @@ DROP_EXPIRED_SESSIONS = "DELETE FROM console_sessions WHERE expires_at <= ?"
 RECORDS_OF_TYPE = "SELECT data FROM records WHERE type = ? AND NOT deleted"
 LIVE_RECORD = "SELECT data FROM records WHERE type = ? AND id = ? AND NOT deleted"
 RECORDS_WHERE = "SELECT data FROM records WHERE type = ? AND NOT deleted AND {field} = ?"
+# records whose time field falls on days first..last (its date as written: the caller
+# widens the days by one each side for offsets, then compares exact times)
+RECORDS_ON_DAYS = ("SELECT data FROM records WHERE type = ? AND NOT deleted "
+                   "AND substr({field}, 1, 10) BETWEEN ? AND ?")
+TRACK_CHUNKS_OF = ("SELECT data FROM records WHERE type = 'track_chunk' AND NOT deleted "
+                   "AND {chunk_stroll} {in_list}")
 COUNT_LIVE_RECORDS = ("SELECT type, count(*) FROM records WHERE type IN ({types}) "
                       "AND NOT deleted AND data IS NOT NULL GROUP BY type")
 # ---- calendar feeds ---------------------------------------------------------------------
@@ -401,6 +413,8 @@ class Dialect:
     page_survivors: str         # "cursor:type:id" of a page's survivor records, joined
     page_options: dict = field(default_factory=dict)  # execute() options of a page
     json_field: str = ""        # a record's top-level JSON field named by a parameter
+    chunk_stroll: str = ""      # a track chunk's stroll_id (as its index is written)
+    in_list: str = ""           # "<expression> IN" the values of one parameter (ids_param)
 
     def sql(self, statement: str) -> str:
         """``statement`` with this database's placeholders."""
@@ -410,6 +424,7 @@ class Dialect:
         """The statements of a migration script, in this dialect."""
         text = script.format(bigint=self.bigint, boolean=self.boolean, false=self.false,
                              record_key=self.record_key, serial=self.serial,
+                             chunk_stroll=self.chunk_stroll,
                              applied_options=self.applied_options)
         return [s.strip() for s in text.split(";") if s.strip()]
 
@@ -423,7 +438,9 @@ SQLITE = Dialect(
     page_changes="CAST(group_concat(line, char(10)) AS BLOB)",
     page_survivors="group_concat(CASE WHEN survivor THEN cursor || ':' || type || ':' || id "
                    "END, ',')",
-    json_field="json_extract(data, '$.' || ?)")
+    json_field="json_extract(data, '$.' || ?)",
+    chunk_stroll="json_extract(data, '$.stroll_id')",
+    in_list="IN (SELECT value FROM json_each(?))")
 
 POSTGRES = Dialect(
     name="postgres", qmark=False, bigint="BIGINT", boolean="BOOLEAN", false="false",
@@ -438,7 +455,9 @@ POSTGRES = Dialect(
     page_survivors="string_agg(CASE WHEN survivor THEN cursor || ':' || type || ':' || id "
                    "END, ',')",
     page_options={"binary": True},
-    json_field="(data::jsonb ->> ?)")
+    json_field="(data::jsonb ->> ?)",
+    chunk_stroll="(data::jsonb ->> 'stroll_id')",
+    in_list="= ANY(string_to_array(?, ','))")
 
 
 def cut_page(changes: bytes, max_bytes: int) -> tuple[bytes, int | None]:
@@ -844,6 +863,20 @@ class SQLStorage(GroupCommit, Storage):
         statement = RECORDS_WHERE.format(field=self.dialect.json_field)
         return [stored_record(rtype, r[0]) for r in
                 self.query(statement, (rtype, field_name, value)) if r[0]]
+
+    def records_on_days(self, rtype, field_name, first_day, last_day):
+        statement = RECORDS_ON_DAYS.format(field=self.dialect.json_field)
+        return [stored_record(rtype, r[0]) for r in self.query(
+            statement, (rtype, field_name, first_day.isoformat(), last_day.isoformat()))
+            if r[0]]
+
+    def track_chunks_of(self, stroll_ids):
+        if not stroll_ids:
+            return []
+        statement = TRACK_CHUNKS_OF.format(chunk_stroll=self.dialect.chunk_stroll,
+                                           in_list=self.dialect.in_list)
+        return [stored_record("track_chunk", r[0]) for r in self.query(
+            statement, (self.dialect.ids_param(list(stroll_ids)),)) if r[0]]
 
     # ---- calendar feeds -------------------------------------------------------------------
     def set_calendar_feed(self, member_id, token_hash, created_at):

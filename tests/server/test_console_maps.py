@@ -21,7 +21,7 @@ from sync.server import members
 from sync.server.rules import SERVER
 from test_console_access import Console, member_console
 
-import coverage_case as case
+from tests.support import coverage_case as case
 
 TODAY = datetime.now(case.ZONE).date()
 HOSTILE = "Tea `${alert(1)}` </script><script>alert(2)</script> \\ shop"

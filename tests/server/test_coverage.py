@@ -10,7 +10,7 @@ import pytest
 from stroll.domain.geo import Fix, decode_track, encode_track, walk_fixes
 from sync.server import coverage as cov
 
-import coverage_case as case
+from tests.support import coverage_case as case
 
 TODAY = datetime.now(case.ZONE).date()
 

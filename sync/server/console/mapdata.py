@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from stroll.domain import taxonomy as tx
+from stroll.domain.geo import simplify
 from stroll.domain.ids import is_uuid
 from stroll.i18n import Translator
 
@@ -177,6 +178,26 @@ def tracks_of(store: Storage, stroll_ids: list[str]) -> dict[str, np.ndarray]:
     for stroll_id, parts in pieces.items():
         parts.sort(key=lambda p: p[0])
         out[stroll_id] = np.concatenate([p for _s, p in parts]) if parts else np.zeros((0, 3))
+    return out
+
+
+GAP_S, JUMP_M = 180.0, 150.0   # a pause or a jump longer than these splits a drawn track
+
+
+def walked_pieces(points: np.ndarray, tolerance_m: float) -> list[list[tuple[float, float]]]:
+    """A track as drawn: cut where the phone had no fix for ``GAP_S`` seconds or jumped
+    ``JUMP_M`` metres (a ride, a lost signal: no straight line across it), each piece
+    simplified for display (Douglas-Peucker; the stored track stays whole)."""
+    if len(points) < 2:
+        return []
+    frame = cov.Frame(float(points[0, 0]))
+    x, y = frame.xy(points[:, 0], points[:, 1])
+    step = np.hypot(np.diff(x), np.diff(y))
+    cuts = np.flatnonzero((np.diff(points[:, 2]) > GAP_S) | (step > JUMP_M)) + 1
+    out = []
+    for piece in np.split(points[:, :2], cuts):
+        if len(piece) >= 2:
+            out.append(simplify([(float(a), float(b)) for a, b in piece], tolerance_m))
     return out
 
 

@@ -62,7 +62,7 @@ def new_map(points: Iterable[Sequence[float]], *, tiles: bool,
                          min_zoom=12, name="basemap", control=False).add_to(m)
     else:
         m.get_root().header.add_child(folium.Element(
-            "<style>.leaflet-container{background:#f3f1ec}</style>"))
+            "<style>html body .leaflet-container{background:#f3f1ec}</style>"))
     if len(pts) > 1:
         lats, lons = [p[0] for p in pts], [p[1] for p in pts]
         m.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(12, 12),
@@ -74,11 +74,18 @@ def layer(m: folium.Map, name: str, show: bool = True) -> folium.FeatureGroup:
     return folium.FeatureGroup(name=safe(name), show=show).add_to(m)
 
 
-def line(group, points: Sequence[Sequence[float]], *, colour: str, tooltip: str,
+def line(group, points: Sequence, *, colour: str, tooltip: str,
          weight: int = 4, dash: str | None = None, opacity: float = 0.9,
          popup: str | None = None) -> None:
-    """A polyline; ``tooltip`` is plain text, ``popup`` HTML made with ``safe``."""
-    folium.PolyLine([(p[0], p[1]) for p in points], color=colour, weight=weight,
+    """A polyline (``points``: (lat, lon) pairs, or a list of such lists: one line in
+    pieces); ``tooltip`` is plain text, ``popup`` HTML made with ``safe``."""
+    if not points:
+        return
+    if isinstance(points[0][0], (int, float)):
+        shape = [(p[0], p[1]) for p in points]
+    else:
+        shape = [[(p[0], p[1]) for p in piece] for piece in points]
+    folium.PolyLine(shape, color=colour, weight=weight,
                     opacity=opacity, dash_array=dash, tooltip=safe(tooltip),
                     popup=folium.Popup(popup, max_width=260) if popup else None
                     ).add_to(group)
@@ -107,7 +114,7 @@ def link(href: str, text: str) -> str:
 
 def finish(m: folium.Map) -> str:
     """The map's document, with a layer control."""
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     return m.get_root().render()
 
 

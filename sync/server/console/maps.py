@@ -22,7 +22,6 @@ from fastapi import FastAPI
 from fastapi.responses import Response
 
 from stroll.domain import taxonomy as tx
-from stroll.domain.geo import simplify
 from stroll.domain.ids import is_uuid
 from stroll.i18n import Translator
 
@@ -31,7 +30,7 @@ from ..storage import Storage
 from . import mapdraw as draw
 from .mapdata import (GAPS_LISTED, STROLLS_LISTED, TRACK_TOLERANCE_M, TRACKS_DRAWN, MapFilter,
                       Period, checkin_position, harms, has_position, parse_time, read_filter,
-                      segment_label, segment_offsets, tracks_of)
+                      segment_label, segment_offsets, tracks_of, walked_pieces)
 from .web import Console, Ctx, _add, existing
 
 # ---- the pages ------------------------------------------------------------------------------
@@ -106,8 +105,7 @@ def install_maps(app: FastAPI, console: Console, store: Storage) -> None:
             points = tracks.get(s["id"])
             if points is None or len(points) < 2:
                 continue
-            shown = simplify([(float(a), float(b)) for a, b in points[:, :2]],
-                             TRACK_TOLERANCE_M)
+            shown = walked_pieces(points, TRACK_TOLERANCE_M)
             label = tr.day_time(when.astimezone(zone))
             if s.get("route_id") in route_name:
                 label += " · " + route_name[s["route_id"]]
@@ -170,8 +168,7 @@ def install_maps(app: FastAPI, console: Console, store: Storage) -> None:
             layer = draw.layer(m, tr.t("console.map.layer.tracks"))
             team = ", ".join(str(p.get("name", "")) for p in s.get("team") or ()
                              if isinstance(p, dict))
-            draw.line(layer, simplify([(float(a), float(b)) for a, b in points[:, :2]],
-                                      TRACK_TOLERANCE_M / 2),
+            draw.line(layer, walked_pieces(points, TRACK_TOLERANCE_M / 2),
                       colour=draw.TRACK_COLOUR, weight=4, tooltip=team)
         layer = draw.layer(m, tr.t("console.map.layer.check_ins"))
         for c in store.records_where("check_in", "stroll_id", s["id"]):

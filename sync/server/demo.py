@@ -1,5 +1,7 @@
 """``stroll-server seed-demo``: the demo program (``stroll.domain.demo_program``: three
-neighborhoods, their routes and merchants, members, a week of shifts and sign-ups)
+neighborhoods, their routes and merchants, members, four weeks of shifts and sign-ups;
+``stroll.domain.demo_history``: the past four weeks' strolls, tracks, check-ins and
+incidents)
 written into the server's database as the server itself (``rules.SERVER``), through
 the same rules, merge and cursor as a push, so a phone signed in to this server pulls
 it. With a console password, the demo coordinator may also sign in to the console.
@@ -13,6 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from stroll.domain.demo_history import history
 from stroll.domain.demo_program import FILES, demo_id, program
 
 from .. import protocol as p
@@ -35,6 +38,7 @@ def seed(store: Storage, today: date, tz: str, days: int = 28) -> dict[str, int]
     files = {name: json.loads((DEMO_FILES / f"{name}.json").read_text(encoding="utf-8"))
              for name in FILES}
     made = program(files, today, ZoneInfo(tz), days=days)
+    made.update(history(made, today, ZoneInfo(tz)))  # four weeks of past patrols
     now = datetime.now(timezone.utc)
     entries = [p.PushEntry(i + 1, rtype, rec.id, "upsert", rec.to_dict(), members.iso(now))
                for i, (rtype, rec) in enumerate((rtype, rec) for rtype, records in made.items()

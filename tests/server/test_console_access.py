@@ -309,6 +309,11 @@ def test_seed_demo_loads_the_program_once_and_its_coordinator_signs_in(tmp_path)
         demo = json.loads((ROOT / "assets" / "demo" / "merchants.json").read_text("utf-8"))
         assert all(m["name"].replace("&", "&amp;").replace("'", "&#39;") in merchants
                    for m in demo)
+        # four weeks of past patrols: the maps and coverage have strolls and gaps to show
+        walked = c.get("/console/map").text
+        assert walked.count('<a href="/console/strolls/') > 40
+        coverage = c.get("/console/coverage").text
+        assert "Never after 6 pm" in coverage and "Not walked in 14 days" in coverage
     finally:
         server.stop()
 

@@ -56,7 +56,7 @@ def history(made: dict[str, list[Record]], today: date, tz: tzinfo, weeks: int =
                 continue
             if i == 5 and back < 19:            # this route: not walked in three weeks
                 continue
-            hour = HOURS[0] if i == 1 else HOURS[(back + i) % 3]   # route 1: mornings only
+            hour = HOURS[0] if i == 1 else HOURS[(back // 3 + i) % 3]  # route 1: mornings
             start = datetime.combine(day, hour, tz) + timedelta(minutes=rng.randrange(0, 20))
             path = route.path if (back + i) % 4 else route.path[:max(2, len(route.path) * 2 // 3)]
             fixes = walk_fixes(path, step_m=5.0, noise_m=1.5, speed_mps=1.1,

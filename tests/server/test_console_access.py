@@ -310,8 +310,13 @@ def test_seed_demo_loads_the_program_once_and_its_coordinator_signs_in(tmp_path)
         assert all(m["name"].replace("&", "&amp;").replace("'", "&#39;") in merchants
                    for m in demo)
         # four weeks of past patrols: the maps and coverage have strolls and gaps to show
+        # (first in the coordinator's own neighborhood: the program's are cities apart)
         walked = c.get("/console/map").text
-        assert walked.count('<a href="/console/strolls/') > 40
+        assert walked.count('<a href="/console/strolls/') > 20
+        assert walked.count("<td>SF Chinatown</td>") == walked.count('<a href="/console/strolls/')
+        everywhere = c.get("/console/map?neighborhood=").text
+        assert everywhere.count('<a href="/console/strolls/') > 40
+        assert "<td>Oakland Chinatown</td>" in everywhere
         coverage = c.get("/console/coverage").text
         assert "Never after 6 pm" in coverage and "Not walked in 14 days" in coverage
     finally:

@@ -43,9 +43,9 @@ class MapFilter:
 
     def query(self) -> str:
         pairs = {"from": self.start.isoformat(), "to": self.end.isoformat(),
-                 "neighborhood": self.neighborhood_id, "route": self.route_id,
+                 "neighborhood": self.neighborhood_id or "", "route": self.route_id,
                  "member": self.member_id, "harm": self.harm_type}
-        return urlencode({k: v for k, v in pairs.items() if v})
+        return urlencode({k: v for k, v in pairs.items() if v is not None})
 
     def window(self, zone: ZoneInfo) -> tuple[datetime, datetime]:
         """The period as an instant range [from, to)."""
@@ -53,9 +53,11 @@ class MapFilter:
                 datetime.combine(self.end + timedelta(days=1), time(), zone))
 
 
-def read_filter(query, today: date, *, exists) -> MapFilter:
+def read_filter(query, today: date, *, exists, home: str | None = None) -> MapFilter:
     """A map page's filters from its query; ``exists(rtype, id)`` says whether a record
-    is there. A bad value raises a 400 page naming the field."""
+    is there; ``home``: the neighborhood shown when the query does not name one (the
+    coordinator's own: the program's neighborhoods can be cities apart), while an empty
+    one means all. A bad value raises a 400 page naming the field."""
     def day(name: str, default: date) -> date:
         text = (query.get(name) or "").strip()
         if not text:
@@ -75,7 +77,10 @@ def read_filter(query, today: date, *, exists) -> MapFilter:
     chosen: dict[str, str | None] = {}
     for name, rtype in (("neighborhood", "neighborhood"), ("route", "route"),
                         ("member", "member")):
-        value = (query.get(name) or "").strip() or None
+        asked = query.get(name)
+        if asked is None and name == "neighborhood" and home and exists(rtype, home):
+            asked = home
+        value = (asked or "").strip() or None
         if value is not None and not (is_uuid(value) and exists(rtype, value)):
             raise Refused(400, "console.map.unknown", field=name)
         chosen[name] = value
@@ -219,9 +224,10 @@ def harms(tr: Translator, incident: dict) -> str:
                      if h in tx.HARM_TYPES)
 
 
-def segment_label(tr: Translator, route_name: str, seg: cov.Segment, offset_m: float) -> str:
-    return tr.t("console.coverage.segment", route=route_name,
-                start=tr.number(offset_m, 0), end=tr.number(offset_m + seg.length_m, 0))
+def stretch_label(tr: Translator, route_name: str, start_m: float, end_m: float) -> str:
+    """A stretch of a route as a coordinator finds it: metres from the route's start."""
+    return tr.t("console.coverage.segment", route=route_name, start=tr.number(start_m, 0),
+                end=tr.number(end_m, 0))
 
 
 def segment_offsets(segments: list[cov.Segment]) -> list[float]:

@@ -59,7 +59,7 @@ def new_map(points: Iterable[Sequence[float]], *, tiles: bool,
     m.default_css = list(LEAFLET_CSS)
     if tiles:
         folium.TileLayer(TILES, attr=safe(attribution or "stroll"), max_zoom=19,
-                         min_zoom=12, name="basemap", control=False).add_to(m)
+                         name="basemap", control=False).add_to(m)
     else:
         m.get_root().header.add_child(folium.Element(
             "<style>html body .leaflet-container{background:#f3f1ec}</style>"))

@@ -30,7 +30,7 @@ from ..storage import Storage
 from . import mapdraw as draw
 from .mapdata import (GAPS_LISTED, STROLLS_LISTED, TRACK_TOLERANCE_M, TRACKS_DRAWN, MapFilter,
                       Period, checkin_position, harms, has_position, parse_time, read_filter,
-                      segment_label, segment_offsets, tracks_of, walked_pieces)
+                      segment_offsets, stretch_label, tracks_of, walked_pieces)
 from .web import Console, Ctx, _add, existing
 
 # ---- the pages ------------------------------------------------------------------------------
@@ -47,7 +47,10 @@ def install_maps(app: FastAPI, console: Console, store: Storage) -> None:
         return store.live_record(rtype, record_id) is not None
 
     def filters(ctx: Ctx) -> MapFilter:
-        return read_filter(ctx.request.query_params, today(), exists=exists)
+        me = store.member_record(ctx.signed.actor.member_id) if ctx.signed.actor.member_id \
+            else None
+        return read_filter(ctx.request.query_params, today(), exists=exists,
+                           home=(me or {}).get("neighborhood_id"))
 
     def choices(ctx: Ctx) -> dict[str, Any]:
         tr = ctx.tr
@@ -209,7 +212,7 @@ def install_maps(app: FastAPI, console: Console, store: Storage) -> None:
         route_name = names(ctx)["route"]
         offsets = segment_offsets(result.segments)
         per_route: dict[str, dict[str, Any]] = {}
-        gaps: list[tuple[str, list[str]]] = []
+        runs: list[list] = []   # [route_id, start, end, flags]: neighbouring pieces joined
         for seg, tally, offset in zip(result.segments, result.by_segment, offsets):
             row = per_route.setdefault(seg.route_id, {
                 "name": route_name.get(seg.route_id, ""), "length": 0.0, "walked": 0.0,
@@ -222,9 +225,17 @@ def install_maps(app: FastAPI, console: Console, store: Storage) -> None:
             flags = tally.gaps(end)
             for flag in flags:
                 row[flag] += 1
-            if flags and len(gaps) < GAPS_LISTED:
-                gaps.append((segment_label(tr, row["name"], seg, offset),
-                             [tr.t(f"console.coverage.gap.{g}") for g in flags]))
+            if not flags:
+                continue
+            last = runs[-1] if runs else None
+            if last and last[0] == seg.route_id and last[3] == flags and \
+                    abs(last[2] - offset) < 1:
+                last[2] = offset + seg.length_m
+            else:
+                runs.append([seg.route_id, offset, offset + seg.length_m, flags])
+        gaps = [(stretch_label(tr, route_name.get(route_id, ""), start, stop),
+                 [tr.t(f"console.coverage.gap.{g}") for g in flags])
+                for route_id, start, stop, flags in runs[:GAPS_LISTED]]
         routes = sorted(per_route.values(), key=lambda r: r["name"])
         for r in routes:
             r["share"] = tr.number(100 * r["walked"] / r["length"], 0) if r["length"] else "0"
@@ -260,8 +271,8 @@ def install_maps(app: FastAPI, console: Console, store: Storage) -> None:
         layer = draw.layer(m, tr.t("console.coverage.layer.streets"))
         for seg, tally, offset in zip(result.segments, result.by_segment, offsets):
             colour, dash = _segment_style(tally, end)
-            tip = segment_label(tr, route_name.get(seg.route_id, ""), seg, offset) + " · " + \
-                _tally_words(tr, tally, end)
+            tip = stretch_label(tr, route_name.get(seg.route_id, ""), offset,
+                                offset + seg.length_m) + " · " + _tally_words(tr, tally, end)
             draw.line(layer, (seg.a, seg.b), colour=colour, weight=7, dash=dash, tooltip=tip)
         layer = draw.layer(m, tr.t("console.coverage.layer.businesses"))
         for merchant in merchants:

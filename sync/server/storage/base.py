@@ -280,6 +280,12 @@ class Storage(ABC):
         (text), e.g. the track chunks of one stroll."""
 
     @abstractmethod
+    def records_where_in(self, rtype: str, field_name: str, values: list[str]) -> list[dict]:
+        """The live records of a type whose top-level field ``field_name`` is one of
+        ``values`` (text), e.g. the track chunks of a few strolls (an export asks a
+        few strolls at a time)."""
+
+    @abstractmethod
     def active_signups(self, shift_id: str | None = None) -> list[tuple[str, str, str, str]]:
         """``(shift_id, signup_id, member_id, status)`` of the confirmed and waitlisted
         sign-ups (of one shift, or all), in order of arrival."""

@@ -216,6 +216,8 @@ DROP_EXPIRED_SESSIONS = "DELETE FROM console_sessions WHERE expires_at <= ?"
 RECORDS_OF_TYPE = "SELECT data FROM records WHERE type = ? AND NOT deleted"
 LIVE_RECORD = "SELECT data FROM records WHERE type = ? AND id = ? AND NOT deleted"
 RECORDS_WHERE = "SELECT data FROM records WHERE type = ? AND NOT deleted AND {field} = ?"
+RECORDS_WHERE_IN = ("SELECT data FROM records WHERE type = ? AND NOT deleted "
+                    "AND {field} IN ({values})")
 COUNT_LIVE_RECORDS = ("SELECT type, count(*) FROM records WHERE type IN ({types}) "
                       "AND NOT deleted AND data IS NOT NULL GROUP BY type")
 # ---- calendar feeds ---------------------------------------------------------------------
@@ -844,6 +846,14 @@ class SQLStorage(GroupCommit, Storage):
         statement = RECORDS_WHERE.format(field=self.dialect.json_field)
         return [stored_record(rtype, r[0]) for r in
                 self.query(statement, (rtype, field_name, value)) if r[0]]
+
+    def records_where_in(self, rtype, field_name, values):
+        if not values:
+            return []
+        statement = RECORDS_WHERE_IN.format(field=self.dialect.json_field,
+                                            values=", ".join("?" for _ in values))
+        return [stored_record(rtype, r[0]) for r in
+                self.query(statement, (rtype, field_name, *values)) if r[0]]
 
     # ---- calendar feeds -------------------------------------------------------------------
     def set_calendar_feed(self, member_id, token_hash, created_at):

@@ -1,0 +1,424 @@
+"""The files the console exports (``exports.py`` serves them): spreadsheets (CSV) of
+strolls, check-ins, incidents and volunteer hours; a map file (GeoJSON, RFC 7946) of
+routes, walked tracks, check-ins and incidents; the walked tracks as GPX.
+
+Pure: records in, pieces of text out. Every file is a generator of pieces, so a month of
+tracks (a million points) goes out while it is read, never whole in memory.
+
+- CSV opens in a spreadsheet: UTF-8 with a byte-order mark (Excel then shows Chinese and
+  Vietnamese), headers and coded values in the coordinator's language, times in the
+  program's time zone, a cell a spreadsheet would run as a formula written inert.
+- GeoJSON: coordinates ``[lon, lat]``, no ``crs``; an incident where its record allows
+  (``location_precision``, ``stroll.domain.disclosure``).
+- GPX 1.1 (gpxpy writes the document and each track's head; the points, a million in a
+  month, are written here, as gpxpy writes them, five times faster), one track a
+  stroll, each point with its time.
+
+What an incident shows is the view the reader's role reads every incident in
+(``rules.view_of_all``): survivor fields only in the full view.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Callable, Iterable, Iterator
+from zoneinfo import ZoneInfo
+
+import gpxpy.gpx
+import gpxpy.gpxfield
+import numpy as np
+
+from stroll.domain.disclosure import SENSITIVE, coarse_view, enforce, public_view
+from stroll.i18n import Translator
+
+from .spreadsheets import FORMULA_START
+
+ROWS_A_PIECE = 500          # CSV rows (and GeoJSON features) a piece of the stream
+BOM = "\ufeff"
+
+
+# ---- tracks: the compact encoding, decoded in bulk ---------------------------------------
+
+
+def track_columns(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """lat, lon (degrees) and time (epoch seconds) of the fixes of one encoded track
+    chunk (``stroll.domain.geo.encode_track``), decoded in bulk: what ``decode_track``
+    gives, 20 times faster. ValueError on a bad or truncated text."""
+    if not text:
+        empty = np.zeros(0)
+        return empty, empty, empty
+    try:
+        raw = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    except UnicodeEncodeError as e:
+        raise ValueError(f"track encoding has an invalid character at {e.start}") from None
+    b = raw.astype(np.int64) - 63
+    if b.min() < 0 or b.max() > 63:
+        raise ValueError("track encoding has an invalid character")
+    ends = b < 0x20
+    if not ends[-1]:
+        raise ValueError("track encoding is truncated")
+    group = np.cumsum(ends) - ends                     # the value each character is of
+    starts = np.flatnonzero(np.concatenate(([True], ends[:-1])))
+    shift = (np.arange(len(b)) - starts[group]) * 5
+    if shift.max() > 45:
+        raise ValueError("track encoding holds a value too large")
+    n = int(ends.sum())
+    if n % 4:
+        raise ValueError("track encoding is truncated")
+    zz = np.bincount(group, weights=((b & 0x1F) << shift).astype(np.float64),
+                     minlength=n).astype(np.int64)
+    values = ((zz >> 1) ^ -(zz & 1)).reshape(-1, 4).cumsum(axis=0)
+    return values[:, 0] / 1e5, values[:, 1] / 1e5, values[:, 2].astype(np.float64)
+
+
+def stroll_track(chunks: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A stroll's whole track from its chunks (in ``seq`` order; a chunk that does not
+    decode is left out, not the whole file)."""
+    parts = []
+    for c in sorted(chunks, key=lambda c: c.get("seq") or 0):
+        try:
+            parts.append(track_columns(c.get("points") or ""))
+        except ValueError:
+            continue
+    if not parts:
+        empty = np.zeros(0)
+        return empty, empty, empty
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))  # type: ignore
+
+
+def utc_times(t: np.ndarray) -> list[str]:
+    """Epoch seconds as ISO 8601 UTC (``2026-11-03T17:05:09Z``), in bulk."""
+    text = np.datetime_as_string(t.astype("datetime64[s]"), unit="s")
+    return [s + "Z" for s in text.tolist()]
+
+
+# ---- what is exported ------------------------------------------------------------------
+
+
+@dataclass
+class Program:
+    """The places and people an export names (by id), and the coordinator's words."""
+    tr: Translator
+    tz: ZoneInfo
+    hoods: dict[str, dict] = field(default_factory=dict)
+    routes: dict[str, dict] = field(default_factory=dict)
+    merchants: dict[str, dict] = field(default_factory=dict)
+    members: dict[str, dict] = field(default_factory=dict)
+
+    def local(self, when: str | None) -> datetime | None:
+        if not when:
+            return None
+        return datetime.fromisoformat(when).astimezone(self.tz)
+
+    def place(self, table: dict[str, dict], rid: str | None) -> str:
+        return self.tr.place(table.get(rid)) if rid else ""
+
+    def words(self, prefix: str, codes: Iterable[str] | str | None) -> str:
+        if codes is None or codes == "":
+            return ""
+        if isinstance(codes, str):
+            codes = [codes]
+        return "; ".join(self.tr.t(prefix + c) if self.tr.has(prefix + c) else c
+                         for c in codes)
+
+    def yes(self, value) -> str:
+        return self.tr.t("console.exports.yes" if value else "console.exports.no")
+
+
+def day_of(value: str | None, tz: ZoneInfo) -> date | None:
+    return datetime.fromisoformat(value).astimezone(tz).date() if value else None
+
+
+def in_range(value: str | None, start: date, end: date, tz: ZoneInfo) -> bool:
+    d = day_of(value, tz)
+    return d is not None and start <= d <= end
+
+
+def incident_view(record: dict, view: str | None) -> dict | None:
+    """An incident as a reader in ``view`` may export it: its position at the precision
+    the record allows (snapped again), survivor fields only in the full view."""
+    if view == "full":
+        return enforce("incident", dict(record))
+    if view == "public":
+        return enforce("incident", public_view("incident", record))
+    if view == "coarse":
+        return coarse_view("incident", record)
+    return None
+
+
+# ---- CSV -------------------------------------------------------------------------------
+
+
+def cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_pieces(header: list[str], rows: Iterable[list]) -> Iterator[str]:
+    """The CSV text (BOM first) in pieces of ``ROWS_A_PIECE`` rows."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    out.write(BOM)
+    writer.writerow(header)
+    for i, row in enumerate(rows, start=1):
+        writer.writerow([cell(v) for v in row])
+        if i % ROWS_A_PIECE == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
+
+
+def _clock(dt: datetime | None) -> str:
+    return dt.strftime("%H:%M") if dt else ""
+
+
+def _hours(started: str | None, ended: str | None) -> float:
+    if not started or not ended:
+        return 0.0
+    seconds = (datetime.fromisoformat(ended) - datetime.fromisoformat(started)).total_seconds()
+    return max(0.0, seconds / 3600)
+
+
+STROLL_COLUMNS = ("date", "start", "end", "hours", "neighborhood", "route", "team", "lead",
+                  "people", "distance_km", "check_ins", "incidents", "greetings", "escorts",
+                  "cleanups", "referrals", "status", "notes", "id")
+
+
+def stroll_rows(pg: Program, strolls: list[dict], check_ins: dict[str, int],
+                incidents: dict[str, int]) -> Iterator[list]:
+    for s in strolls:
+        start, end = pg.local(s.get("started_at")), pg.local(s.get("ended_at"))
+        team = s.get("team") or []
+        tallies = s.get("tallies") or {}
+        yield [start.date().isoformat() if start else "", _clock(start), _clock(end),
+               f"{_hours(s.get('started_at'), s.get('ended_at')):.2f}",
+               pg.place(pg.hoods, s.get("neighborhood_id")),
+               pg.place(pg.routes, s.get("route_id")),
+               "; ".join(p.get("name", "") for p in team),
+               "; ".join(p.get("name", "") for p in team if p.get("lead")),
+               len(team), f"{(s.get('distance_m') or 0) / 1000:.2f}",
+               check_ins.get(s["id"], 0), incidents.get(s["id"], 0),
+               *(tallies.get(k, 0) for k in ("greetings", "escorts", "cleanups",
+                                             "referrals")),
+               pg.words("console.exports.stroll_status.", s.get("status")),
+               s.get("notes", ""), s["id"]]
+
+
+CHECK_IN_COLUMNS = ("date", "time", "neighborhood", "merchant", "address", "status",
+                    "language", "note", "stroll", "id")
+
+
+def check_in_rows(pg: Program, check_ins: list[dict]) -> Iterator[list]:
+    for c in check_ins:
+        at = pg.local(c.get("at"))
+        m = pg.merchants.get(c.get("merchant_id")) or {}
+        yield [at.date().isoformat() if at else "", _clock(at),
+               pg.place(pg.hoods, m.get("neighborhood_id")), pg.tr.place(m) if m else "",
+               m.get("address", ""), pg.words("check_in_status.", c.get("status")),
+               pg.words("spoken.", c.get("language")), c.get("note", ""),
+               c.get("stroll_id") or "", c["id"]]
+
+
+INCIDENT_COLUMNS = ("date", "time", "time_approximate", "neighborhood", "harm_types",
+                    "harm_other", "motivations", "site_type", "cross_streets",
+                    "location_precision", "lat", "lon", "reporter_role", "age_band",
+                    "affected_language", "needs_interpreter", "injuries", "police",
+                    "actions", "actions_note", "referral_needs", "consent_contact",
+                    "share_with_partner", "stroll", "id")
+# the survivor fields, in the full view only (columns after the others)
+SURVIVOR_COLUMNS = ("survivor_name", "narrative", "narrative_language", "injuries_note",
+                    "contact_channel", "contact_value", "contact_language",
+                    "contact_safe_times")
+assert set(SENSITIVE["incident"]) <= set(SURVIVOR_COLUMNS), \
+    "every survivor field of an incident has its column"
+
+
+def incident_columns(survivor: bool) -> tuple[str, ...]:
+    return INCIDENT_COLUMNS + (SURVIVOR_COLUMNS if survivor else ())
+
+
+def incident_rows(pg: Program, incidents: list[dict], survivor: bool) -> Iterator[list]:
+    for i in incidents:
+        at = pg.local(i.get("occurred_at"))
+        row = [at.date().isoformat() if at else "", _clock(at),
+               pg.yes(i.get("time_approximate")), pg.place(pg.hoods, i.get("neighborhood_id")),
+               pg.words("harm_types.", i.get("harm_types")), i.get("harm_other", ""),
+               pg.words("motivations.", i.get("motivations")),
+               pg.words("site_types.", i.get("site_type")), i.get("cross_streets", ""),
+               pg.words("precision.", i.get("location_precision")),
+               i.get("lat") if i.get("lat") is not None else "",
+               i.get("lon") if i.get("lon") is not None else "",
+               pg.words("reporter_roles.", i.get("reporter_role")),
+               pg.words("age_bands.", i.get("affected_age_band")),
+               pg.words("spoken.", i.get("affected_language")),
+               pg.yes(i.get("needs_interpreter")), pg.yes(i.get("injuries")),
+               pg.words("police.", i.get("police_involved")),
+               pg.words("actions.", i.get("actions_taken")), i.get("actions_note", ""),
+               pg.words("referrals.", i.get("referral_needs")),
+               pg.yes(i.get("consent_contact")), i.get("share_with_partner", ""),
+               i.get("stroll_id") or "", i["id"]]
+        if survivor:
+            row += [i.get("survivor_name", ""), i.get("narrative", ""),
+                    pg.words("spoken.", i.get("narrative_language")),
+                    i.get("injuries_note", ""),
+                    pg.words("contact_channels.", i.get("contact_channel")),
+                    i.get("contact_value", ""), pg.words("spoken.", i.get("contact_language")),
+                    i.get("contact_safe_times", "")]
+        yield row
+
+
+HOURS_COLUMNS = ("member", "role", "neighborhood", "strolls", "hours", "first", "last")
+
+
+@dataclass
+class Hours:
+    name: str
+    member_id: str | None
+    strolls: int = 0
+    hours: float = 0.0
+    first: str = ""
+    last: str = ""
+
+
+def volunteer_hours(pg: Program, strolls: list[dict]) -> list[Hours]:
+    """Each person's strolls and hours walked (a stroll's length counts for each of
+    its team), most hours first."""
+    by: dict[str, Hours] = {}
+    for s in strolls:
+        day = (pg.local(s.get("started_at")) or datetime.min).date().isoformat()
+        h = _hours(s.get("started_at"), s.get("ended_at"))
+        for person in s.get("team") or []:
+            key = person.get("member_id") or "name:" + person.get("name", "")
+            row = by.setdefault(key, Hours(person.get("name", ""), person.get("member_id")))
+            row.strolls += 1
+            row.hours += h
+            row.first = min(row.first or day, day)
+            row.last = max(row.last, day)
+    return sorted(by.values(), key=lambda r: (-r.hours, r.name))
+
+
+def hours_rows(pg: Program, hours: list[Hours]) -> Iterator[list]:
+    for h in hours:
+        m = pg.members.get(h.member_id or "") or {}
+        yield [pg.tr.place(m) if m else h.name,
+               pg.words("role.", m.get("role")) if m else "",
+               pg.place(pg.hoods, m.get("neighborhood_id")), h.strolls, f"{h.hours:.2f}",
+               h.first, h.last]
+
+
+def header(tr: Translator, columns: Iterable[str]) -> list[str]:
+    return [tr.t(f"console.exports.col.{c}") for c in columns]
+
+
+# ---- GeoJSON (RFC 7946) ---------------------------------------------------------------------
+
+
+def _feature(geometry: str, properties: dict) -> str:
+    return ('{"type":"Feature","geometry":' + geometry + ',"properties":'
+            + json.dumps(properties, ensure_ascii=False, separators=(",", ":")) + "}")
+
+
+def _point(lon: float, lat: float) -> str:
+    return f'{{"type":"Point","coordinates":[{lon:.6f},{lat:.6f}]}}'
+
+
+def _line(lat: Iterable[float], lon: Iterable[float]) -> str:
+    return ('{"type":"LineString","coordinates":['
+            + ",".join([f"[{b:.5f},{a:.5f}]" for a, b in zip(lat, lon)]) + "]}")
+
+
+def geojson_pieces(pg: Program, routes: list[dict], strolls: list[dict],
+                   tracks: Callable[[list[dict]], Iterator[tuple[dict, tuple]]],
+                   check_ins: list[dict], incidents: list[dict]) -> Iterator[str]:
+    """A FeatureCollection: the routes, each stroll's walked track (``tracks``: the
+    strolls' tracks, a few strolls at a time), the check-ins, the incidents (each
+    already in the reader's view)."""
+    yield '{"type":"FeatureCollection","features":['
+    first = True
+
+    def sep() -> str:
+        nonlocal first
+        if first:
+            first = False
+            return ""
+        return ","
+
+    for r in routes:
+        path = r.get("path") or []
+        yield sep() + _feature(_line([p[0] for p in path], [p[1] for p in path]), {
+            "kind": "route", "id": r["id"], "name": pg.tr.place(r),
+            "neighborhood": pg.place(pg.hoods, r.get("neighborhood_id"))})
+    for s, (lat, lon, t) in tracks(strolls):
+        if len(lat) < 2:
+            continue
+        yield sep() + _feature(_line(lat.tolist(), lon.tolist()), {
+            "kind": "track", "id": s["id"], "route": pg.place(pg.routes, s.get("route_id")),
+            "neighborhood": pg.place(pg.hoods, s.get("neighborhood_id")),
+            "started_at": s.get("started_at"), "ended_at": s.get("ended_at"),
+            "points": len(lat)})
+    piece: list[str] = []
+    for c in check_ins:
+        m = pg.merchants.get(c.get("merchant_id")) or {}
+        lat, lon = c.get("lat"), c.get("lon")
+        if lat is None or lon is None:
+            lat, lon = m.get("lat"), m.get("lon")
+        if lat is None or lon is None:
+            continue
+        piece.append(sep() + _feature(_point(lon, lat), {
+            "kind": "check_in", "id": c["id"], "at": c.get("at"),
+            "status": c.get("status"), "merchant": pg.tr.place(m) if m else "",
+            "note": c.get("note", "")}))
+        if len(piece) >= ROWS_A_PIECE:
+            yield "".join(piece)
+            piece = []
+    for i in incidents:
+        if i.get("lat") is None or i.get("lon") is None:
+            continue
+        props = {"kind": "incident", "id": i["id"], "occurred_at": i.get("occurred_at"),
+                 "harm_types": i.get("harm_types") or [],
+                 "location_precision": i.get("location_precision") or "exact",
+                 "neighborhood": pg.place(pg.hoods, i.get("neighborhood_id"))}
+        for k in ("site_type", "cross_streets", *SURVIVOR_COLUMNS):
+            if i.get(k):
+                props[k] = i[k]
+        piece.append(sep() + _feature(_point(i["lon"], i["lat"]), props))
+        if len(piece) >= ROWS_A_PIECE:
+            yield "".join(piece)
+            piece = []
+    yield "".join(piece) + "]}"
+
+
+# ---- GPX -------------------------------------------------------------------------------------
+
+
+def gpx_pieces(pg: Program, title: str, strolls: list[dict],
+               tracks: Callable[[list[dict]], Iterator[tuple[dict, tuple]]]) -> Iterator[str]:
+    """GPX 1.1: one track a stroll (named by its route and start), each point with
+    its time (UTC)."""
+    doc = gpxpy.gpx.GPX()
+    doc.creator = "stroll"
+    doc.name = title
+    doc.time = datetime.now(pg.tz)
+    head, tail = doc.to_xml(version="1.1").rsplit("</gpx>", 1)
+    yield head
+    for s, (lat, lon, t) in tracks(strolls):
+        if len(lat) == 0:
+            continue
+        start = pg.local(s.get("started_at"))
+        route = pg.place(pg.routes, s.get("route_id"))
+        trk = gpxpy.gpx.GPXTrack(
+            name=" · ".join(x for x in (route, start.strftime("%Y-%m-%d %H:%M")
+                                        if start else "") if x),
+            description=pg.place(pg.hoods, s.get("neighborhood_id")))
+        trk.type = "stroll"
+        trk.segments.append(gpxpy.gpx.GPXTrackSegment())
+        xml = gpxpy.gpxfield.gpx_fields_to_xml(trk, "trk", version="1.1", indent="  ")
+        before, after = xml.split("</trkseg>", 1)
+        points = "".join([f'<trkpt lat="{a:.5f}" lon="{b:.5f}"><time>{c}</time></trkpt>\n'
+                          for a, b, c in zip(lat.tolist(), lon.tolist(), utc_times(t))])
+        yield before + points + "</trkseg>" + after
+    yield "\n</gpx>" + tail

@@ -113,6 +113,41 @@ def test_a_range_reads_as_days_and_bad_ones_name_the_problem():
         "stroll-tracks-sf-chinatown-2026-10-01-to-2026-10-31.gpx"
 
 
+def test_hours_count_shifts_as_the_phones_do_and_strolls_for_each_of_the_team():
+    shift = {"id": "s1", "starts_at": "2026-10-06T10:00:00-07:00",
+             "ends_at": "2026-10-06T12:00:00-07:00", "neighborhood_id": SF}
+    ann, bao = "0190c0de-0000-7000-8000-0000000000a1", "0190c0de-0000-7000-8000-0000000000a2"
+    served = [({"member_id": ann, "shift_id": "s1", "status": "confirmed",
+                "checked_in_at": "2026-10-06T10:00:00-07:00",
+                "checked_out_at": "2026-10-06T11:30:00-07:00"}, shift),
+              ({"member_id": bao, "shift_id": "s1", "status": "confirmed", "check_in_far": True,
+                "checked_in_at": "2026-10-06T10:05:00-07:00"}, shift)]   # not approved
+    strolls = [{"id": "x", "started_at": "2026-10-07T09:00:00-07:00",
+                "ended_at": "2026-10-07T10:00:00-07:00",
+                "team": [{"member_id": ann, "name": "Ann"}, {"member_id": None,
+                                                             "name": "Nguyễn Thị Lan"}]}]
+    pg = ef.Program(Translator("en"), TZ, members={
+        ann: {"id": ann, "name": "陳美玲", "role": "volunteer"},
+        bao: {"id": bao, "name": "Bao Tran", "role": "ambassador"}})
+    elsewhere = {**shift, "id": "s2", "neighborhood_id": "oakland"}
+    signups = [su for su, _ in served] + [
+        {"member_id": ann, "shift_id": "s2", "checked_in_at": "2026-10-06T15:00:00-07:00"},
+        {"member_id": ann, "shift_id": "s1", "checked_in_at": "2026-11-01T10:00:00-07:00"},
+        {"member_id": ann, "shift_id": "s1"}]                       # never checked in
+    assert ef.checked_in(signups, [shift, elsewhere], date(2026, 10, 1),
+                         date(2026, 10, 31), TZ, SF) == served
+    assert len(ef.checked_in(signups, [shift, elsewhere], date(2026, 10, 1),
+                             date(2026, 11, 30), TZ, None)) == 4
+    rows = {h.name: h for h in ef.volunteer_hours(pg, strolls, served)}
+    assert (rows["陳美玲"].shifts, rows["陳美玲"].shift_hours, rows["陳美玲"].strolls,
+            rows["陳美玲"].stroll_hours) == (1, 1.5, 1, 1.0)
+    assert (rows["陳美玲"].first, rows["陳美玲"].last) == ("2026-10-06", "2026-10-07")
+    assert (rows["Bao Tran"].shifts, rows["Bao Tran"].waiting) == (0, 1)
+    assert rows["Nguyễn Thị Lan"].stroll_hours == 1.0
+    (first, *_rest) = ef.hours_rows(pg, ef.volunteer_hours(pg, strolls, served))
+    assert first[:5] == ["陳美玲", "Volunteer", "", 1, "1.50"]
+
+
 def test_a_cell_a_spreadsheet_would_run_is_written_inert():
     text = "".join(ef.csv_pieces(["a", "b"], [["=1+1", "陳美玲"], ["-2", "Nguyễn"]]))
     assert list(csv.reader(io.StringIO(text.lstrip("\ufeff")))) == [
@@ -225,12 +260,12 @@ def test_csv_spreadsheets_read_back_with_chinese_and_vietnamese_intact(live, adm
     r = download(admin_zh, f"what=hours&{MONTH}")
     assert r.headers["content-type"].startswith("text/csv")
     rows = rows_of(r.content)
-    assert list(rows[0])[:5] == ["人員", "角色", "社區", "巡邏次數", "時數"]   # her language
+    assert list(rows[0])[:5] == ["人員", "角色", "社區", "已服務值班", "值班時數"]  # her language
     names = {row["人員"] for row in rows}
     assert any(re.search(r"[\u4e00-\u9fff]", n) for n in names), names
     assert any(re.search(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", n,
                          re.I) for n in names), names
-    walked = sum(float(row["時數"]) for row in rows)
+    walked = sum(float(row["巡邏時數"]) for row in rows)
     assert walked > 0
     checks = rows_of(download(admin_zh, f"what=check_ins&{MONTH}").content)
     assert any(re.search(r"[\u4e00-\u9fff]", row["商戶"]) for row in checks)   # 玉燈餅家

@@ -31,6 +31,7 @@ import gpxpy.gpx
 import gpxpy.gpxfield
 import numpy as np
 
+from stroll.domain import volunteering as vol
 from stroll.domain.disclosure import SENSITIVE, coarse_view, enforce, public_view
 from stroll.i18n import Translator
 
@@ -271,42 +272,81 @@ def incident_rows(pg: Program, incidents: list[dict], survivor: bool) -> Iterato
         yield row
 
 
-HOURS_COLUMNS = ("member", "role", "neighborhood", "strolls", "hours", "first", "last")
+HOURS_COLUMNS = ("member", "role", "neighborhood", "shifts", "shift_hours", "waiting",
+                 "strolls", "stroll_hours", "first", "last")
 
 
 @dataclass
 class Hours:
+    """A person's service in the range: shifts served (checked in, counted as the
+    phones count them: ``stroll.domain.volunteering.hours``) and strolls walked."""
     name: str
     member_id: str | None
+    shifts: int = 0
+    shift_hours: float = 0.0
+    waiting: int = 0          # check-ins away from the meeting point not yet approved
     strolls: int = 0
-    hours: float = 0.0
+    stroll_hours: float = 0.0
     first: str = ""
     last: str = ""
 
+    def seen(self, day: str) -> None:
+        self.first = min(self.first or day, day)
+        self.last = max(self.last, day)
 
-def volunteer_hours(pg: Program, strolls: list[dict]) -> list[Hours]:
-    """Each person's strolls and hours walked (a stroll's length counts for each of
-    its team), most hours first."""
+
+def checked_in(signups: list[dict], shifts: list[dict], start: date, end: date,
+               tz: ZoneInfo, hood: str | None) -> list[tuple[dict, dict]]:
+    """(sign-up, shift) of the sign-ups checked in on a day of the range, on a shift of
+    the neighborhood ``hood`` (None: any)."""
+    by_id = {sh["id"]: sh for sh in shifts}
+    return [(su, by_id[su["shift_id"]]) for su in signups
+            if su.get("checked_in_at") and su.get("shift_id") in by_id
+            and (hood is None or by_id[su["shift_id"]].get("neighborhood_id") == hood)
+            and in_range(su["checked_in_at"], start, end, tz)]
+
+
+def volunteer_hours(pg: Program, strolls: list[dict],
+                    served: list[tuple[dict, dict]]) -> list[Hours]:
+    """Each person's hours: ``served`` the (sign-up, shift) pairs checked in within the
+    range, ``strolls`` the strolls in it (a stroll's length counts for each of its
+    team); most hours first."""
     by: dict[str, Hours] = {}
+
+    def of(member_id: str | None, name: str) -> Hours:
+        key = member_id or "name:" + name
+        if key not in by:
+            m = pg.members.get(member_id or "") or {}
+            by[key] = Hours(m.get("name") or name, member_id)
+        return by[key]
+
+    pairs: dict[str, list[tuple[dict, dict]]] = {}
+    for signup, shift in served:
+        pairs.setdefault(signup.get("member_id") or "", []).append((signup, shift))
+    for member_id, mine in pairs.items():
+        h = of(member_id, "")
+        figure = vol.hours(mine, pg.tz, datetime.now(pg.tz))
+        h.shifts, h.shift_hours, h.waiting = figure.shifts, figure.total, \
+            figure.waiting_approval
+        for signup, _shift in mine:
+            h.seen(pg.local(signup["checked_in_at"]).date().isoformat())
     for s in strolls:
         day = (pg.local(s.get("started_at")) or datetime.min).date().isoformat()
-        h = _hours(s.get("started_at"), s.get("ended_at"))
+        length = _hours(s.get("started_at"), s.get("ended_at"))
         for person in s.get("team") or []:
-            key = person.get("member_id") or "name:" + person.get("name", "")
-            row = by.setdefault(key, Hours(person.get("name", ""), person.get("member_id")))
-            row.strolls += 1
-            row.hours += h
-            row.first = min(row.first or day, day)
-            row.last = max(row.last, day)
-    return sorted(by.values(), key=lambda r: (-r.hours, r.name))
+            h = of(person.get("member_id"), person.get("name", ""))
+            h.strolls += 1
+            h.stroll_hours += length
+            h.seen(day)
+    return sorted(by.values(), key=lambda r: (-(r.shift_hours + r.stroll_hours), r.name))
 
 
 def hours_rows(pg: Program, hours: list[Hours]) -> Iterator[list]:
     for h in hours:
         m = pg.members.get(h.member_id or "") or {}
-        yield [pg.tr.place(m) if m else h.name,
-               pg.words("role.", m.get("role")) if m else "",
-               pg.place(pg.hoods, m.get("neighborhood_id")), h.strolls, f"{h.hours:.2f}",
+        yield [h.name, pg.words("role.", m.get("role")) if m else "",
+               pg.place(pg.hoods, m.get("neighborhood_id")), h.shifts,
+               f"{h.shift_hours:.2f}", h.waiting, h.strolls, f"{h.stroll_hours:.2f}",
                h.first, h.last]
 
 

@@ -166,7 +166,10 @@ def install_exports(app: FastAPI, console: Console, store: Storage) -> None:
             pieces = ef.csv_pieces(ef.header(ctx.tr, ef.incident_columns(survivor)),
                                    ef.incident_rows(pg, incidents, survivor))
         elif what == "hours":
-            hours = ef.volunteer_hours(pg, strolls)
+            served = ef.checked_in(console.records("signup"), console.records("shift"),
+                                   start, end, tz, hood)
+            hours = ef.volunteer_hours(pg, strolls, served)
+            records = [*strolls, *served]
             pieces = ef.csv_pieces(ef.header(ctx.tr, ef.HOURS_COLUMNS),
                                    ef.hours_rows(pg, hours))
         elif what == "geojson":

@@ -248,8 +248,11 @@ def test_geojson_is_valid_rfc_7946_with_routes_tracks_check_ins_and_incidents(li
         first = coords[0] if f["geometry"]["type"] == "LineString" else coords
         assert -123 < first[0] < -122 and 37 < first[1] < 48      # lon, lat
     stored = {i["id"]: i for i in live.storage.records_of_type("incident")}
+    assert any(i["survivor_name"] for i in stored.values())
     for f in data["features"]:
         if f["properties"]["kind"] == "incident":
+            # a map of places: what happened where, never who it happened to
+            assert not set(SENSITIVE["incident"]) & set(f["properties"])
             i = stored[f["properties"]["id"]]
             lon, lat = f["geometry"]["coordinates"]
             assert (lat, lon) == pytest.approx(apply_precision(

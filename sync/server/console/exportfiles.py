@@ -9,7 +9,8 @@ tracks (a million points) goes out while it is read, never whole in memory.
   Vietnamese), headers and coded values in the coordinator's language, times in the
   program's time zone, a cell a spreadsheet would run as a formula written inert.
 - GeoJSON: coordinates ``[lon, lat]``, no ``crs``; an incident where its record allows
-  (``location_precision``, ``stroll.domain.disclosure``).
+  (``location_precision``, ``stroll.domain.disclosure``) and what happened there, never
+  who it happened to (a map of places: survivor fields stay in the incidents' CSV).
 - GPX 1.1 (gpxpy writes the document and each track's head; the points, a million in a
   month, are written here, as gpxpy writes them, five times faster), one track a
   stroll, each point with its time.
@@ -376,7 +377,7 @@ def geojson_pieces(pg: Program, routes: list[dict], strolls: list[dict],
                    check_ins: list[dict], incidents: list[dict]) -> Iterator[str]:
     """A FeatureCollection: the routes, each stroll's walked track (``tracks``: the
     strolls' tracks, a few strolls at a time), the check-ins, the incidents (each
-    already in the reader's view)."""
+    already in the reader's view; no survivor field goes on a map)."""
     yield '{"type":"FeatureCollection","features":['
     first = True
 
@@ -422,7 +423,7 @@ def geojson_pieces(pg: Program, routes: list[dict], strolls: list[dict],
                  "harm_types": i.get("harm_types") or [],
                  "location_precision": i.get("location_precision") or "exact",
                  "neighborhood": pg.place(pg.hoods, i.get("neighborhood_id"))}
-        for k in ("site_type", "cross_streets", *SURVIVOR_COLUMNS):
+        for k in ("site_type", "cross_streets"):   # a map of places: no survivor field
             if i.get(k):
                 props[k] = i[k]
         piece.append(sep() + _feature(_point(i["lon"], i["lat"]), props))

@@ -151,7 +151,7 @@ def install_exports(app: FastAPI, console: Console, store: Storage) -> None:
                                 and ef.in_range(v.get("occurred_at"), start, end, tz)),
                                key=lambda i: i.get("occurred_at") or "")
             records = incidents
-            survivor = what != "strolls" and view == "full"
+            survivor = what == "incidents" and view == "full"   # not on a map
         tracks = track_reader()
 
         if what == "strolls":

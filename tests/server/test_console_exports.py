@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
-import json
 import random
 import re
 from datetime import date, datetime
@@ -26,6 +25,7 @@ from stroll.domain.geo import Fix, decode_track, encode_track
 from stroll.domain.patrol_rules import apply_precision
 from stroll.i18n import Translator
 from sync.server.console import exportfiles as ef
+from sync.server.console.mapfiles import track_columns
 from sync.server.console.exports import BadExport, file_name, parse_range
 from sync.server.rules import view_of_all
 from test_console_access import Console, member_console
@@ -60,14 +60,14 @@ def test_tracks_decode_in_bulk_exactly_as_the_domain_decodes_them():
                      1_790_000_000 + i * 3 + rng.randint(0, 2), rng.choice((4, 5, 30)))
                  for i in range(n)]
         text = encode_track(fixes)
-        lat, lon, t = ef.track_columns(text)
+        lat, lon, t = track_columns(text)
         want = decode_track(text)
         assert lat.tolist() == [f.lat for f in want]
         assert lon.tolist() == [f.lon for f in want]
         assert t.tolist() == [f.t for f in want]
     for bad in ("?", "A" * 3 + "\x7f", "é"):
         with pytest.raises(ValueError):
-            ef.track_columns(bad)
+            track_columns(bad)
 
 
 def test_survivor_fields_come_with_the_full_view_only_and_positions_stay_coarse():

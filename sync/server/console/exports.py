@@ -1,6 +1,7 @@
 """The console's exports page: a date range and a neighborhood, then a file to download —
 spreadsheets (CSV) of strolls, check-ins, incidents and volunteer hours, a map file
-(GeoJSON) and the walked tracks (GPX). The files themselves are ``exportfiles.py``.
+(GeoJSON) and the walked tracks (GPX). The files themselves are ``exportfiles.py`` (spreadsheets) and ``mapfiles.py``
+(GeoJSON, GPX).
 
 Coordinators and admins (``rules.CONSOLE``: the console's pages). What an incident file
 holds is the view the member's role reads every incident in (``rules.view_of_all``):
@@ -27,6 +28,7 @@ from .. import members
 from ..rules import view_of_all
 from ..storage import Storage
 from . import exportfiles as ef
+from . import mapfiles
 from .web import SECURITY_HEADERS, Console, Ctx, _add
 
 # file -> (media type, extension); its words: console.exports.what.<file>
@@ -175,11 +177,11 @@ def install_exports(app: FastAPI, console: Console, store: Storage) -> None:
         elif what == "geojson":
             routes = [r for r in pg.routes.values() if hood_ok(r.get("neighborhood_id"))]
             records = [*routes, *strolls, *check_ins, *incidents]
-            pieces = ef.geojson_pieces(pg, routes, strolls, tracks, check_ins, incidents)
+            pieces = mapfiles.geojson_pieces(pg, routes, strolls, tracks, check_ins, incidents)
         else:
             title = ctx.tr.t("console.exports.gpx_title", start=start.isoformat(),
                              end=end.isoformat())
-            pieces = ef.gpx_pieces(pg, title, strolls, tracks)
+            pieces = mapfiles.gpx_pieces(pg, title, strolls, tracks)
 
         hood_record = pg.hoods.get(hood) if hood else None
         store.add_audit(at=members.iso(datetime.now(timezone.utc)),
@@ -204,7 +206,7 @@ def install_exports(app: FastAPI, console: Console, store: Storage) -> None:
                     by.setdefault(c["stroll_id"], []).append(c)
                 del chunks
                 for s in group:
-                    yield s, ef.stroll_track(by.pop(s["id"], []))
+                    yield s, mapfiles.stroll_track(by.pop(s["id"], []))
         return tracks
 
     for path, method, run in (

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterator
 from zoneinfo import ZoneInfo
@@ -92,6 +94,50 @@ def file_name(what: str, start: date, end: date, hood: dict | None) -> str:
     return f"stroll-{name}{where}-{start.isoformat()}-to-{end.isoformat()}.{ext}"
 
 
+@dataclass
+class Selection:
+    """The records an export covers: those of the range (days in the program's time
+    zone) and the neighborhood (None: all), each type read when first asked; incidents
+    in the reader's ``view``."""
+    console: Console
+    pg: ef.Program
+    tz: ZoneInfo
+    start: date
+    end: date
+    hood: str | None
+    view: str | None
+
+    def in_hood(self, hood_id: str | None) -> bool:
+        return self.hood is None or hood_id == self.hood
+
+    def _when(self, value: str | None) -> bool:
+        return ef.in_range(value, self.start, self.end, self.tz)
+
+    @cached_property
+    def strolls(self) -> list[dict]:
+        return sorted((s for s in self.console.records("stroll")
+                       if self.in_hood(s.get("neighborhood_id"))
+                       and self._when(s.get("started_at"))),
+                      key=lambda s: s.get("started_at") or "")
+
+    @cached_property
+    def check_ins(self) -> list[dict]:
+        merchants = self.pg.merchants
+        return sorted((c for c in self.console.records("check_in")
+                       if self.in_hood((merchants.get(c.get("merchant_id")) or {})
+                                       .get("neighborhood_id"))
+                       and self._when(c.get("at"))),
+                      key=lambda c: c.get("at") or "")
+
+    @cached_property
+    def incidents(self) -> list[dict]:
+        seen = (ef.incident_view(i, self.view) for i in self.console.records("incident"))
+        return sorted((i for i in seen if i is not None
+                       and self.in_hood(i.get("neighborhood_id"))
+                       and self._when(i.get("occurred_at"))),
+                      key=lambda i: i.get("occurred_at") or "")
+
+
 def install_exports(app: FastAPI, console: Console, store: Storage) -> None:
     tz = ZoneInfo(console.tz)
 
@@ -126,62 +172,39 @@ def install_exports(app: FastAPI, console: Console, store: Storage) -> None:
             start, end, hood = parse_range(query, pg.hoods, datetime.now(tz).date())
         except BadExport as e:
             return form_page(ctx, ctx.tr.t(e.key, **e.params), status=400)
-        role = ctx.signed.actor.role
-        view = view_of_all("incident", role)
-
-        def hood_ok(hood_id: str | None) -> bool:
-            return hood is None or hood_id == hood
-
-        strolls = sorted((s for s in console.records("stroll")
-                          if hood_ok(s.get("neighborhood_id"))
-                          and ef.in_range(s.get("started_at"), start, end, tz)),
-                         key=lambda s: s.get("started_at") or "")
+        view = view_of_all("incident", ctx.signed.actor.role)
+        sel = Selection(console, pg, tz, start, end, hood, view)
         survivor = False
-        if what in ("strolls", "hours", "gpx"):
-            records = strolls
-        if what in ("check_ins", "strolls", "geojson"):
-            check_ins = sorted((c for c in console.records("check_in")
-                                if hood_ok((pg.merchants.get(c.get("merchant_id")) or {})
-                                           .get("neighborhood_id"))
-                                and ef.in_range(c.get("at"), start, end, tz)),
-                               key=lambda c: c.get("at") or "")
-            records = check_ins
-        if what in ("incidents", "strolls", "geojson"):
-            incidents = sorted((v for v in (ef.incident_view(i, view) for i in
-                                            console.records("incident"))
-                                if v is not None and hood_ok(v.get("neighborhood_id"))
-                                and ef.in_range(v.get("occurred_at"), start, end, tz)),
-                               key=lambda i: i.get("occurred_at") or "")
-            records = incidents
-            survivor = what == "incidents" and view == "full"   # not on a map
-        tracks = track_reader()
-
         if what == "strolls":
-            records = strolls
+            records = sel.strolls
             pieces = ef.csv_pieces(ef.header(ctx.tr, ef.STROLL_COLUMNS), ef.stroll_rows(
-                pg, strolls, Counter(c.get("stroll_id") for c in check_ins),
-                Counter(i.get("stroll_id") for i in incidents)))
+                pg, sel.strolls, Counter(c.get("stroll_id") for c in sel.check_ins),
+                Counter(i.get("stroll_id") for i in sel.incidents)))
         elif what == "check_ins":
+            records = sel.check_ins
             pieces = ef.csv_pieces(ef.header(ctx.tr, ef.CHECK_IN_COLUMNS),
-                                   ef.check_in_rows(pg, check_ins))
+                                   ef.check_in_rows(pg, sel.check_ins))
         elif what == "incidents":
+            records = sel.incidents
+            survivor = view == "full"
             pieces = ef.csv_pieces(ef.header(ctx.tr, ef.incident_columns(survivor)),
-                                   ef.incident_rows(pg, incidents, survivor))
+                                   ef.incident_rows(pg, sel.incidents, survivor))
         elif what == "hours":
             served = ef.checked_in(console.records("signup"), console.records("shift"),
                                    start, end, tz, hood)
-            hours = ef.volunteer_hours(pg, strolls, served)
-            records = [*strolls, *served]
-            pieces = ef.csv_pieces(ef.header(ctx.tr, ef.HOURS_COLUMNS),
-                                   ef.hours_rows(pg, hours))
-        elif what == "geojson":
-            routes = [r for r in pg.routes.values() if hood_ok(r.get("neighborhood_id"))]
-            records = [*routes, *strolls, *check_ins, *incidents]
-            pieces = mapfiles.geojson_pieces(pg, routes, strolls, tracks, check_ins, incidents)
+            records = [*sel.strolls, *served]
+            pieces = ef.csv_pieces(ef.header(ctx.tr, ef.HOURS_COLUMNS), ef.hours_rows(
+                pg, ef.volunteer_hours(pg, sel.strolls, served)))
+        elif what == "geojson":       # a map of places: no survivor field on it
+            routes = [r for r in pg.routes.values() if sel.in_hood(r.get("neighborhood_id"))]
+            records = [*routes, *sel.strolls, *sel.check_ins, *sel.incidents]
+            pieces = mapfiles.geojson_pieces(pg, routes, sel.strolls, track_reader(),
+                                             sel.check_ins, sel.incidents)
         else:
+            records = sel.strolls
             title = ctx.tr.t("console.exports.gpx_title", start=start.isoformat(),
                              end=end.isoformat())
-            pieces = mapfiles.gpx_pieces(pg, title, strolls, tracks)
+            pieces = mapfiles.gpx_pieces(pg, title, sel.strolls, track_reader())
 
         hood_record = pg.hoods.get(hood) if hood else None
         store.add_audit(at=members.iso(datetime.now(timezone.utc)),

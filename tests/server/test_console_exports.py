@@ -231,7 +231,10 @@ def test_gpx_holds_one_timed_track_a_stroll_of_the_week_in_the_neighborhood(live
         assert all(p.time is not None for p in points)
         assert points[0].time.timestamp() == want[0].t
         assert [p.time for p in points] == sorted(p.time for p in points)
-        assert track.name.startswith(("Stockton", "Grant", "Chinatown")) or track.name
+        route = live.storage.live_record("route", stroll["route_id"])
+        started = datetime.fromisoformat(stroll["started_at"]).astimezone(TZ)
+        assert track.name == f"{route['name']} · {started:%Y-%m-%d %H:%M}"
+        assert track.description == "SF Chinatown"
 
 
 def test_geojson_is_valid_rfc_7946_with_routes_tracks_check_ins_and_incidents(live,

@@ -1,7 +1,7 @@
 """The console's exports page: a date range and a neighborhood, then a file to download —
 spreadsheets (CSV) of strolls, check-ins, incidents and volunteer hours, a map file
-(GeoJSON) and the walked tracks (GPX). The files themselves are ``exportfiles.py`` (spreadsheets) and ``mapfiles.py``
-(GeoJSON, GPX).
+(GeoJSON) and the walked tracks (GPX). The files themselves are ``exportfiles.py``
+(spreadsheets) and ``mapfiles.py`` (GeoJSON, GPX).
 
 Coordinators and admins (``rules.CONSOLE``: the console's pages). What an incident file
 holds is the view the member's role reads every incident in (``rules.view_of_all``):

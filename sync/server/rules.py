@@ -154,6 +154,13 @@ def reads(rtype: str, role: str) -> Reads:
     return READ[rtype].get(role, ())
 
 
+def view_of_all(rtype: str, role: str) -> str | None:
+    """The view in which ``role`` reads every record of ``rtype`` ("full" holds the
+    survivor fields; None: the role does not read all of them): what a console export
+    of the type gives the role."""
+    return next((view for whose, view in reads(rtype, role) if whose == "all"), None)
+
+
 @lru_cache(maxsize=None)  # asked on every pull
 def carries_survivor_fields(role: str) -> bool:
     """Whether a pull of ``role`` may carry survivor fields (then it is audited)."""

@@ -35,6 +35,7 @@ from ..storage import Storage
 from ..storage.mbtiles import TileFile
 from . import doors, spreadsheets
 from .maps import install_maps
+from .exports import install_exports
 from .roster import Rosters
 from .forms import CHOICES, FORMS, PATH_POINTS_MAX, Problems, form_values, read_form, week_of, weekly
 from .web import HERE, KINDS, SECURITY_HEADERS, Console, Ctx, Refused, _add, existing, log
@@ -317,6 +318,7 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
 
     # ---- routes ---------------------------------------------------------------------------
     install_maps(app, console, store)
+    install_exports(app, console, store)   # before /console/{kind}: its paths would match
     for path, method, run in (
             *doors.routes(console),
             ("/console", "GET", page(home)),

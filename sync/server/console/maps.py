@@ -12,6 +12,8 @@ and route; a track's team is named only on its stroll's own page.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -115,20 +117,7 @@ def install_maps(app: FastAPI, console: Console, store: Storage) -> None:
             draw.line(layer, shown, colour=draw.TRACK_COLOUR, weight=3, tooltip=label,
                       popup=draw.link(f"/console/strolls/{s['id']}",
                                       tr.t("console.map.open_stroll")))
-        layer = draw.layer(m, tr.t("console.map.layer.check_ins"))
-        for when, c in check_ins:
-            at = checkin_position(c, merchants)
-            if at is None:
-                continue
-            status = c.get("status") if c.get("status") in draw.STATUS_COLOURS else "all_good"
-            draw.dot(layer, *at, colour=draw.STATUS_COLOURS[status], radius=6, tooltip=(
-                f"{tr.place(merchants.get(c.get('merchant_id')))} · "
-                f"{tr.t('check_in_status.' + status)} · {tr.day_time(when.astimezone(zone))}"))
-        layer = draw.layer(m, tr.t("console.map.layer.incidents"))
-        for when, i in incidents:
-            if has_position(i):
-                draw.dot(layer, i["lat"], i["lon"], colour=draw.INCIDENT_COLOUR, radius=7,
-                         tooltip=_incident_label(tr, i, when.astimezone(zone)))
+        _check_ins_and_incidents(m, tr, zone, check_ins, incidents, merchants)
         return draw.frame(draw.finish(m))
 
     # -- a stroll's own page --
@@ -173,24 +162,34 @@ def install_maps(app: FastAPI, console: Console, store: Storage) -> None:
                              if isinstance(p, dict))
             draw.line(layer, walked_pieces(points, TRACK_TOLERANCE_M / 2),
                       colour=draw.TRACK_COLOUR, weight=4, tooltip=team)
-        layer = draw.layer(m, tr.t("console.map.layer.check_ins"))
-        for c in store.records_where("check_in", "stroll_id", s["id"]):
-            at = checkin_position(c, merchants)
-            status = c.get("status") if c.get("status") in draw.STATUS_COLOURS else "all_good"
-            if at is not None:
-                draw.dot(layer, *at, colour=draw.STATUS_COLOURS[status], tooltip=(
-                    f"{tr.place(merchants.get(c.get('merchant_id')))} · "
-                    f"{tr.t('check_in_status.' + status)}"))
-        layer = draw.layer(m, tr.t("console.map.layer.incidents"))
-        for i in store.records_where("incident", "stroll_id", s["id"]):
-            when = parse_time(i.get("occurred_at"))
-            if has_position(i) and when is not None:
-                draw.dot(layer, i["lat"], i["lon"], colour=draw.INCIDENT_COLOUR, radius=7,
-                         tooltip=_incident_label(tr, i, when.astimezone(zone)))
+        timed = (lambda records, field: [(when, r) for r in records
+                                         if (when := parse_time(r.get(field))) is not None])
+        _check_ins_and_incidents(
+            m, tr, zone, timed(store.records_where("check_in", "stroll_id", s["id"]), "at"),
+            timed(store.records_where("incident", "stroll_id", s["id"]), "occurred_at"),
+            merchants)
         return draw.frame(draw.finish(m))
 
     # -- coverage --
+    # what a coverage page worked out, kept for its map's request that follows (and
+    # the next look), while no record has changed: (filter, cursor) -> the answer
+    recent: OrderedDict[tuple, tuple[Period, cov.Coverage, list]] = OrderedDict()
+    lock = threading.Lock()
+
     def coverage_of(ctx: Ctx, f: MapFilter) -> tuple[Period, cov.Coverage, list]:
+        key = (f, store.cursor())
+        with lock:
+            if key in recent:
+                recent.move_to_end(key)
+                return recent[key]
+        answer = work_out_coverage(f)
+        with lock:
+            recent[key] = answer
+            while len(recent) > COVERAGE_KEPT:
+                recent.popitem(last=False)
+        return answer
+
+    def work_out_coverage(f: MapFilter) -> tuple[Period, cov.Coverage, list]:
         period = Period(store, zone, replace(f, member_id=None, harm_type=None))
         routes = period.routes()
         segments = cov.route_segments(routes)
@@ -275,13 +274,17 @@ def install_maps(app: FastAPI, console: Console, store: Storage) -> None:
                                 offset + seg.length_m) + " · " + _tally_words(tr, tally, end)
             draw.line(layer, (seg.a, seg.b), colour=colour, weight=7, dash=dash, tooltip=tip)
         layer = draw.layer(m, tr.t("console.coverage.layer.businesses"))
+        by_colour: dict[str, list] = {}
         for merchant in merchants:
             if not has_position(merchant):
                 continue
             tally = result.merchants[merchant["id"]]
             colour, _dash = _segment_style(tally, end)
-            draw.dot(layer, merchant["lat"], merchant["lon"], colour=colour, radius=7,
-                     tooltip=f"{tr.place(merchant)} · {_tally_words(tr, tally, end)}")
+            by_colour.setdefault(colour, []).append((
+                merchant["lat"], merchant["lon"],
+                f"{tr.place(merchant)} · {_tally_words(tr, tally, end)}"))
+        for colour, points in by_colour.items():
+            draw.dots(layer, points, colour=colour, radius=7)
         spots = [(float(i["lat"]), float(i["lon"])) for _w, i in
                  Period(store, zone, replace(f, route_id=None, member_id=None)).incidents(set())
                  if has_position(i)]
@@ -295,6 +298,9 @@ def install_maps(app: FastAPI, console: Console, store: Storage) -> None:
                       ("/console/strolls/{record_id}", stroll_page),
                       ("/console/strolls/{record_id}/frame", stroll_frame)):
         _add(app, path, "GET", page(run))
+
+
+COVERAGE_KEPT = 8   # coverage answers kept a server process (each a few hundred KB)
 
 
 # ---- pieces of the pages --------------------------------------------------------------------
@@ -322,6 +328,29 @@ def _tally_words(tr: Translator, tally: cov.Tally, end: datetime) -> str:
     words += " · " + ", ".join(f"{tr.t('console.coverage.band.' + b)} {tally.bands[b]}"
                                for b in cov.BANDS)
     return words
+
+
+def _check_ins_and_incidents(m, tr: Translator, zone: ZoneInfo, check_ins, incidents,
+                             merchants: dict[str, dict]) -> None:
+    """The check-ins ((when, record)), a colour a status, and the incidents, each a
+    layer of the map."""
+    by_status: dict[str, list] = {status: [] for status in draw.STATUS_COLOURS}
+    for when, c in check_ins:
+        at = checkin_position(c, merchants)
+        if at is None:
+            continue
+        status = c.get("status") if c.get("status") in draw.STATUS_COLOURS else "all_good"
+        by_status[status].append((*at, f"{tr.place(merchants.get(c.get('merchant_id')))} · "
+                                        f"{tr.t('check_in_status.' + status)} · "
+                                        f"{tr.day_time(when.astimezone(zone))}"))
+    layer = draw.layer(m, tr.t("console.map.layer.check_ins"))
+    for status, points in by_status.items():
+        draw.dots(layer, points, colour=draw.STATUS_COLOURS[status])
+    layer = draw.layer(m, tr.t("console.map.layer.incidents"))
+    draw.dots(layer, [(float(i["lat"]), float(i["lon"]),
+                       _incident_label(tr, i, when.astimezone(zone)))
+                      for when, i in incidents if has_position(i)],
+              colour=draw.INCIDENT_COLOUR, radius=7)
 
 
 def _incident_label(tr: Translator, incident: dict, when: datetime) -> str:

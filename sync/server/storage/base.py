@@ -287,6 +287,11 @@ class Storage(ABC):
         by one each side and compare the times to keep an exact period)."""
 
     @abstractmethod
+    def cursor(self) -> int:
+        """The cursor of the latest committed write: what the records hold is unchanged
+        while it stands (a page may keep what it worked out until it moves)."""
+
+    @abstractmethod
     def track_chunks_of(self, stroll_ids: list[str]) -> list[dict]:
         """The live track chunks of these strolls (any order)."""
 

@@ -870,6 +870,9 @@ class SQLStorage(GroupCommit, Storage):
             statement, (rtype, field_name, first_day.isoformat(), last_day.isoformat()))
             if r[0]]
 
+    def cursor(self):
+        return int(self.query(CURSOR)[0][0])
+
     def track_chunks_of(self, stroll_ids):
         if not stroll_ids:
             return []

@@ -9,7 +9,8 @@ import pytest
 
 from sync.server.console import charts
 from sync.server.console.figures import (BadFilter, figures, harm_counts, month_period,
-                                         period, read_month, read_range, status_counts)
+                                         period, read_month, read_range, report_month,
+                                         status_counts)
 
 TZ = "America/Los_Angeles"
 
@@ -67,6 +68,13 @@ def test_a_month_left_out_is_the_last_month_over_and_a_bad_one_is_refused():
     for bad in ("2026-13", "2026/10", "10-2026", "2026-1x", "-2026-10"):
         with pytest.raises(BadFilter):
             read_month(bad, date(2026, 11, 30))
+
+
+def test_a_range_links_the_report_of_the_month_holding_most_of_its_days():
+    assert report_month(date(2026, 11, 5), date(2026, 12, 2)) == date(2026, 11, 1)
+    assert report_month(date(2026, 10, 5), date(2026, 10, 18)) == date(2026, 10, 1)
+    assert report_month(date(2026, 10, 18), date(2026, 11, 14)) == date(2026, 11, 1)  # a tie
+    assert report_month(date(2026, 1, 1), date(2026, 12, 31)) == date(2026, 12, 1)
 
 
 # ---- the database's counts folded -----------------------------------------------------------

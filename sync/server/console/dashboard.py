@@ -22,7 +22,8 @@ from stroll.i18n import Translator
 from ..storage import Storage
 from . import charts
 from .figures import (BadFilter, Figures, Period, Totals, figures, harm_counts, month_period,
-                      period, read_month, read_range, status_counts)
+                      period, read_month, read_range, report_month,
+                      status_counts)
 from .web import Console, Ctx, Refused, _add
 
 P = "console.dashboard."
@@ -77,7 +78,7 @@ def install_dashboard(app: FastAPI, console: Console, store: Storage) -> None:
             hood=hood, hood_choices=_hood_choices(tr, known),
             range_label=tr.t(P + "range", first=tr.day(first), last=tr.day(last)),
             tiles=_tiles(tr, numbers.total), sections=_sections(tr, span, numbers, known),
-            report_month=f"{last.year:04d}-{last.month:02d}")
+            report_month=report_month(first, last).strftime("%Y-%m"))
 
     def report_page(ctx: Ctx) -> Response:
         known = hoods(ctx)

@@ -108,6 +108,19 @@ def read_month(text: str | None, today: date) -> date:
         raise BadFilter("console.report.bad_month", value=text) from None
 
 
+def report_month(first: date, last: date) -> date:
+    """The month whose report a range links to: the one holding most of its days (a
+    tie: the later), so the last four weeks to the 2nd of a month link the month over."""
+    best, most, day = first.replace(day=1), 0, first
+    while day <= last:
+        following = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+        days = (min(following - timedelta(days=1), last) - day).days + 1
+        if days >= most:
+            best, most = day.replace(day=1), days
+        day = following
+    return best
+
+
 # ---- the figures ---------------------------------------------------------------------------
 
 

@@ -135,7 +135,7 @@ class Totals:
     check_ins: dict[str, int] = field(default_factory=dict)     # by status
     incidents: int = 0
     harms: dict[str, int] = field(default_factory=dict)         # by harm type
-    follow_ups_open: int = 0
+    follow_ups_open: int = 0         # follow-ups: the period's totals only
     follow_ups_overdue: int = 0      # open, and the next action's date has passed
     follow_ups_closed: int = 0
 
@@ -191,13 +191,12 @@ def figures(weeks: int, strolls: Iterable[tuple] = (), service: Iterable[tuple] 
                 t.incidents += n
             else:
                 t.harms[harm] = t.harms.get(harm, 0) + n
-    for hood, status, passed, n in follow_ups:
-        for t in each(hood, None):
-            if status in CLOSED_FOLLOW_UPS:
-                t.follow_ups_closed += n
-            else:
-                t.follow_ups_open += n
-                t.follow_ups_overdue += n if passed else 0
+    for status, passed, n in follow_ups:       # the period's (not by neighborhood)
+        if status in CLOSED_FOLLOW_UPS:
+            total.follow_ups_closed += n
+        else:
+            total.follow_ups_open += n
+            total.follow_ups_overdue += n if passed else 0
     return Figures(total, by_hood, by_week)
 
 

@@ -315,9 +315,9 @@ class Storage(ABC):
 
     @abstractmethod
     def dashboard_follow_ups(self, edges: list[str], now: str, neighborhood_id: str | None = None
-                             ) -> list[tuple[str | None, str, bool, int]]:
-        """``(neighborhood, status, next action date passed, follow-ups)`` of the
-        incidents counted in the range."""
+                             ) -> list[tuple[str, bool, int]]:
+        """``(status, next action date passed, follow-ups)`` of the incidents counted
+        in the range (of the neighborhood)."""
 
     # ---- calendar feeds (docs/SYNC.md, Calendar feed) -------------------------------------
     @abstractmethod

@@ -387,16 +387,17 @@ SIGNUPS_OF = ("SELECT id, shift_id, member_id, status, position FROM signups "
 # ``{j}`` fields are filled by ``dashboard_sql`` below: ``{j[r.neighborhood_id]}`` is a
 # record's top-level JSON field as text, ``{n[..]}`` as a number, ``{t[..]}`` as an
 # instant, ``{bucket[..]}`` the bucket of an instant, ``{since}`` / ``{until}`` the
-# range's ends, ``{hood}`` the neighborhood condition (or nothing).
-LIVE = "{a}.type = '{rtype}' AND NOT {a}.deleted AND {a}.data IS NOT NULL"
+# range's ends, ``{hood}`` the neighborhood condition (or nothing). The records a
+# statement counts are ``{live[stroll]}``: the live records of a type, their data read
+# as JSON once a row (``Dialect.live_of``); a record looked up by id beside them (a
+# check-in's merchant) is a plain indexed join on ``records``, its fields ``@m.name``.
 DASHBOARD_STROLLS = (
     "SELECT hood, bucket, count(*), sum(metres), sum(seconds) FROM ("
     "SELECT {j[r.neighborhood_id]} AS hood, {bucket[r.started_at]} AS bucket, "
     "coalesce({n[r.distance_m]}, 0) AS metres, "
     "CASE WHEN {j[r.ended_at]} IS NULL THEN 0 "
     "ELSE {seconds[r.started_at:r.ended_at]} END AS seconds "
-    "FROM records r WHERE " + LIVE.format(a="r", rtype="stroll") + " "
-    "AND {t[r.started_at]} >= {since} AND {t[r.started_at]} < {until}"
+    "FROM {live[stroll]} r WHERE {t[r.started_at]} >= {since} AND {t[r.started_at]} < {until}"
     "{hood[r.neighborhood_id]}) AS x GROUP BY hood, bucket")
 # a volunteer's hours as ``stroll.domain.volunteering.hours`` counts them: a confirmed
 # sign-up checked in (away from the meeting point: once approved), to the check-out or
@@ -404,56 +405,52 @@ DASHBOARD_STROLLS = (
 DASHBOARD_SERVICE = (
     "SELECT hood, bucket, count(*), "
     "sum(CASE WHEN s < 0 THEN 0 WHEN s > 43200 THEN 43200 ELSE s END) FROM ("
-    "SELECT {j[sh.neighborhood_id]} AS hood, {bucket[su.checked_in_at]} AS bucket, "
-    "{seconds[su.checked_in_at:su.checked_out_at|sh.ends_at]} AS s "
-    "FROM records su JOIN records sh ON sh.type = 'shift' AND sh.id = {j[su.shift_id]} "
-    "WHERE " + LIVE.format(a="su", rtype="signup") + " AND NOT sh.deleted "
-    "AND sh.data IS NOT NULL AND {j[su.status]} = 'confirmed' "
-    "AND {j[su.checked_in_at]} IS NOT NULL "
+    "SELECT {j[@sh.neighborhood_id]} AS hood, {bucket[su.checked_in_at]} AS bucket, "
+    "{seconds[su.checked_in_at:su.checked_out_at|@sh.ends_at]} AS s "
+    "FROM {live[signup]} su JOIN records sh ON sh.type = 'shift' AND sh.id = {j[su.shift_id]} "
+    "WHERE NOT sh.deleted AND sh.data IS NOT NULL "
+    "AND {j[su.status]} = 'confirmed' AND {j[su.checked_in_at]} IS NOT NULL "
     "AND ({j[su.check_in_approved_by]} IS NOT NULL OR NOT {flag[su.check_in_far]}) "
-    "AND ({j[su.checked_out_at]} IS NOT NULL OR {t[sh.ends_at]} <= {now}) "
+    "AND ({j[su.checked_out_at]} IS NOT NULL OR {t[@sh.ends_at]} <= {now}) "
     "AND {t[su.checked_in_at]} >= {since} AND {t[su.checked_in_at]} < {until}"
-    "{hood[sh.neighborhood_id]}) AS x GROUP BY hood, bucket")
+    "{hood[@sh.neighborhood_id]}) AS x GROUP BY hood, bucket")
 # merchant check-ins: where the merchant is, by status
 DASHBOARD_CHECK_INS = (
     "SELECT hood, bucket, status, count(*) FROM ("
-    "SELECT {j[m.neighborhood_id]} AS hood, {bucket[c.at]} AS bucket, "
-    "coalesce({j[c.status]}, {check_in_status}) AS status FROM records c LEFT JOIN records m "
-    "ON m.type = 'merchant' AND m.id = {j[c.merchant_id]} "
-    "WHERE " + LIVE.format(a="c", rtype="check_in") + " "
-    "AND {t[c.at]} >= {since} AND {t[c.at]} < {until}{hood[m.neighborhood_id]}"
+    "SELECT {j[@m.neighborhood_id]} AS hood, {bucket[c.at]} AS bucket, "
+    "coalesce({j[c.status]}, {check_in_status}) AS status "
+    "FROM {live[check_in]} c LEFT JOIN records m ON m.type = 'merchant' "
+    "AND m.id = {j[c.merchant_id]} "
+    "WHERE {t[c.at]} >= {since} AND {t[c.at]} < {until}{hood[@m.neighborhood_id]}"
     ") AS x GROUP BY hood, bucket, status")
 # incidents (harm '' : each incident once) and their harm types (an incident may have
 # several); the neighborhood is the incident's, else its stroll's
 _INCIDENTS_FROM = (
-    "FROM records r LEFT JOIN records s ON s.type = 'stroll' "
+    "FROM {live[incident]} r LEFT JOIN records s ON s.type = 'stroll' "
     "AND s.id = {j[r.stroll_id]}{each} "
-    "WHERE " + LIVE.format(a="r", rtype="incident") + " "
-    "AND {flag_true[r.include_in_aggregate]} "
+    "WHERE {flag_true[r.include_in_aggregate]} "
     "AND {t[r.occurred_at]} >= {since} AND {t[r.occurred_at]} < {until}"
-    "{hood[r.neighborhood_id|s.neighborhood_id]}")
+    "{hood[r.neighborhood_id|@s.neighborhood_id]}")
 DASHBOARD_INCIDENTS = (
     "SELECT hood, bucket, harm, count(*) FROM ("
-    "SELECT {j[r.neighborhood_id|s.neighborhood_id]} AS hood, "
+    "SELECT {j[r.neighborhood_id|@s.neighborhood_id]} AS hood, "
     "{bucket[r.occurred_at]} AS bucket, '' AS harm " + _INCIDENTS_FROM.replace(
         "{each}", "") + " UNION ALL "
-    "SELECT {j[r.neighborhood_id|s.neighborhood_id]}, {bucket[r.occurred_at]}, "
+    "SELECT {j[r.neighborhood_id|@s.neighborhood_id]}, {bucket[r.occurred_at]}, "
     "h.value " + _INCIDENTS_FROM.replace("{each}", ", {harm_each}") +
     ") AS x GROUP BY hood, bucket, harm")
 # the follow-ups of the range's incidents (counted ones), by status, and whether the
-# next action's date has passed
+# next action's date has passed; each side read once (MATERIALIZED: however the
+# database joins them, neither is read again for each row of the other)
 DASHBOARD_FOLLOW_UPS = (
-    "SELECT hood, status, passed, count(*) FROM ("
-    "SELECT {j[i.neighborhood_id|s.neighborhood_id]} AS hood, "
+    "WITH counted AS MATERIALIZED (SELECT r.id AS id " + _INCIDENTS_FROM.replace(
+        "{each}", "") + "), "
+    "follow AS MATERIALIZED (SELECT {j[f.incident_id]} AS incident_id, "
     "coalesce({j[f.status]}, {follow_up_status}) AS status, "
     "CASE WHEN {j[f.next_action_date]} IS NOT NULL AND {t[f.next_action_date]} < {now} "
-    "THEN 1 ELSE 0 END AS passed "
-    "FROM records f JOIN records i ON i.type = 'incident' AND i.id = {j[f.incident_id]} "
-    "LEFT JOIN records s ON s.type = 'stroll' AND s.id = {j[i.stroll_id]} "
-    "WHERE " + LIVE.format(a="f", rtype="follow_up") + " AND NOT i.deleted "
-    "AND i.data IS NOT NULL AND {flag_true[i.include_in_aggregate]} "
-    "AND {t[i.occurred_at]} >= {since} AND {t[i.occurred_at]} < {until}"
-    "{hood[i.neighborhood_id|s.neighborhood_id]}) AS x GROUP BY hood, status, passed")
+    "THEN 1 ELSE 0 END AS passed FROM {live[follow_up]} f) "
+    "SELECT follow.status, follow.passed, count(*) FROM follow "
+    "JOIN counted ON counted.id = follow.incident_id GROUP BY follow.status, follow.passed")
 
 # ---- the two dialects ------------------------------------------------------------------
 
@@ -484,7 +481,7 @@ class Dialect:
     page_survivors: str         # "cursor:type:id" of a page's survivor records, joined
     page_options: dict = field(default_factory=dict)  # execute() options of a page
     json_field: str = ""        # a record's top-level JSON field named by a parameter
-    # the dashboard's statements (``dashboard_sql``): record ``{a}``'s JSON field ``{f}``
+    # the dashboard's statements (``dashboard_sql``): JSON ``{data}``'s field ``{f}``
     # as text, as a number, as a flag (``{d}``: when absent); a text as an instant; the
     # seconds from one instant to another; the elements of a JSON list as rows ``value``
     json_text_of: str = ""
@@ -494,6 +491,8 @@ class Dialect:
     instant_of: str = ""
     seconds_of: str = ""
     each_of: str = ""
+    live_of: str = ""           # the live records of type ``{rtype}``: ``id``, ``data``
+    looked_up: str = ""         # the data of a record ``{a}`` joined from ``records``
 
     def sql(self, statement: str) -> str:
         """``statement`` with this database's placeholders."""
@@ -517,12 +516,15 @@ SQLITE = Dialect(
     page_survivors="group_concat(CASE WHEN survivor THEN cursor || ':' || type || ':' || id "
                    "END, ',')",
     json_field="json_extract(data, '$.' || ?)",
-    json_text_of="json_extract({a}.data, '$.{f}')",
-    json_number_of="json_extract({a}.data, '$.{f}')",
-    json_flag_of="(coalesce(json_extract({a}.data, '$.{f}'), {d}) <> 0)",
+    json_text_of="json_extract({data}, '$.{f}')",
+    json_number_of="json_extract({data}, '$.{f}')",
+    json_flag_of="(coalesce(json_extract({data}, '$.{f}'), {d}) <> 0)",
+    looked_up="{a}.data",
     instant_of="julianday({x})",
     seconds_of="((julianday({b}) - julianday({a})) * 86400.0)",
-    each_of="json_each({a}.data, '$.{f}') AS {alias}")
+    each_of="json_each({data}, '$.{f}') AS {alias}",
+    live_of="(SELECT id, data FROM records WHERE type = '{rtype}' AND NOT deleted "
+            "AND data IS NOT NULL)")
 
 POSTGRES = Dialect(
     name="postgres", qmark=False, bigint="BIGINT", boolean="BOOLEAN", false="false",
@@ -538,14 +540,19 @@ POSTGRES = Dialect(
                    "END, ',')",
     page_options={"binary": True},
     json_field="(data::jsonb ->> ?)",
-    json_text_of="({a}.data::jsonb ->> '{f}')",
-    json_number_of="CAST({a}.data::jsonb ->> '{f}' AS double precision)",
-    json_flag_of="coalesce(CAST({a}.data::jsonb ->> '{f}' AS boolean), {d})",
+    # each row's text parsed once (OFFSET 0: not folded into the outer statement,
+    # which would parse it again for every field read)
+    json_text_of="({data} ->> '{f}')",
+    json_number_of="CAST({data} ->> '{f}' AS double precision)",
+    json_flag_of="coalesce(CAST({data} ->> '{f}' AS boolean), {d})",
+    looked_up="CAST({a}.data AS jsonb)",
     flag_literals=("false", "true"),
     instant_of="CAST({x} AS timestamptz)",
     seconds_of="CAST(extract(epoch FROM CAST({b} AS timestamptz) - "
                "CAST({a} AS timestamptz)) AS double precision)",
-    each_of="jsonb_array_elements_text({a}.data::jsonb -> '{f}') AS {alias}(value)")
+    each_of="jsonb_array_elements_text({data} -> '{f}') AS {alias}(value)",
+    live_of="(SELECT id, CAST(data AS jsonb) AS data FROM records WHERE type = '{rtype}' "
+            "AND NOT deleted AND data IS NOT NULL OFFSET 0)")
 
 
 class _Fields:
@@ -567,9 +574,15 @@ def dashboard_sql(d: Dialect, statement: str, edges: list[str], now: str,
     instant); one neighborhood's records, or (None) every one's."""
     params: list = []
 
-    def text(ref: str) -> str:
+    def data(ref: str) -> tuple[str, str]:  # "r.name" / "@m.name": (its JSON, name)
         alias, name = ref.split(".")
-        return d.json_text_of.format(a=alias, f=name)
+        if alias.startswith("@"):
+            return d.looked_up.format(a=alias[1:]), name
+        return f"{alias}.data", name
+
+    def text(ref: str) -> str:
+        json_of, name = data(ref)
+        return d.json_text_of.format(data=json_of, f=name)
 
     def either(spec: str) -> str:  # "r.a|s.b": the first that is there
         parts = [text(ref) for ref in spec.split("|")]
@@ -597,13 +610,14 @@ def dashboard_sql(d: Dialect, statement: str, edges: list[str], now: str,
 
     def flag(default: bool) -> Callable[[str], str]:
         def render(ref: str) -> str:
-            alias, name = ref.split(".")
-            return d.json_flag_of.format(a=alias, f=name, d=d.flag_literals[int(default)])
+            json_of, name = data(ref)
+            return d.json_flag_of.format(data=json_of, f=name,
+                                         d=d.flag_literals[int(default)])
         return render
 
     def number(ref: str) -> str:
-        alias, name = ref.split(".")
-        return d.json_number_of.format(a=alias, f=name)
+        json_of, name = data(ref)
+        return d.json_number_of.format(data=json_of, f=name)
 
     def hood(spec: str) -> str:
         if neighborhood_id is None:
@@ -623,8 +637,9 @@ def dashboard_sql(d: Dialect, statement: str, edges: list[str], now: str,
         bucket=_Fields(bucket), seconds=_Fields(seconds),
         flag=_Fields(flag(False)), flag_true=_Fields(flag(True)),
         hood=_Fields(hood), since=Once(edges[0]), until=Once(edges[-1]), now=Once(now),
-        harm_each=d.each_of.format(a="r", f="harm_types", alias="h"),
-        check_in_status=f"'{CheckIn.status}'", follow_up_status=f"'{FollowUp.status}'")
+        harm_each=d.each_of.format(data="r.data", f="harm_types", alias="h"),
+        check_in_status=f"'{CheckIn.status}'", follow_up_status=f"'{FollowUp.status}'",
+        live=_Fields(lambda rtype: d.live_of.format(rtype=rtype)))
     return sql, params
 
 
@@ -1054,7 +1069,7 @@ class SQLStorage(GroupCommit, Storage):
                 self._dashboard(DASHBOARD_INCIDENTS, edges, now, neighborhood_id)]
 
     def dashboard_follow_ups(self, edges, now, neighborhood_id=None):
-        return [(h, status, bool(passed), int(n)) for h, status, passed, n in
+        return [(status, bool(passed), int(n)) for status, passed, n in
                 self._dashboard(DASHBOARD_FOLLOW_UPS, edges, now, neighborhood_id)]
 
     # ---- calendar feeds -------------------------------------------------------------------

@@ -200,6 +200,22 @@ def test_a_neighborhood_filter_counts_only_that_neighborhood(live, program, coor
                                       "Physical assault": ["1"],
                                       "Verbal or written harassment": ["1"]}
     assert f'<option value="{b}" selected>' in page
+    follow = table(page, "follow-ups")                       # i3's, closed
+    assert (follow["Open"], follow["Closed"]) == (["0"], ["1"])
+
+
+def test_a_time_written_in_utc_falls_in_the_programs_local_week(live, program, coordinator):
+    """23:30 on Sunday in San Francisco is Monday in UTC: it is Sunday's week's."""
+    c = {"id": new_id(), "name": "Dash UTC", "center_lat": 37.79, "center_lon": -122.40}
+    shop = {"id": new_id(), "neighborhood_id": c["id"], "name": "Night market", "lat": 37.79,
+            "lon": -122.40}
+    write(live.storage, ("neighborhood", c), ("merchant", shop),
+          ("check_in", {"id": new_id(), "merchant_id": shop["id"],
+                        "at": "2026-09-07T06:30:00Z", "status": "concern"}))
+    page = coordinator.get("/console/dashboard?from=2026-09-01&to=2026-09-13"
+                           f"&neighborhood={c['id']}").text
+    weeks = table(page, "by-week")
+    assert weeks["Sep 1 – 6"][4] == "1" and weeks["Sep 7 – 13"][4] == "0"
 
 
 def test_a_date_range_counts_only_its_days(live, program, coordinator):

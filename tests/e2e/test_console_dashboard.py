@@ -237,7 +237,7 @@ def test_a_neighborhood_chosen_in_the_filter_narrows_the_dashboard(server, lapto
     shot(page, "laptop_en_little_saigon")
 
 
-@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("lang", LANGS + ("es", "zh-Hans"))
 def test_the_dashboard_fits_a_phone(server, phone, lang):
     page = phone
     page.goto(f"{server.url}/console/dashboard")
@@ -285,8 +285,7 @@ def test_the_monthly_report_prints_black_on_white_without_menus(server, laptop, 
 
 def test_the_report_fits_a_phone(server, phone):
     page = phone
-    choose_language(page, "vi") if page.url.startswith(server.url) else None
     page.goto(f"{server.url}/console/report")
-    lang = page.evaluate("document.documentElement.lang")
-    check(page, "report", lang, server)
-    shot(page, f"report_phone_{lang}")
+    choose_language(page, "vi")
+    check(page, "report", "vi", server)
+    shot(page, "report_phone_vi")

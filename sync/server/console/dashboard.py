@@ -42,7 +42,7 @@ class Section:
 
 
 def install_dashboard(app: FastAPI, console: Console, store: Storage) -> None:
-    def hoods(ctx: Ctx) -> dict[str, dict]:
+    def hoods() -> dict[str, dict]:
         return {h["id"]: h for h in console.records("neighborhood")}
 
     def chosen_hood(ctx: Ctx, known: dict[str, dict]) -> str | None:
@@ -64,7 +64,7 @@ def install_dashboard(app: FastAPI, console: Console, store: Storage) -> None:
                        store.dashboard_follow_ups(edges, now, hood))
 
     def dashboard_page(ctx: Ctx) -> Response:
-        known = hoods(ctx)
+        known = hoods()
         try:
             first, last = read_range(ctx.request.query_params, today())
         except BadFilter as e:
@@ -81,7 +81,7 @@ def install_dashboard(app: FastAPI, console: Console, store: Storage) -> None:
             report_month=report_month(first, last).strftime("%Y-%m"))
 
     def report_page(ctx: Ctx) -> Response:
-        known = hoods(ctx)
+        known = hoods()
         try:
             month = read_month(ctx.request.query_params.get("month"), today())
         except BadFilter as e:

@@ -55,7 +55,8 @@ def test_the_range_left_out_is_the_last_four_weeks_to_today():
     ({"from": "2026-02-30"}, "console.dashboard.bad_date"),
     ({"to": "tomorrow"}, "console.dashboard.bad_date"),
     ({"from": "2026-10-20", "to": "2026-10-01"}, "console.dashboard.bad_order"),
-    ({"from": "2025-01-01", "to": "2026-10-01"}, "console.dashboard.too_long")])
+    ({"from": "2025-01-01", "to": "2026-10-01"}, "console.dashboard.too_long"),
+    ({"from": "9999-12-30", "to": "9999-12-31"}, "console.dashboard.bad_date")])
 def test_a_range_that_cannot_be_read_says_why(query, key):
     with pytest.raises(BadFilter) as e:
         read_range(query, date(2026, 11, 30))
@@ -65,7 +66,7 @@ def test_a_range_that_cannot_be_read_says_why(query, key):
 def test_a_month_left_out_is_the_last_month_over_and_a_bad_one_is_refused():
     assert read_month(None, date(2026, 1, 15)) == date(2025, 12, 1)
     assert read_month("2026-10", date(2026, 11, 30)) == date(2026, 10, 1)
-    for bad in ("2026-13", "2026/10", "10-2026", "2026-1x", "-2026-10"):
+    for bad in ("2026-13", "2026/10", "10-2026", "2026-1x", "-2026-10", "9999-12", "0000-01"):
         with pytest.raises(BadFilter):
             read_month(bad, date(2026, 11, 30))
 

@@ -24,6 +24,7 @@ from stroll.domain import taxonomy as tx
 DEFAULT_DAYS = 28          # the dashboard opens on the last four weeks
 LONGEST_RANGE = 366        # days a range may span (a year and a day)
 CLOSED_FOLLOW_UPS = ("closed",)
+YEARS = (1970, 2999)       # a date outside them is a typing slip
 
 
 class BadFilter(ValueError):
@@ -77,9 +78,12 @@ def month_period(month: date, tz: str) -> Period:
 
 def _day(text: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise BadFilter("console.dashboard.bad_date", value=text) from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise BadFilter("console.dashboard.bad_date", value=text)
+    return day
 
 
 def read_range(query: Mapping[str, str], today: date) -> tuple[date, date]:
@@ -103,9 +107,12 @@ def read_month(text: str | None, today: date) -> date:
     if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
         raise BadFilter("console.report.bad_month", value=text)
     try:
-        return date(int(parts[0]), int(parts[1]), 1)
+        month = date(int(parts[0]), int(parts[1]), 1)
     except ValueError:
         raise BadFilter("console.report.bad_month", value=text) from None
+    if not YEARS[0] <= month.year <= YEARS[1]:
+        raise BadFilter("console.report.bad_month", value=text)
+    return month
 
 
 def report_month(first: date, last: date) -> date:

@@ -159,6 +159,9 @@ def test_week_labels_thin_out_when_a_long_range_has_many_columns():
     assert 5 <= len(c.ticks) < 53
     gaps = [b[0] - a[0] for a, b in zip(c.ticks, c.ticks[1:])]
     assert min(gaps) >= charts.text_units("Oct 53") * charts.FONT * 0.9
+    assert not any(b.shown for b in c.bars)      # 53 numbers would overlap: the table has them
+    few = charts.column_chart("A month", items[:5])
+    assert all(b.shown for b in few.bars)
 
 
 def test_a_chart_of_nothing_draws_no_bar():

@@ -237,6 +237,19 @@ def test_a_neighborhood_chosen_in_the_filter_narrows_the_dashboard(server, lapto
     shot(page, "laptop_en_little_saigon")
 
 
+def test_a_year_long_range_keeps_its_week_labels_apart(server, laptop):
+    page = laptop
+    choose_language(page, "en")
+    last = datetime.now(TZ).date()
+    page.goto(f"{server.url}/console/dashboard?from={last - timedelta(days=364)}&to={last}")
+    check(page, "dashboard_year", "en", server)
+    assert page.locator("#table-by-week tbody tr").count() >= 52
+    ticks = page.evaluate("""() => [...document.querySelectorAll('#chart-by-week-1 text.tick')]
+        .map(t => t.getBoundingClientRect()).map(r => [r.left, r.right])""")
+    assert all(a[1] <= b[0] for a, b in zip(ticks, ticks[1:])), ticks   # none overlaps
+    shot(page, "laptop_en_year")
+
+
 @pytest.mark.parametrize("lang", LANGS + ("es", "zh-Hans"))
 def test_the_dashboard_fits_a_phone(server, phone, lang):
     page = phone

@@ -75,6 +75,7 @@ class Bar:
     text_x: float         # where the number starts
     text_y: float
     tone: str = ""        # a class: "" or e.g. "alert" (the label says it too)
+    shown: bool = True    # the number is written on the chart (columns too narrow: not)
 
 
 @dataclass(frozen=True)
@@ -123,13 +124,15 @@ def column_chart(title: str, items: list[tuple[str, float, str]], width: float =
     column = min(slot * 0.7, 48.0)
     longest = max((text_units(label) * FONT * 0.9 for label, _, _ in items), default=0)
     every = max(1, math.ceil((longest + 6) / slot))
+    widest = max((text_units(text) * FONT * 0.9 for _, _, text in items), default=0)
+    numbers = widest + 2 <= slot      # else the table beside the chart has them
     bars, ticks = [], []
     for i, (label, value, text) in enumerate(items):
         h = max(value * per_unit, 1.5 if value > 0 else 0.0)
         cx = slot * i + slot / 2
         bars.append(Bar(label, (label,), value, text, round(cx - column / 2, 1),
                         round(baseline - h, 1), round(column, 1), round(h, 1),
-                        0.0, round(cx, 1), round(baseline - h - 4, 1)))
+                        0.0, round(cx, 1), round(baseline - h - 4, 1), shown=numbers))
         if i % every == 0:
             ticks.append((round(cx, 1), label))
     return Chart(title, width, height, tuple(bars), "columns", tuple(ticks), baseline)

@@ -76,7 +76,7 @@ def install_dashboard(app: FastAPI, console: Console, store: Storage) -> None:
         return console.render(
             ctx, "dashboard.html", first=first.isoformat(), last=last.isoformat(),
             hood=hood, hood_choices=_hood_choices(tr, known),
-            range_label=tr.t(P + "range", first=tr.day(first), last=tr.day(last)),
+            range_label=_range(tr, first, last),
             tiles=_tiles(tr, numbers.total), sections=_sections(tr, span, numbers, known),
             report_month=report_month(first, last).strftime("%Y-%m"))
 
@@ -96,7 +96,7 @@ def install_dashboard(app: FastAPI, console: Console, store: Storage) -> None:
             month_name=month_name, hood=hood, hood_choices=_hood_choices(tr, known),
             scope=tr.t("console.report.scope_one", name=tr.place(known[hood])) if hood
             else tr.t("console.report.scope_all"),
-            range_label=tr.t(P + "range", first=tr.day(span.first), last=tr.day(span.last)),
+            range_label=_range(tr, span.first, span.last),
             sentences=_sentences(tr, numbers.total), tiles=_tiles(tr, numbers.total),
             sections=_sections(tr, span, numbers, known),
             prepared=tr.t("console.report.prepared", date=tr.day(today())),
@@ -116,6 +116,12 @@ def _hood_choices(tr: Translator, known: dict[str, dict]) -> list[tuple[str, str
 
 def _hood_name(tr: Translator, known: dict[str, dict], hood: str | None) -> str:
     return tr.place(known[hood]) if hood in known else tr.t(P + "unplaced")
+
+
+def _range(tr: Translator, first: date, last: date) -> str:
+    """From when to when, with the year ("Nov 5, 2026 to Dec 2, 2026")."""
+    return tr.t(P + "range", first=format_skeleton("yMMMEd", first, locale=tr.locale),
+                last=format_skeleton("yMMMEd", last, locale=tr.locale))
 
 
 def _n(tr: Translator, value: float) -> str:

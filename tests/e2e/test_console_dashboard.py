@@ -196,6 +196,8 @@ def check(page, name: str, lang: str, server) -> dict:
         assert c["right"] <= page.viewport_size["width"], f"{name} ({lang}): {c}"
     off_site = [u for u in page.requests_seen if not u.startswith(server.url)]
     assert not off_site, off_site
+    refused = [line for line in page.console_lines if "Content Security Policy" in line]
+    assert not refused, refused                  # no inline style or script was needed
     return seen
 
 

@@ -36,6 +36,7 @@ from ..storage.mbtiles import TileFile
 from . import doors, spreadsheets
 from .maps import install_maps
 from .exports import install_exports
+from .dashboard import install_dashboard
 from .roster import Rosters
 from .forms import CHOICES, FORMS, PATH_POINTS_MAX, Problems, form_values, read_form, week_of, weekly
 from .web import HERE, KINDS, SECURITY_HEADERS, Console, Ctx, Refused, _add, existing, log
@@ -319,6 +320,7 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
     # ---- routes ---------------------------------------------------------------------------
     install_maps(app, console, store)
     install_exports(app, console, store)   # before /console/{kind}: its paths would match
+    install_dashboard(app, console, store)  # before /console/{kind} would take its paths
     for path, method, run in (
             *doors.routes(console),
             ("/console", "GET", page(home)),

@@ -300,6 +300,41 @@ class Storage(ABC):
         """``(shift_id, signup_id, member_id, status)`` of the confirmed and waitlisted
         sign-ups (of one shift, or all), in order of arrival."""
 
+    # ---- the console's dashboard (counted by the database; sql.py DASHBOARD_*) ------------
+    # Each counts by neighborhood (the record's id; None: none known) and by bucket of
+    # time: bucket i runs from ``edges[i]`` to ``edges[i + 1]`` (ISO instants; the range
+    # is ``edges[0]`` to ``edges[-1]``). ``now``: an ISO instant. ``neighborhood_id``:
+    # one neighborhood's records only.
+    @abstractmethod
+    def dashboard_strolls(self, edges: list[str], now: str, neighborhood_id: str | None = None
+                          ) -> list[tuple[str | None, int, int, float, float]]:
+        """``(neighborhood, bucket, strolls, metres walked, seconds on patrol)`` of the
+        strolls started in the range (an unended stroll adds no time)."""
+
+    @abstractmethod
+    def dashboard_service(self, edges: list[str], now: str, neighborhood_id: str | None = None
+                          ) -> list[tuple[str | None, int, int, float]]:
+        """``(neighborhood, bucket, sign-ups served, seconds served)`` by the check-in's
+        time, as ``stroll.domain.volunteering.hours`` counts a volunteer's hours."""
+
+    @abstractmethod
+    def dashboard_check_ins(self, edges: list[str], now: str, neighborhood_id: str | None = None
+                            ) -> list[tuple[str | None, int, str, int]]:
+        """``(neighborhood, bucket, status, check-ins)``: merchant check-ins, where the
+        merchant is."""
+
+    @abstractmethod
+    def dashboard_incidents(self, edges: list[str], now: str, neighborhood_id: str | None = None
+                            ) -> list[tuple[str | None, int, str | None, int]]:
+        """``(neighborhood, bucket, harm type, incidents)`` of the incidents that may be
+        counted (``include_in_aggregate``); harm type None: every incident once."""
+
+    @abstractmethod
+    def dashboard_follow_ups(self, edges: list[str], now: str, neighborhood_id: str | None = None
+                             ) -> list[tuple[str, bool, int]]:
+        """``(status, next action date passed, follow-ups)`` of the incidents counted
+        in the range (of the neighborhood)."""
+
     # ---- calendar feeds (docs/SYNC.md, Calendar feed) -------------------------------------
     @abstractmethod
     def set_calendar_feed(self, member_id: str, token_hash: str, created_at: str) -> None:

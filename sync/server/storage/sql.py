@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
+from stroll.domain.records import CheckIn, FollowUp
+
 from ...protocol import MAX_PAGE_BYTES
 from ..rules import READ, carries_survivor_fields, reads
 from ..merge import AppliedRow, Key, RecordWrite, StoredRecord, stored_record
@@ -384,6 +386,84 @@ SIGNUPS_OF = ("SELECT id, shift_id, member_id, status, position FROM signups "
               "WHERE shift_id = ? ORDER BY position")
 
 
+
+# ---- the console's dashboard: figures counted by the database ----------------------------
+# Each statement counts one kind of record by neighborhood and by bucket of time (the
+# buckets' edges are parameters: the weeks of the program's own time zone), so a month
+# of a program is a few dozen rows, whatever its size. Times are compared as instants
+# (``Dialect.instant``), whatever offset a phone wrote them with. Track chunks are never
+# read: a stroll's distance is its ``distance_m``. An incident counts only when its
+# ``include_in_aggregate`` consent is given.
+# A record is stored without its fields at their default (``merge.encode_record``): a
+# field left out reads as its default here too (``coalesce``, ``{check_in_status}``).
+# ``{j}`` fields are filled by ``dashboard_sql`` below: ``{j[r.neighborhood_id]}`` is a
+# record's top-level JSON field as text, ``{n[..]}`` as a number, ``{t[..]}`` as an
+# instant, ``{bucket[..]}`` the bucket of an instant, ``{since}`` / ``{until}`` the
+# range's ends, ``{hood}`` the neighborhood condition (or nothing). The records a
+# statement counts are ``{live[stroll]}``: the live records of a type, their data read
+# as JSON once a row (``Dialect.live_of``); a record looked up by id beside them (a
+# check-in's merchant) is a plain indexed join on ``records``, its fields ``@m.name``.
+DASHBOARD_STROLLS = (
+    "SELECT hood, bucket, count(*), sum(metres), sum(seconds) FROM ("
+    "SELECT {j[r.neighborhood_id]} AS hood, {bucket[r.started_at]} AS bucket, "
+    "coalesce({n[r.distance_m]}, 0) AS metres, "
+    "CASE WHEN {j[r.ended_at]} IS NULL THEN 0 "
+    "ELSE {seconds[r.started_at:r.ended_at]} END AS seconds "
+    "FROM {live[stroll]} r WHERE {t[r.started_at]} >= {since} AND {t[r.started_at]} < {until}"
+    "{hood[r.neighborhood_id]}) AS x GROUP BY hood, bucket")
+# a volunteer's hours as ``stroll.domain.volunteering.hours`` counts them: a confirmed
+# sign-up checked in (away from the meeting point: once approved), to the check-out or
+# the shift's end, at most 12 hours; not checked out: once the shift is over
+DASHBOARD_SERVICE = (
+    "SELECT hood, bucket, count(*), "
+    "sum(CASE WHEN s < 0 THEN 0 WHEN s > 43200 THEN 43200 ELSE s END) FROM ("
+    "SELECT {j[@sh.neighborhood_id]} AS hood, {bucket[su.checked_in_at]} AS bucket, "
+    "{seconds[su.checked_in_at:su.checked_out_at|@sh.ends_at]} AS s "
+    "FROM {live[signup]} su JOIN records sh ON sh.type = 'shift' AND sh.id = {j[su.shift_id]} "
+    "WHERE NOT sh.deleted AND sh.data IS NOT NULL "
+    "AND {j[su.status]} = 'confirmed' AND {j[su.checked_in_at]} IS NOT NULL "
+    "AND ({j[su.check_in_approved_by]} IS NOT NULL OR NOT {flag[su.check_in_far]}) "
+    "AND ({j[su.checked_out_at]} IS NOT NULL OR {t[@sh.ends_at]} <= {now}) "
+    "AND {t[su.checked_in_at]} >= {since} AND {t[su.checked_in_at]} < {until}"
+    "{hood[@sh.neighborhood_id]}) AS x GROUP BY hood, bucket")
+# merchant check-ins: where the merchant is, by status
+DASHBOARD_CHECK_INS = (
+    "SELECT hood, bucket, status, count(*) FROM ("
+    "SELECT {j[@m.neighborhood_id]} AS hood, {bucket[c.at]} AS bucket, "
+    "coalesce({j[c.status]}, {check_in_status}) AS status "
+    "FROM {live[check_in]} c LEFT JOIN records m ON m.type = 'merchant' "
+    "AND m.id = {j[c.merchant_id]} "
+    "WHERE {t[c.at]} >= {since} AND {t[c.at]} < {until}{hood[@m.neighborhood_id]}"
+    ") AS x GROUP BY hood, bucket, status")
+# incidents (harm '' : each incident once) and their harm types (an incident may have
+# several); the neighborhood is the incident's, else its stroll's
+_INCIDENTS_FROM = (
+    "FROM {live[incident]} r LEFT JOIN records s ON s.type = 'stroll' "
+    "AND s.id = {j[r.stroll_id]}{each} "
+    "WHERE {flag_true[r.include_in_aggregate]} "
+    "AND {t[r.occurred_at]} >= {since} AND {t[r.occurred_at]} < {until}"
+    "{hood[r.neighborhood_id|@s.neighborhood_id]}")
+DASHBOARD_INCIDENTS = (
+    "SELECT hood, bucket, harm, count(*) FROM ("
+    "SELECT {j[r.neighborhood_id|@s.neighborhood_id]} AS hood, "
+    "{bucket[r.occurred_at]} AS bucket, '' AS harm " + _INCIDENTS_FROM.replace(
+        "{each}", "") + " UNION ALL "
+    "SELECT {j[r.neighborhood_id|@s.neighborhood_id]}, {bucket[r.occurred_at]}, "
+    "h.value " + _INCIDENTS_FROM.replace("{each}", ", {harm_each}") +
+    ") AS x GROUP BY hood, bucket, harm")
+# the follow-ups of the range's incidents (counted ones), by status, and whether the
+# next action's date has passed; each side read once (MATERIALIZED: however the
+# database joins them, neither is read again for each row of the other)
+DASHBOARD_FOLLOW_UPS = (
+    "WITH counted AS MATERIALIZED (SELECT r.id AS id " + _INCIDENTS_FROM.replace(
+        "{each}", "") + "), "
+    "follow AS MATERIALIZED (SELECT {j[f.incident_id]} AS incident_id, "
+    "coalesce({j[f.status]}, {follow_up_status}) AS status, "
+    "CASE WHEN {j[f.next_action_date]} IS NOT NULL AND {t[f.next_action_date]} < {now} "
+    "THEN 1 ELSE 0 END AS passed FROM {live[follow_up]} f) "
+    "SELECT follow.status, follow.passed, count(*) FROM follow "
+    "JOIN counted ON counted.id = follow.incident_id GROUP BY follow.status, follow.passed")
+
 # ---- the two dialects ------------------------------------------------------------------
 
 
@@ -415,6 +495,18 @@ class Dialect:
     json_field: str = ""        # a record's top-level JSON field named by a parameter
     chunk_stroll: str = ""      # a track chunk's stroll_id (as its index is written)
     in_list: str = ""           # "<expression> IN" the values of one parameter (ids_param)
+    # the dashboard's statements (``dashboard_sql``): JSON ``{data}``'s field ``{f}``
+    # as text, as a number, as a flag (``{d}``: when absent); a text as an instant; the
+    # seconds from one instant to another; the elements of a JSON list as rows ``value``
+    json_text_of: str = ""
+    json_number_of: str = ""
+    json_flag_of: str = ""
+    flag_literals: tuple = ("0", "1")
+    instant_of: str = ""
+    seconds_of: str = ""
+    each_of: str = ""
+    live_of: str = ""           # the live records of type ``{rtype}``: ``id``, ``data``
+    looked_up: str = ""         # the data of a record ``{a}`` joined from ``records``
 
     def sql(self, statement: str) -> str:
         """``statement`` with this database's placeholders."""
@@ -440,7 +532,16 @@ SQLITE = Dialect(
                    "END, ',')",
     json_field="json_extract(data, '$.' || ?)",
     chunk_stroll="json_extract(data, '$.stroll_id')",
-    in_list="IN (SELECT value FROM json_each(?))")
+    in_list="IN (SELECT value FROM json_each(?))",
+    json_text_of="json_extract({data}, '$.{f}')",
+    json_number_of="json_extract({data}, '$.{f}')",
+    json_flag_of="(coalesce(json_extract({data}, '$.{f}'), {d}) <> 0)",
+    looked_up="{a}.data",
+    instant_of="julianday({x})",
+    seconds_of="((julianday({b}) - julianday({a})) * 86400.0)",
+    each_of="json_each({data}, '$.{f}') AS {alias}",
+    live_of="(SELECT id, data FROM records WHERE type = '{rtype}' AND NOT deleted "
+            "AND data IS NOT NULL)")
 
 POSTGRES = Dialect(
     name="postgres", qmark=False, bigint="BIGINT", boolean="BOOLEAN", false="false",
@@ -457,7 +558,108 @@ POSTGRES = Dialect(
     page_options={"binary": True},
     json_field="(data::jsonb ->> ?)",
     chunk_stroll="(data::jsonb ->> 'stroll_id')",
-    in_list="= ANY(string_to_array(?, ','))")
+    in_list="= ANY(string_to_array(?, ','))",
+    # each row's text parsed once (OFFSET 0: not folded into the outer statement,
+    # which would parse it again for every field read)
+    json_text_of="({data} ->> '{f}')",
+    json_number_of="CAST({data} ->> '{f}' AS double precision)",
+    json_flag_of="coalesce(CAST({data} ->> '{f}' AS boolean), {d})",
+    looked_up="CAST({a}.data AS jsonb)",
+    flag_literals=("false", "true"),
+    instant_of="CAST({x} AS timestamptz)",
+    seconds_of="CAST(extract(epoch FROM CAST({b} AS timestamptz) - "
+               "CAST({a} AS timestamptz)) AS double precision)",
+    each_of="jsonb_array_elements_text({data} -> '{f}') AS {alias}(value)",
+    live_of="(SELECT id, CAST(data AS jsonb) AS data FROM records WHERE type = '{rtype}' "
+            "AND NOT deleted AND data IS NOT NULL OFFSET 0)")
+
+
+class _Fields:
+    """A kind of field of a dashboard statement (``{j[r.status]}``...), rendered by
+    ``render`` as the statement names it (parameters are collected in that order)."""
+
+    def __init__(self, render: Callable[[str], str]):
+        self.render = render
+
+    def __getitem__(self, spec: str) -> str:
+        return self.render(spec)
+
+
+def dashboard_sql(d: Dialect, statement: str, edges: list[str], now: str,
+                  neighborhood_id: str | None) -> tuple[str, list]:
+    """A dashboard statement in dialect ``d`` and its parameters: the records from
+    ``edges[0]`` to ``edges[-1]`` (ISO instants), each in bucket i when it falls from
+    ``edges[i]`` (the first bucket from the start) to ``edges[i + 1]``; ``now`` (an ISO
+    instant); one neighborhood's records, or (None) every one's."""
+    params: list = []
+
+    def data(ref: str) -> tuple[str, str]:  # "r.name" / "@m.name": (its JSON, name)
+        alias, name = ref.split(".")
+        if alias.startswith("@"):
+            return d.looked_up.format(a=alias[1:]), name
+        return f"{alias}.data", name
+
+    def text(ref: str) -> str:
+        json_of, name = data(ref)
+        return d.json_text_of.format(data=json_of, f=name)
+
+    def either(spec: str) -> str:  # "r.a|s.b": the first that is there
+        parts = [text(ref) for ref in spec.split("|")]
+        return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+    def instant(spec: str) -> str:
+        return d.instant_of.format(x=either(spec))
+
+    def param_instant(value: str) -> str:
+        params.append(value)
+        return d.instant_of.format(x="?")
+
+    def bucket(spec: str) -> str:
+        inner = edges[1:-1]
+        if not inner:
+            return "0"
+        at = instant(spec)
+        cases = " ".join(f"WHEN {at} < {param_instant(e)} THEN {i}"
+                         for i, e in enumerate(inner))
+        return f"CASE {cases} ELSE {len(inner)} END"
+
+    def seconds(spec: str) -> str:
+        start, end = spec.split(":")
+        return d.seconds_of.format(a=either(start), b=either(end))
+
+    def flag(default: bool) -> Callable[[str], str]:
+        def render(ref: str) -> str:
+            json_of, name = data(ref)
+            return d.json_flag_of.format(data=json_of, f=name,
+                                         d=d.flag_literals[int(default)])
+        return render
+
+    def number(ref: str) -> str:
+        json_of, name = data(ref)
+        return d.json_number_of.format(data=json_of, f=name)
+
+    def hood(spec: str) -> str:
+        if neighborhood_id is None:
+            return ""
+        params.append(neighborhood_id)
+        return f" AND {either(spec)} = ?"
+
+    class Once:  # a parameter named where the statement names it
+        def __init__(self, value: str):
+            self.value = value
+
+        def __format__(self, _spec: str) -> str:
+            return param_instant(self.value)
+
+    sql = statement.format(
+        j=_Fields(either), n=_Fields(number), t=_Fields(instant),
+        bucket=_Fields(bucket), seconds=_Fields(seconds),
+        flag=_Fields(flag(False)), flag_true=_Fields(flag(True)),
+        hood=_Fields(hood), since=Once(edges[0]), until=Once(edges[-1]), now=Once(now),
+        harm_each=d.each_of.format(data="r.data", f="harm_types", alias="h"),
+        check_in_status=f"'{CheckIn.status}'", follow_up_status=f"'{FollowUp.status}'",
+        live=_Fields(lambda rtype: d.live_of.format(rtype=rtype)))
+    return sql, params
 
 
 def cut_page(changes: bytes, max_bytes: int) -> tuple[bytes, int | None]:
@@ -880,6 +1082,30 @@ class SQLStorage(GroupCommit, Storage):
                                            in_list=self.dialect.in_list)
         return [stored_record("track_chunk", r[0]) for r in self.query(
             statement, (self.dialect.ids_param(list(stroll_ids)),)) if r[0]]
+    # ---- the dashboard --------------------------------------------------------------------
+    def _dashboard(self, statement, edges, now, neighborhood_id):
+        sql, params = dashboard_sql(self.dialect, statement, edges, now, neighborhood_id)
+        return self.query(sql, tuple(params))
+
+    def dashboard_strolls(self, edges, now, neighborhood_id=None):
+        return [(h, int(b), int(n), float(m or 0), float(s or 0)) for h, b, n, m, s in
+                self._dashboard(DASHBOARD_STROLLS, edges, now, neighborhood_id)]
+
+    def dashboard_service(self, edges, now, neighborhood_id=None):
+        return [(h, int(b), int(n), float(s or 0)) for h, b, n, s in
+                self._dashboard(DASHBOARD_SERVICE, edges, now, neighborhood_id)]
+
+    def dashboard_check_ins(self, edges, now, neighborhood_id=None):
+        return [(h, int(b), status, int(n)) for h, b, status, n in
+                self._dashboard(DASHBOARD_CHECK_INS, edges, now, neighborhood_id)]
+
+    def dashboard_incidents(self, edges, now, neighborhood_id=None):
+        return [(h, int(b), harm or None, int(n)) for h, b, harm, n in
+                self._dashboard(DASHBOARD_INCIDENTS, edges, now, neighborhood_id)]
+
+    def dashboard_follow_ups(self, edges, now, neighborhood_id=None):
+        return [(status, bool(passed), int(n)) for status, passed, n in
+                self._dashboard(DASHBOARD_FOLLOW_UPS, edges, now, neighborhood_id)]
 
     # ---- calendar feeds -------------------------------------------------------------------
     def set_calendar_feed(self, member_id, token_hash, created_at):

@@ -205,6 +205,7 @@ CONSOLE: dict[str, str | None] = {
     "/console/language": None,
     "/console/static": None,               # the console's stylesheet, script and images
     "/console/sign-out": ANYONE,
+    "/console/follow-ups": COORDINATOR,    # survivors' cases: coordinators and admins only
     "/console": COORDINATOR,               # the program: places, people, shifts
 }
 

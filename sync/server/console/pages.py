@@ -34,6 +34,7 @@ from ..rules import may_manage_member, may_write
 from ..storage import Storage
 from ..storage.mbtiles import TileFile
 from . import doors, spreadsheets
+from .followups import install_followups
 from .roster import Rosters
 from .forms import CHOICES, FORMS, PATH_POINTS_MAX, Problems, form_values, read_form, week_of, weekly
 from .web import HERE, KINDS, SECURITY_HEADERS, Console, Ctx, Refused, _add, existing, log
@@ -315,6 +316,7 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
             "console.member.revoked", devices=out["devices_revoked"]))
 
     # ---- routes ---------------------------------------------------------------------------
+    install_followups(app, console, store)
     for path, method, run in (
             *doors.routes(console),
             ("/console", "GET", page(home)),

@@ -66,10 +66,17 @@ def test_newest_first_and_oldest_waiting_first_with_closed_cases_last():
     done = incident(30)
     cases = [old, middle, new, done]
     ups = [follow(done, status="closed")]
-    assert [c.id for c in board_of(cases, ups, order="newest")] == \
+    assert [c.id for c in board_of(cases, ups, order="newest", shown="all")] == \
         [new["id"], middle["id"], old["id"], done["id"]]
-    assert [c.id for c in board_of(cases, ups, order="oldest_waiting")] == \
+    assert [c.id for c in board_of(cases, ups, order="oldest_waiting", shown="all")] == \
         [old["id"], middle["id"], new["id"], done["id"]]
+
+
+def test_the_board_shows_the_open_cases_unless_asked_for_every_one():
+    open_, done = incident(2), incident(3)
+    ups = [follow(done, status="closed")]
+    assert [c.id for c in board_of([open_, done], ups)] == [open_["id"]]
+    assert [c.id for c in board_of([open_, done], ups, shown="closed")] == [done["id"]]
 
 
 def test_overdue_cases_lead_in_either_order():
@@ -101,14 +108,16 @@ def test_the_due_day_is_the_programs_day_whatever_zone_the_date_was_written_in()
 
 def test_the_board_filters_by_status():
     a, b = incident(1), incident(2)
-    shown = board_of([a, b], [follow(b, status="unreachable")], status="unreachable")
+    shown = board_of([a, b], [follow(b, status="unreachable")], shown="unreachable")
     assert [c.id for c in shown] == [b["id"]]
-    assert [c.id for c in board_of([a, b], status="new")] == [a["id"], b["id"]]
+    assert [c.id for c in board_of([a, b], shown="new")] == [a["id"], b["id"]]
 
 
-def test_an_unknown_order_is_refused():
+def test_an_unknown_order_or_status_is_refused():
     with pytest.raises(ValueError, match="unknown order 'random'"):
         board_of([incident(1)], order="random")
+    with pytest.raises(ValueError, match="unknown cases 'lost'"):
+        board_of([incident(1)], shown="lost")
 
 
 def test_a_case_waits_from_when_it_was_reported():

@@ -26,6 +26,8 @@ from .taxonomy import FOLLOW_UP_STATUS, REFERRAL_OUTCOMES
 
 CLOSED = "closed"
 ORDERS = ("newest", "oldest_waiting")
+# what the board shows: the cases still open (the default), every case, or one status
+SHOWN = ("open", "all", *FOLLOW_UP_STATUS)
 # a referral that did not help leaves its need open for another partner
 REFERRAL_FAILED = frozenset({"declined", "unreachable"})
 # statuses a new referral moves a case on from ("referred" is where it is then)
@@ -150,16 +152,20 @@ def _stamp(case: Case) -> float:
 
 
 def board(all_cases: Iterable[Case], *, order: str = "newest",
-          status: str | None = None) -> list[Case]:
-    """The board: ``status`` only (None: every case), in ``order``: "newest" (the
-    latest reported first) or "oldest_waiting" (open cases, the longest waiting first,
-    then the closed ones, latest first). Overdue cases lead either way."""
+          shown: str = "open") -> list[Case]:
+    """The board: the cases ``shown`` ("open": not closed; "all"; or one status), in
+    ``order``: "newest" (the latest reported first) or "oldest_waiting" (open cases,
+    the longest waiting first, then the closed ones, latest first). Overdue cases lead
+    either way."""
     if order not in ORDERS:
         raise ValueError(f"unknown order {order!r} (known: {', '.join(ORDERS)})")
-    shown = [c for c in all_cases if status is None or c.status == status]
+    if shown not in SHOWN:
+        raise ValueError(f"unknown cases {shown!r} (known: {', '.join(SHOWN)})")
+    cases = [c for c in all_cases if shown == "all" or c.status == shown
+             or (shown == "open" and not c.closed)]
     if order == "newest":
-        return sorted(shown, key=lambda c: (not c.overdue, -_stamp(c), c.id))
-    return sorted(shown, key=lambda c: (not c.overdue, c.closed,
+        return sorted(cases, key=lambda c: (not c.overdue, -_stamp(c), c.id))
+    return sorted(cases, key=lambda c: (not c.overdue, c.closed,
                                         -_stamp(c) if c.closed else _stamp(c), c.id))
 
 
@@ -206,6 +212,6 @@ def rank_partners(partners: Iterable[dict], *, needs: Iterable[str],
                                       m.partner.get("id") or ""))
 
 
-__all__ = ["Case", "Match", "ORDERS", "asks_for_follow_up", "board", "cases", "due_date",
+__all__ = ["Case", "Match", "ORDERS", "SHOWN", "asks_for_follow_up", "board", "cases", "due_date",
            "follow_up_id", "follow_up_of", "is_overdue", "open_needs", "rank_partners",
            "status_after_referral", "status_of", "survivor_language", "waiting_since"]

@@ -169,9 +169,18 @@ def test_an_ambassadors_phone_sends_an_incident_whose_survivor_wants_a_call_back
             contact_channel="phone", contact_value="415-555-0123", contact_language="yue",
             contact_safe_times="Weekdays after 6 pm; not Sundays",
             referral_needs=["housing", "legal"])
+        # another survivor, who asked for a text in Vietnamese: stays new on the board
+        other = svc.quick_incident(["verbal_harassment"], cross_streets="Grant Ave & Clay St",
+                                   actions_taken=["checked_on_person"],
+                                   reported_by=enrolled.member_id)
+        svc.complete_incident(
+            other.id, neighborhood_id=HOOD["id"], affected_language="vi",
+            consent_contact=True, contact_channel="text", contact_value="(206) 555-0147",
+            contact_language="vi", contact_safe_times="Sau 7 giờ tối",
+            referral_needs=["mental_health"])
         engine.sync_once()
         assert store.pending_count() == 0
-        state["incident"] = quick.id
+        state["incident"], state["other"] = quick.id, other.id
         sent = store_of.live_record("incident", quick.id)
         assert sent["consent_contact"] is True and sent["contact_value"] == "+14155550123"
         # the ambassador's phone never receives a follow-up or a referral back
@@ -332,7 +341,7 @@ def test_the_board_and_a_case_read_in_each_language_and_fit_the_screen(
         page.goto(f"{server.url}/console")
         choose_language(page, lang)
         for name, path, heading in (
-                ("board", "/console/follow-ups?order=oldest_waiting",
+                ("board", "/console/follow-ups?order=oldest_waiting&status=all",
                  tr.t("console.followups.title")),
                 ("case", f"/console/follow-ups/{case}", None)):
             response = page.goto(server.url + path)

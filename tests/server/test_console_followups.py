@@ -225,7 +225,8 @@ def test_an_overdue_case_stands_out_with_a_word_and_leads_the_board(live, coordi
     assert '<strong class="overdue-word">Overdue</strong>' in row
     closed = {**form_of(coordinator, late["id"]), "status": "closed"}
     assert coordinator.post(f"/console/follow-ups/{late['id']}", closed).status_code == 303
-    page = coordinator.get("/console/follow-ups").text
+    assert late["id"] not in board_ids(coordinator.get("/console/follow-ups").text)  # open only
+    page = coordinator.get("/console/follow-ups?status=all").text
     assert f'<tr id="case-{late["id"]}" class="fu-row closed">' in page  # done: not overdue
 
 

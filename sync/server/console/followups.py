@@ -73,23 +73,24 @@ class FollowUps:
     def board(self, ctx: Ctx) -> Response:
         q = ctx.request.query_params
         order = q.get("order") or "newest"
-        status = q.get("status") or None
-        if order not in fu.ORDERS or (status is not None and status not in
-                                      tx.FOLLOW_UP_STATUS):
+        shown_cases = q.get("status") or "open"
+        if order not in fu.ORDERS or shown_cases not in fu.SHOWN:
             raise Refused(400, "console.followups.bad_filter")
         zone = self.zone
         now = datetime.now(zone)
         every = fu.cases(self.console.records("incident"), self.console.records("follow_up"),
                          self.console.records("referral"), today=now.date(), tz=zone)
-        shown = fu.board(every, order=order, status=status)
+        shown = fu.board(every, order=order, shown=shown_cases)
         hoods = {h["id"]: h for h in self.console.records("neighborhood")}
         people = self.people()
         rows = [self.row(ctx, c, now, hoods, people) for c in shown]
         if rows:
             self.audit(ctx, "view_follow_ups", [c.id for c in shown])
         counts = {s: sum(1 for c in every if c.status == s) for s in tx.FOLLOW_UP_STATUS}
+        counts["open"] = sum(1 for c in every if not c.closed)
+        counts["all"] = len(every)
         return self.console.render(
-            ctx, "followups.html", rows=rows, order=order, chosen=status or "",
+            ctx, "followups.html", rows=rows, order=order, chosen=shown_cases,
             orders=fu.ORDERS, statuses=tx.FOLLOW_UP_STATUS, counts=counts,
             total=len(every), overdue=sum(1 for c in every if c.overdue))
 

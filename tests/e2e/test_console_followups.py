@@ -1,7 +1,7 @@
 """Following up with a survivor, end to end in headless Chromium against a real
 ``stroll-server``: an ambassador's phone (a stroll Store, the patrol service and the
 sync engine, signed in with an invite) logs an incident whose survivor agrees to be
-called back in Cantonese; it appears on the coordinator's follow-ups board; the
+called back in Cantonese (and another, to be texted in Vietnamese); it appears on the coordinator's follow-ups board; the
 coordinator opens it (an audit row each time), marks it contacted with a next action
 already passed (it stands out as overdue), refers the survivor to the tenants' clinic
 the page suggests first, records that the clinic accepted, and closes the case. A
@@ -137,6 +137,13 @@ def sign_in(page, server, login: str) -> None:
     submit(page, "form[action='/console/sign-in'] button[type=submit]")
 
 
+def signed_in(page, server) -> None:
+    """The coordinator signed in on ``page`` (once a page)."""
+    page.goto(f"{server.url}/console")
+    if "/console/sign-in" in page.url:
+        sign_in(page, server, "lily.wong")
+
+
 def audits(store, action: str) -> list[tuple]:
     return [row for row in store.audit(0, 100_000) if row[4] == action]
 
@@ -218,7 +225,7 @@ def test_the_coordinator_finds_the_case_on_the_board_and_opens_it(server, laptop
 
 
 def test_a_case_marked_contacted_with_a_passed_next_action_is_overdue_on_the_board(
-        server, laptop, store_of):
+        server, laptop, phone_page, store_of):
     case, page = state["incident"], laptop
     page.goto(f"{server.url}/console/follow-ups/{case}")
     page.select_option("#status", "contacted")
@@ -239,6 +246,11 @@ def test_a_case_marked_contacted_with_a_passed_next_action_is_overdue_on_the_boa
     assert row.locator(".overdue-word").inner_text().lower() == "overdue"   # a word too
     assert "Lily Wong" in row.inner_text()
     shot(page, "board_overdue_en_laptop")
+    signed_in(phone_page, server)
+    phone_page.goto(f"{server.url}/console/follow-ups")
+    card = phone_page.locator(f"#case-{case}")
+    assert card.locator(".overdue-word").is_visible()
+    shot(phone_page, "board_overdue_en_phone")
 
 
 def test_the_coordinator_refers_her_to_the_suggested_clinic_and_records_that_it_accepted(
@@ -333,8 +345,7 @@ def choose_language(page, lang: str) -> None:
 def test_the_board_and_a_case_read_in_each_language_and_fit_the_screen(
         server, laptop, phone_page, size):
     page = laptop if size == "laptop" else phone_page
-    if size == "phone":
-        sign_in(page, server, "lily.wong")
+    signed_in(page, server)
     case = state["incident"]
     for lang in ("en", "zh-Hant", "vi"):
         tr = Translator(lang)

@@ -206,6 +206,8 @@ def test_the_coordinator_finds_the_case_on_the_board_and_opens_it(server, laptop
     case = state["incident"]
     page = laptop
     redeem(page, server, "coordinator", "lily.wong")
+    assert page.locator("#tile-follow-ups").get_attribute("href") == "/console/follow-ups"
+    shot(page, "home_en_laptop")
     page.click("#nav-follow-ups")
     page.wait_for_selector("#fu-board")
     assert page.locator("h1").inner_text() == EN.t("console.followups.title")

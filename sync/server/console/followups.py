@@ -257,7 +257,7 @@ class FollowUps:
             log.info("referral write refused: %s", why)
             raise Refused(403, "console.error.not_allowed")
         status = fu.status_of(follow_up)
-        if fu.status_after_referral(status) != status or follow_up is None:
+        if fu.status_after_referral(status) != status:
             self.write_follow_up(ctx, incident_id, {"status": fu.status_after_referral(status)})
         return RedirectResponse(f"{BOARD}/{incident_id}?referred=1#referrals", 303)
 

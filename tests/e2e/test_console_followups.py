@@ -66,6 +66,8 @@ def server(tmp_path_factory):
             member, invite = members.create_member(storage, SERVER, {
                 "name": name, "role": role, "languages": ["yue", "en"]}, timedelta(hours=1))
             codes[key], codes[key + "_id"] = invite.code, member["id"]
+        codes["coordinator_phone"] = members.create_invite(
+            storage, SERVER, codes["coordinator_id"], timedelta(hours=1)).code
         now = members.iso(datetime.now(timezone.utc))
         entries = [p.PushEntry(i + 1, rtype, rec["id"], "upsert", rec, now)
                    for i, (rtype, rec) in enumerate((("neighborhood", HOOD),
@@ -303,6 +305,29 @@ def test_the_coordinator_closes_the_case_and_each_view_was_audited(server, lapto
         [(server.codes["coordinator_id"], f"incident:{case}")] * 2
     page.goto(f"{server.url}/console/follow-ups?status=closed")
     assert "closed" in page.locator(f"#case-{case}").get_attribute("class").split()
+
+
+def test_the_coordinators_own_phone_receives_the_case_and_its_referral_sealed(
+        server, tmp_path):
+    from stroll.store import Store
+    from sync.client import SyncClient
+    from sync.engine import SyncEngine
+
+    case = state["incident"]
+    store = Store(tmp_path / "coordinator-phone.db")
+    engine = SyncEngine(store, SyncClient(server.url), device_name="Lily's phone")
+    try:
+        assert engine.sign_in(server.codes["coordinator_phone"]).role == "coordinator"
+        engine.sync_once()
+        assert store.get("follow_up", case)["status"] == "closed"
+        [referral] = [r for r in store.list("referral") if r["incident_id"] == case]
+        assert referral["outcome"] == "accepted" and referral["partner_id"] == CLINIC["id"]
+    finally:
+        engine.stop()
+        engine.client.close()
+        store.close()
+    for f in tmp_path.glob("coordinator-phone.db*"):      # the file and its WAL
+        assert b"Cantonese-speaking advocate" not in f.read_bytes(), f.name  # sealed
 
 
 def test_a_volunteers_console_session_cannot_open_the_board_or_the_case(

@@ -11,7 +11,7 @@ same wherever they are asked (the console's follow-ups board today).
   per field. One written elsewhere with another id is still found by ``incident_id``.
 - **Waiting** since the incident was reported (``reported_at``, else when it happened).
 - **Overdue**: a next action date before today (in the program's zone) on a case that is
-  not closed.
+  not closed. The board marks it, and shows the overdue cases alone when asked.
 - **Partners** (``rank_partners``): those taking a referral need of the case still open
   or one of its harms: the most needs first, then those speaking the survivor's
   language, then the most harms.
@@ -26,8 +26,9 @@ from .taxonomy import FOLLOW_UP_STATUS, REFERRAL_OUTCOMES
 
 CLOSED = "closed"
 ORDERS = ("newest", "oldest_waiting")
-# what the board shows: the cases still open (the default), every case, or one status
-SHOWN = ("open", "all", *FOLLOW_UP_STATUS)
+# what the board shows: the cases still open (the default), the overdue ones, every
+# case, or one status
+SHOWN = ("open", "overdue", "all", *FOLLOW_UP_STATUS)
 # a referral that did not help leaves its need open for another partner
 REFERRAL_FAILED = frozenset({"declined", "unreachable"})
 # statuses a new referral moves a case on from ("referred" is where it is then)
@@ -153,20 +154,19 @@ def _stamp(case: Case) -> float:
 
 def board(all_cases: Iterable[Case], *, order: str = "newest",
           shown: str = "open") -> list[Case]:
-    """The board: the cases ``shown`` ("open": not closed; "all"; or one status), in
-    ``order``: "newest" (the latest reported first) or "oldest_waiting" (open cases,
-    the longest waiting first, then the closed ones, latest first). Overdue cases lead
-    either way."""
+    """The board: the cases ``shown`` ("open": not closed; "overdue"; "all"; or one
+    status), in ``order``: "newest" (the latest reported first) or "oldest_waiting"
+    (open cases, the longest waiting first, then the closed ones, latest first)."""
     if order not in ORDERS:
         raise ValueError(f"unknown order {order!r} (known: {', '.join(ORDERS)})")
     if shown not in SHOWN:
         raise ValueError(f"unknown cases {shown!r} (known: {', '.join(SHOWN)})")
     cases = [c for c in all_cases if shown == "all" or c.status == shown
-             or (shown == "open" and not c.closed)]
+             or (shown == "open" and not c.closed) or (shown == "overdue" and c.overdue)]
     if order == "newest":
-        return sorted(cases, key=lambda c: (not c.overdue, -_stamp(c), c.id))
-    return sorted(cases, key=lambda c: (not c.overdue, c.closed,
-                                        -_stamp(c) if c.closed else _stamp(c), c.id))
+        return sorted(cases, key=lambda c: (-_stamp(c), c.id))
+    return sorted(cases, key=lambda c: (c.closed, -_stamp(c) if c.closed else _stamp(c),
+                                        c.id))
 
 
 def survivor_language(incident: dict) -> str | None:

@@ -250,6 +250,9 @@ def test_a_case_marked_contacted_with_a_passed_next_action_is_overdue_on_the_boa
     assert row.locator(".overdue-word").inner_text().lower() == "overdue"   # a word too
     assert "Lily Wong" in row.inner_text()
     shot(page, "board_overdue_en_laptop")
+    submit(page, "#show-overdue")                           # "1 overdue": those alone
+    assert page.locator("#fu-board tbody tr").count() == 1
+    assert page.locator("#status").input_value() == "overdue"
     signed_in(phone_page, server)
     phone_page.goto(f"{server.url}/console/follow-ups")
     card = phone_page.locator(f"#case-{case}")

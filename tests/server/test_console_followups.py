@@ -207,19 +207,20 @@ def test_a_bad_date_or_an_unknown_status_is_said_beside_its_field_and_nothing_wr
     assert live.storage.live_record("follow_up", rec["id"]) is None
 
 
-def test_an_overdue_case_stands_out_with_a_word_and_leads_the_board(live, coordinator,
-                                                                     phone):
+def test_an_overdue_case_stands_out_with_a_word_and_is_listed_alone_when_asked(
+        live, coordinator, phone):
     late, fresh = send_incident(live, phone, days_ago=3), send_incident(live, phone, 0.1)
     form = form_of(coordinator, late["id"])
     yesterday = (datetime.now(PROGRAM_TZ) - timedelta(days=1)).date().isoformat()
     r = coordinator.post(f"/console/follow-ups/{late['id']}",
                          {**form, "next_action_date": yesterday})
     assert r.status_code == 303
-    for order in ("newest", "oldest_waiting"):
-        page = coordinator.get(f"/console/follow-ups?order={order}").text
-        ids = board_ids(page)
-        assert ids[0] == late["id"], order
-        assert ids.index(late["id"]) < ids.index(fresh["id"])
+    page = coordinator.get("/console/follow-ups").text
+    assert 'id="show-overdue"' in page
+    page = coordinator.get("/console/follow-ups?status=overdue").text
+    assert board_ids(page) == [late["id"]]
+    page = coordinator.get("/console/follow-ups?order=newest").text
+    assert board_ids(page).index(fresh["id"]) < board_ids(page).index(late["id"])
     assert re.search(rf'<tr id="case-{late["id"]}" class="fu-row overdue">', page)
     row = page.split(f'id="case-{late["id"]}"')[1].split("</tr>")[0]
     assert '<strong class="overdue-word">Overdue</strong>' in row

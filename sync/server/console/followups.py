@@ -88,11 +88,12 @@ class FollowUps:
             self.audit(ctx, "view_follow_ups", [c.id for c in shown])
         counts = {s: sum(1 for c in every if c.status == s) for s in tx.FOLLOW_UP_STATUS}
         counts["open"] = sum(1 for c in every if not c.closed)
+        counts["overdue"] = sum(1 for c in every if c.overdue)
         counts["all"] = len(every)
         return self.console.render(
             ctx, "followups.html", rows=rows, order=order, chosen=shown_cases,
             orders=fu.ORDERS, statuses=tx.FOLLOW_UP_STATUS, counts=counts,
-            total=len(every), overdue=sum(1 for c in every if c.overdue))
+            total=len(every), overdue=counts["overdue"])
 
     def row(self, ctx: Ctx, case: fu.Case, now: datetime, hoods: dict,
             people: dict) -> dict[str, Any]:

@@ -106,7 +106,7 @@ class FollowUps:
         return {
             "id": case.id, "status": case.status, "overdue": case.overdue,
             "closed": case.closed,
-            "when": tr.day(occurred.date()) if occurred else "",
+            "when": tr.day_time(occurred) if occurred else "",
             "harms": ", ".join(tr.t(f"harm_types.{h}") for h in inc.get("harm_types") or ()),
             "hood": tr.place(hoods.get(inc.get("neighborhood_id") or "")) if
             inc.get("neighborhood_id") in hoods else "",

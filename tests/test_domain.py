@@ -98,6 +98,8 @@ def test_every_record_type_round_trips_through_a_dict():
         "check_in": dict(merchant_id="m", at=now_iso(), status="concern"),
         "incident": dict(occurred_at=now_iso(), harm_types=["wage_theft"]),
         "follow_up": dict(incident_id="i", status="contacted"),
+        "referral": dict(incident_id="i", partner_id="p", need="legal",
+                         referred_at=now_iso(), outcome="accepted", outcome_note="intake Monday"),
         "shift": dict(neighborhood_id="n", title="t", starts_at="2026-11-20T18:00:00",
                       ends_at="2026-11-20T20:00:00"),
         "signup": dict(shift_id="s", member_id="m", requested_at=now_iso(),

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from stroll.domain import FollowUp, Incident, Member, Neighborhood
+from stroll.domain import FollowUp, Incident, Member, Neighborhood, Referral
 from stroll.domain.geo import Fix
 from stroll.patrol import PatrolService
 from stroll.store import KeyMismatch, KeyMissing, StaticKey, Store, StoreError, migrations
@@ -368,6 +368,23 @@ def test_a_coordinators_device_keeps_survivor_details_only_of_open_cases(store, 
         assert store.get("incident", rid)["contact_value"] == ""
     assert store.get("follow_up", closed_fu.id)["outcome"] == ""
     assert store.get("member", member.id)["phone"] == PHONE  # not a survivor's detail
+
+
+def test_a_coordinators_device_keeps_referral_notes_only_of_open_cases(store):
+    store.set_setting("sync.role", "coordinator")
+    open_case, closed_case = incidents(store, 2)
+    ups = [store.save(FollowUp(incident_id=open_case, status="referred")),
+           store.save(FollowUp(incident_id=closed_case, status="closed"))]
+    sent = [store.save(Referral(incident_id=case, partner_id=open_case, need="legal",
+                                referred_at="2026-11-30T12:00:00-08:00",
+                                outcome_note="intake Monday " + PHONE))
+            for case in (open_case, closed_case)]
+    acknowledge_all(store, open_case, closed_case, *(r.id for r in ups + sent))
+    store.purge_sensitive()
+    assert store.get("referral", sent[0].id)["outcome_note"] == "intake Monday " + PHONE
+    assert store.get("referral", sent[1].id)["outcome_note"] == ""
+    assert store.get("referral", sent[1].id)["need"] == "legal"          # the rest is kept
+    assert found_in_files(store.path, "intake Monday") == {}   # the note is sealed at rest
 
 
 def test_purge_on_an_ambassador_device_blanks_members_and_follow_ups_too(store):

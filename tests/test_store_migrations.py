@@ -123,6 +123,11 @@ STEPS = {
         "CREATE TABLE signup_seen (signup_id TEXT PRIMARY KEY, status TEXT, reason_code TEXT, "
         "starts_at TEXT, ends_at TEXT, seen_at TEXT NOT NULL)",
     ],
+    "0008_referrals": [
+        "CREATE TABLE referral (id TEXT PRIMARY KEY NOT NULL, incident_id TEXT, "
+        "partner_id TEXT, need TEXT, referred_at TEXT, referred_by TEXT, outcome TEXT, "
+        "outcome_note TEXT, updated_at TEXT)",
+    ],
 }
 
 

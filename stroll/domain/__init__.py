@@ -2,14 +2,14 @@
 from .errors import StrollError, UnknownRecordType, ValidationError
 from .ids import new_id
 from .records import (RECORD_TYPES, CheckIn, FollowUp, Incident, Member, Merchant,
-                      Neighborhood, Partner, Record, Route, Shift, Signup, Stroll,
+                      Neighborhood, Partner, Record, Referral, Route, Shift, Signup, Stroll,
                       TrackChunk,
                       from_dict, now_iso, record_class)
 
 __all__ = [
     "StrollError", "UnknownRecordType", "ValidationError", "new_id", "RECORD_TYPES",
     "CheckIn", "FollowUp", "Incident", "Member", "Merchant", "Neighborhood", "Partner",
-    "Record",
+    "Record", "Referral",
     "Route", "Shift", "Signup", "Stroll", "TrackChunk", "from_dict", "now_iso",
     "record_class",
 ]

@@ -503,6 +503,23 @@ class FollowUp(Record):
     updated_at: str = _f(None, kind="time")
 
 
+@dataclass
+class Referral(Record):
+    """A referral of a survivor to a partner service, one record a referral (so two
+    coordinators referring at once lose neither); its outcome is edited later by
+    coordinators: per-field merge. ``incident_id``: the case (a follow-up's id is its
+    incident's, ``stroll.domain.follow_ups``)."""
+    TYPE: ClassVar[str] = "referral"
+    incident_id: str = _f(None, required=True)
+    partner_id: str = _f(None, required=True)
+    need: str | None = _f(None, choices=tx.REFERRAL_NEEDS)
+    referred_at: str = _f(None, required=True, kind="time")
+    referred_by: str | None = _f(None)
+    outcome: str = _f("pending", choices=tx.REFERRAL_OUTCOMES)
+    outcome_note: str = _f("", sensitive=True, kind="text")
+    updated_at: str = _f(None, kind="time")
+
+
 # ---- shifts -------------------------------------------------------------------
 
 @dataclass
@@ -615,7 +632,7 @@ class Partner(Record):
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.TYPE: cls
     for cls in (Neighborhood, Route, Member, Merchant, Stroll, TrackChunk, CheckIn,
-                Incident, FollowUp, Shift, Signup, Roster, ShiftTeam, Partner)
+                Incident, FollowUp, Referral, Shift, Signup, Roster, ShiftTeam, Partner)
 }
 
 

@@ -55,7 +55,12 @@ ACTIONS_TAKEN = (
 
 LOCATION_PRECISION = ("exact", "block", "neighborhood")
 
-FOLLOW_UP_STATUS = ("new", "contacted", "referred", "closed")
+# A follow-up with the survivor: new -> contacted -> referred -> closed, or "could not
+# reach" (tried the channel and safe times they gave; still open, tried again later).
+FOLLOW_UP_STATUS = ("new", "contacted", "referred", "closed", "unreachable")
+
+# What became of a referral to a partner service (``referral_outcome.<code>``).
+REFERRAL_OUTCOMES = ("pending", "accepted", "declined", "completed", "unreachable")
 
 CHECK_IN_STATUS = ("all_good", "concern", "needs_follow_up")
 

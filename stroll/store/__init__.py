@@ -315,8 +315,8 @@ class Store(Queries, Drafts):
         server has (every record with no outbox entry: a pending or rejected entry
         keeps the record whole, so nothing not yet pushed is lost), by the device's
         role (the ``sync.role`` setting): a volunteer's or ambassador's device every
-        one; a coordinator's or admin's those of incidents and follow-ups that are not
-        an open case (``protect.OPEN_CASES``). No outbox entry is written: the server
+        one; a coordinator's or admin's those of incidents, follow-ups and referrals
+        that are not an open case (``protect.OPEN_CASES``). No outbox entry is written: the server
         keeps its values. A purged record is changed afterwards with ``update`` (a
         patch of the changed fields), never saved whole again. A device with no role
         yet keeps everything. Returns the records blanked."""

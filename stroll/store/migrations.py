@@ -197,4 +197,13 @@ def _m0007(db: Database) -> None:
         )""")
 
 
+@migrations(name="0008_referrals")
+def _m0008(db: Database) -> None:
+    """Referrals of a survivor to partner services (a coordinator's device keeps them;
+    ``outcome_note`` is a survivor detail, sealed at rest)."""
+    db["referral"].create(_column_types(
+        "incident_id TEXT, partner_id TEXT, need TEXT, referred_at TEXT, referred_by TEXT, "
+        "outcome TEXT, outcome_note TEXT, updated_at TEXT"), pk="id", not_null={"id"})
+
+
 __all__ = ["migrations", "RECORD_TABLES_0001"]

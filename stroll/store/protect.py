@@ -72,10 +72,12 @@ def seal_plaintext(conn: sqlite3.Connection, sealer: Sealer) -> int:
 
 
 # What a coordinator's device keeps: survivor details of a case still open (an incident
-# with a follow-up that is not closed, and that follow-up); the rest only until sent.
+# with a follow-up that is not closed, that follow-up and its referrals); the rest only
+# until sent.
 OPEN_CASES = {
     "incident": "id IN (SELECT incident_id FROM follow_up WHERE status != 'closed')",
     "follow_up": "status != 'closed'",
+    "referral": "incident_id IN (SELECT incident_id FROM follow_up WHERE status != 'closed')",
 }
 KEEPING_CASES_ROLES = frozenset({"coordinator", "admin"})
 

@@ -49,6 +49,7 @@ WRITE: dict[str, tuple[str, str, str]] = {
     "shift": (COORDINATOR, COORDINATOR, COORDINATOR),
     "member": (COORDINATOR, COORDINATOR, COORDINATOR),
     "follow_up": (COORDINATOR, COORDINATOR, COORDINATOR),
+    "referral": (COORDINATOR, COORDINATOR, COORDINATOR),
     "partner": (COORDINATOR, COORDINATOR, COORDINATOR),
     # kept by the server from the sign-ups (signups.py): no device writes them
     "roster": (SERVER_ONLY, SERVER_ONLY, SERVER_ONLY),
@@ -143,6 +144,7 @@ READ: dict[str, dict[str, Reads]] = {
                  AMBASSADOR: (("team", "public"), ("all", "coarse")),
                  **_COORDINATORS_FULL},
     "follow_up": _COORDINATORS_FULL,
+    "referral": _COORDINATORS_FULL,  # whom a survivor was sent to: coordinators only
     "partner": _EVERYONE_FULL,   # a directory of services: every phone may refer
     "roster": _EVERYONE_FULL,    # a shift's counts: every phone's Shifts tab
     "shift_team": {VOLUNTEER: (("team", "full"),), AMBASSADOR: (("team", "full"),),
@@ -164,7 +166,7 @@ def view_of_all(rtype: str, role: str) -> str | None:
 @lru_cache(maxsize=None)  # asked on every pull
 def carries_survivor_fields(role: str) -> bool:
     """Whether a pull of ``role`` may carry survivor fields (then it is audited)."""
-    return any(view == "full" and rtype in ("incident", "follow_up", "member")
+    return any(view == "full" and rtype in ("incident", "follow_up", "referral", "member")
                for rtype in READ for _whose, view in reads(rtype, role))
 
 
@@ -210,6 +212,7 @@ CONSOLE: dict[str, str | None] = {
     "/console/language": None,
     "/console/static": None,               # the console's stylesheet, script and images
     "/console/sign-out": ANYONE,
+    "/console/follow-ups": COORDINATOR,    # survivors' cases: coordinators and admins only
     "/console": COORDINATOR,               # the program: places, people, shifts
 }
 

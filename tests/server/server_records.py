@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from stroll.domain import (CheckIn, FollowUp, Incident, Member, Merchant, Neighborhood,
-                           Partner, Route, Shift, Signup, Stroll, TrackChunk, new_id, now_iso)
+                           Partner, Referral, Route, Shift, Signup, Stroll, TrackChunk, new_id, now_iso)
 
 T0 = "2026-11-21T19:02:11-08:00"
 
@@ -21,6 +21,14 @@ def incident(**over) -> dict:
 
 def follow_up(incident_id: str, **over) -> dict:
     d = FollowUp(incident_id=incident_id, status="new", notes="call back Tuesday").to_dict()
+    d.update(over)
+    return d
+
+
+def referral(incident_id: str | None = None, **over) -> dict:
+    d = Referral(incident_id=incident_id or new_id(), partner_id=new_id(), need="legal",
+                 referred_at=T0, outcome="pending",
+                 outcome_note="intake booked for Mrs. W").to_dict()
     d.update(over)
     return d
 

@@ -53,6 +53,7 @@ RECORDS = {"incident": records.incident, "check_in": records.check_in,
            "member": records.member, "merchant": records.merchant, "stroll": records.stroll,
            "follow_up": lambda **kw: records.follow_up(records.new_id(), **kw),
            "signup": lambda **kw: records.signup(records.new_id(), **kw),
+           "referral": lambda **kw: records.referral(**kw),
            "partner": records.partner, "roster": records.roster,
            "shift_team": records.shift_team}
 

@@ -12,7 +12,7 @@ import requests
 
 from conftest import APP_VERSION, DeviceAuth, entry, make_invite
 from server_records import (T0, check_in, follow_up, incident, member, merchant, neighborhood,
-                            partner, route, shift, signup, stroll, track_chunk)
+                            partner, referral, route, shift, signup, stroll, track_chunk)
 from stroll.domain import RECORD_TYPES, new_id
 from stroll.domain.disclosure import COARSE_INCIDENT_FIELDS
 from sync import protocol as p
@@ -125,6 +125,7 @@ def sample(rtype: str, dev: DeviceAuth, shift_id: str) -> dict:
             "member": member, "merchant": merchant, "stroll": stroll,
             "track_chunk": track_chunk, "check_in": check_in, "incident": incident,
             "follow_up": lambda: follow_up(new_id()), "partner": partner,
+            "referral": referral,
             "signup": lambda: signup(shift_id, dev.member_id),
             "roster": lambda: {"id": new_id(), "shift_id": shift_id, "confirmed": 9},
             "shift_team": lambda: {"id": new_id(), "shift_id": shift_id,
@@ -139,7 +140,8 @@ def change(rtype: str, rid: str) -> tuple:
              "follow_up": {"status": "contacted"}, "merchant": {"notes": "closed Mondays"},
              "signup": {"status": "cancelled"}, "stroll": {"notes": "quiet"},
              "incident": {"cross_streets": "Grant & Pacific"},
-             "partner": {"phone": "+1 415 555 0142"}}.get(rtype)
+             "partner": {"phone": "+1 415 555 0142"},
+             "referral": {"outcome": "accepted"}}.get(rtype)
     return (rtype, "patch", patch, rid) if patch else (rtype, "delete", None, rid)
 
 
@@ -257,7 +259,8 @@ def program(live):
             "check_in": check_in(stroll_id=st["id"]),
             "signup": signup(sh["id"], lead.member_id)}
     live.send(coordinator, ("shift", "upsert", sh), ("member", "upsert", member()),
-              ("follow_up", "upsert", follow_up(inc["id"])))
+              ("follow_up", "upsert", follow_up(inc["id"])),
+              ("referral", "upsert", referral(inc["id"])))
     live.send(lead, *[(t, "upsert", r) for t, r in recs.items()])
     return {"coordinator": coordinator, "lead": lead, "teammate": teammate, "records": recs}
 
@@ -287,6 +290,7 @@ def test_a_pull_holds_no_record_and_no_field_its_role_may_not_see(live, program,
     if role in ("volunteer", "ambassador"):
         text = json.dumps(changes)
         for word in ("12 Spofford Alley", "415-555-0111", "call back Tuesday",
+                     "intake booked for Mrs. W",
                      program["records"]["incident"]["survivor_name"]):
             assert word not in text, (role, word)
         assert not any(SENSITIVE[c["type"]] & set(c["data"] or {}) for c in changes), role

@@ -7,7 +7,8 @@ languages. ``install(app, storage, settings)`` adds it to the server's app.
 - ``web.py``: a request's session, language and gate (``rules.CONSOLE``), the CSRF
   check, rendering, writing a record as the signed-in member;
 - ``doors.py``: sign-in, redeeming an invite, language, sign-out;
-- ``pages.py``: the program's pages; ``spreadsheets.py`` members' and merchants' CSV.
+- ``pages.py``: the program's pages; ``spreadsheets.py`` members' and merchants' CSV;
+- ``followups.py``: the follow-ups board, a case's page, referrals to partner services.
 What a page writes goes through the same rules, merge and cursor as a push (phones get
 it on their next pull).
 """

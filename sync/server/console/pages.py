@@ -37,6 +37,7 @@ from . import doors, spreadsheets
 from .maps import install_maps
 from .exports import install_exports
 from .dashboard import install_dashboard
+from .followups import install_followups
 from .roster import Rosters
 from .forms import CHOICES, FORMS, PATH_POINTS_MAX, Problems, form_values, read_form, week_of, weekly
 from .web import HERE, KINDS, SECURITY_HEADERS, Console, Ctx, Refused, _add, existing, log
@@ -321,6 +322,7 @@ def install(app: FastAPI, store: Storage, settings) -> Console:
     install_maps(app, console, store)
     install_exports(app, console, store)   # before /console/{kind}: its paths would match
     install_dashboard(app, console, store)  # before /console/{kind} would take its paths
+    install_followups(app, console, store)
     for path, method, run in (
             *doors.routes(console),
             ("/console", "GET", page(home)),

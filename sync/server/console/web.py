@@ -97,7 +97,7 @@ def _lang_from(request: Request) -> str:
     return "en"
 
 
-ACTION_ENDINGS = ("/invite", "/revoke", "/confirm", "/cancel")
+ACTION_ENDINGS = ("/invite", "/revoke", "/confirm", "/cancel", "/refer", "/outcome")
 
 
 def _page_path(request: Request) -> str:

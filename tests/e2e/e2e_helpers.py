@@ -32,7 +32,14 @@ def go_tab(page, tab: str) -> None:
     by_id(page, f"tab-{tab}").dispatch_event("click")
     page.locator(f'[flt-semantics-identifier="tab-{tab}"][aria-selected="true"]').wait_for(
         state="attached", timeout=10000)
-    by_id(page, f"{tab}-tab").wait_for(state="attached", timeout=10000)
+    # the tab's content on screen (not only in the tree while the old tab still shows:
+    # a tap sent then would land on the tab being left)
+    by_id(page, f"{tab}-tab").first.wait_for(state="visible", timeout=10000)
+    page.wait_for_function(
+        """id => { const n = document.querySelector(`[flt-semantics-identifier="${id}"]`);
+                   if (!n) return false; const r = n.getBoundingClientRect();
+                   return r.width > 0 && r.left >= -1 && r.left < innerWidth / 2; }""",
+        arg=f"{tab}-tab", timeout=10000)
 
 
 def choose_language(page, lang: str) -> None:
@@ -47,6 +54,12 @@ def choose_language(page, lang: str) -> None:
         """labels => labels.every(([id, label]) => document.querySelector(
                `[flt-semantics-identifier="tab-${id}"]`)?.getAttribute('aria-label') === label)""",
         arg=[[tab, tr.t(f"tab.{tab}")] for tab in TABS], timeout=10000)
+    # every text laid out again in the language's face, loaded by now (a resize is what
+    # makes the engine measure all text afresh)
+    page.wait_for_load_state("networkidle", timeout=30000)
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": size["height"] - 1})
+    page.set_viewport_size(size)
 
 
 def screenshot(page, name: str) -> Path:
@@ -241,4 +254,7 @@ def open_app(browser, url: str, ready: str = "sync-status", **context_options):
     ph.wait_for(state="attached", timeout=30000)
     ph.dispatch_event("click")
     by_id(page, ready).wait_for(state="attached", timeout=30000)
+    # the shipped fonts fetched (megabytes of CJK faces): text laid out before a face
+    # arrives can keep a fallback's glyph widths
+    page.wait_for_load_state("networkidle", timeout=30000)
     return ctx, page

@@ -124,6 +124,19 @@ def program(live):
           ("follow_up", follow_up(i2, "new", "2099-01-01T09:00:00+00:00")),
           ("follow_up", follow_up(i3, "closed", at(16, 9))),
           ("follow_up", follow_up(uncounted, "new", at(15, 9))))
+    clinic = {"id": new_id(), "name": "Chinatown Clinic", "referral_needs": ["medical"]}
+    legal = {"id": new_id(), "name": "Legal Aid Desk", "referral_needs": ["legal"]}
+
+    def referral(inc, partner, day, outcome):
+        return {"id": new_id(), "incident_id": inc["id"], "partner_id": partner["id"],
+                "referred_at": at(day, 12), "outcome": outcome,
+                "outcome_note": "Seen on Tuesday"}
+    write(s, ("partner", clinic), ("partner", legal),
+          ("referral", referral(i1, clinic, 8, "accepted")),
+          ("referral", referral(i2, clinic, 9, "pending")),
+          ("referral", referral(i3, legal, 14, "completed")),
+          ("referral", referral(uncounted, legal, 15, "accepted")),   # not counted
+          ("referral", referral(i1, legal, 20, "pending")))           # after the range
     # a volunteer's 1.5 hours on a shift in a (signed up while the shift was ahead, then
     # the shift moved to October 6); one check-in away from the meeting point, not approved
     start = datetime.now(timezone.utc) + timedelta(days=2)
@@ -180,6 +193,23 @@ def test_incidents_count_each_harm_type_and_follow_ups_open_overdue_closed(live,
     statuses = table(page, "check-ins")
     assert (statuses["All good"], statuses["Concern"], statuses["Needs follow-up"],
             statuses["Total"]) == (["3"], ["1"], ["1"], ["5"])
+
+
+def test_referrals_are_counted_by_partner_with_their_outcomes(live, program, coordinator):
+    page = coordinator.get(f"/console/dashboard?{RANGE}").text
+    # outcomes: waiting, accepted, declined, help given, could not reach
+    assert table(page, "by-partner") == {
+        "Partner": ["Referrals", "Waiting to hear", "Accepted", "Declined", "Help given",
+                    "Could not reach"],
+        "Chinatown Clinic": ["2", "1", "1", "0", "0", "0"],
+        "Legal Aid Desk": ["1", "0", "0", "0", "1", "0"],
+        "Total": ["3", "1", "1", "0", "1", "0"]}
+    b = program["b"]["id"]
+    page = coordinator.get(f"/console/dashboard?{RANGE}&neighborhood={b}").text
+    assert set(table(page, "by-partner")) == {"Partner", "Legal Aid Desk", "Total"}
+    report = coordinator.get("/console/report?month=2026-10").text
+    assert table(report, "by-partner")["Legal Aid Desk"][0] == "2"   # the 14th and 20th
+    assert "Seen on Tuesday" not in page and "Seen on Tuesday" not in report
 
 
 def test_survivors_details_and_uncounted_incidents_appear_nowhere(live, program, coordinator):

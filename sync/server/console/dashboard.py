@@ -10,19 +10,20 @@ back. Aggregates only: no record, so no survivor detail, reaches these pages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_interval, format_skeleton
 from fastapi import FastAPI
 from fastapi.responses import Response
 
+from stroll.domain import taxonomy as tx
 from stroll.i18n import Translator
 
 from ..storage import Storage
 from . import charts
 from .figures import (BadFilter, Figures, Period, Totals, figures, harm_counts, month_period,
-                      period, read_month, read_range, report_month,
+                      period, read_month, read_range, referrals_by_partner, report_month,
                       status_counts)
 from .web import Console, Ctx, Refused, _add
 
@@ -63,6 +64,21 @@ def install_dashboard(app: FastAPI, console: Console, store: Storage) -> None:
                        store.dashboard_incidents(edges, now, hood),
                        store.dashboard_follow_ups(edges, now, hood))
 
+    def referrals(span: Period, hood: str | None) -> list[tuple[str, int, dict[str, int]]]:
+        """Referrals by partner (few a month: read as records, counted in Python)."""
+        made = store.records_on_days("referral", "referred_at",
+                                     span.first - timedelta(days=1),
+                                     span.last + timedelta(days=1))
+        cases = {}
+        for incident_id in {r.get("incident_id") for r in made}:
+            record = store.live_record("incident", incident_id) if incident_id else None
+            if record is not None:
+                cases[incident_id] = record
+        return referrals_by_partner(made, cases, span, hood)
+
+    def partner_names(tr: Translator) -> dict[str, str]:
+        return {p["id"]: tr.place(p) for p in console.records("partner")}
+
     def dashboard_page(ctx: Ctx) -> Response:
         known = hoods()
         try:
@@ -77,7 +93,9 @@ def install_dashboard(app: FastAPI, console: Console, store: Storage) -> None:
             ctx, "dashboard.html", first=first.isoformat(), last=last.isoformat(),
             hood=hood, hood_choices=_hood_choices(tr, known),
             range_label=_range(tr, first, last),
-            tiles=_tiles(tr, numbers.total), sections=_sections(tr, span, numbers, known),
+            tiles=_tiles(tr, numbers.total),
+            sections=_sections(tr, span, numbers, known) + [
+                _by_partner(tr, referrals(span, hood), partner_names(tr))],
             report_month=report_month(first, last).strftime("%Y-%m"))
 
     def report_page(ctx: Ctx) -> Response:
@@ -98,7 +116,8 @@ def install_dashboard(app: FastAPI, console: Console, store: Storage) -> None:
             else tr.t("console.report.scope_all"),
             range_label=_range(tr, span.first, span.last),
             sentences=_sentences(tr, numbers.total), tiles=_tiles(tr, numbers.total),
-            sections=_sections(tr, span, numbers, known),
+            sections=_sections(tr, span, numbers, known) + [
+                _by_partner(tr, referrals(span, hood), partner_names(tr))],
             prepared=tr.t("console.report.prepared", date=tr.day(today())),
             dashboard_link=f"/console/dashboard?from={span.first}&to={span.last}" +
             (f"&neighborhood={hood}" if hood else ""))
@@ -214,6 +233,24 @@ def _sections(tr: Translator, span: Period, f: Figures,
         [[(w, False), (_n(tr, n), True)] for w, n in follow],
         note=t(P + "follow_ups_note")))
     return out
+
+
+def _by_partner(tr: Translator, rows: list[tuple[str, int, dict[str, int]]],
+                names: dict[str, str]) -> Section:
+    """Referrals to partner services: how many each, and what came of them."""
+    t = tr.t
+    outcomes = tx.REFERRAL_OUTCOMES
+    return Section(
+        "by-partner", t(P + "by_partner"),
+        [charts.bar_chart(t(P + "by_partner"), [(names.get(pid, "?"), n, _n(tr, n))
+                                                for pid, n, _o in rows])] if rows else [],
+        [t(P + "partner"), t(P + "referrals")] + [t(f"referral_outcome.{o}")
+                                                  for o in outcomes],
+        [[(names.get(pid, "?"), False), (_n(tr, n), True)] +
+         [(_n(tr, got.get(o, 0)), True) for o in outcomes] for pid, n, got in rows],
+        foot=[(t(P + "total"), False), (_n(tr, sum(n for _p, n, _o in rows)), True)] +
+        [(_n(tr, sum(got.get(o, 0) for _p, _n2, got in rows)), True) for o in outcomes]
+        if rows else [])
 
 
 def _columns(tr: Translator) -> list[str]:

@@ -219,3 +219,30 @@ def status_counts(t: Totals) -> list[tuple[str, int]]:
     known = [(s, t.check_ins.get(s, 0)) for s in tx.CHECK_IN_STATUS]
     return known + sorted((s, n) for s, n in t.check_ins.items()
                           if s not in tx.CHECK_IN_STATUS)
+
+
+def referrals_by_partner(referrals: Iterable[dict], incidents: dict[str, dict],
+                         span: Period, hood: str | None
+                         ) -> list[tuple[str, int, dict[str, int]]]:
+    """Referrals made in ``span`` to each partner (``(partner_id, how many, {outcome:
+    how many})``, the most first): those of a counted incident (``include_in_aggregate``)
+    in ``hood`` (None: anywhere); ``incidents`` by id."""
+    start, stop = (datetime.fromisoformat(span.edges[0]),
+                   datetime.fromisoformat(span.edges[-1]))
+    out: dict[str, tuple[int, dict[str, int]]] = {}
+    for r in referrals:
+        try:
+            when = datetime.fromisoformat(r.get("referred_at") or "")
+        except ValueError:
+            continue
+        when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        incident = incidents.get(r.get("incident_id") or "")
+        if not (start <= when < stop) or incident is None or \
+                incident.get("include_in_aggregate") is False or \
+                (hood is not None and incident.get("neighborhood_id") != hood):
+            continue
+        made, outcomes = out.get(r["partner_id"], (0, {}))
+        outcome = r.get("outcome") or "pending"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        out[r["partner_id"]] = (made + 1, outcomes)
+    return sorted(((p, n, o) for p, (n, o) in out.items()), key=lambda row: (-row[1], row[0]))

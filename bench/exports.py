@@ -25,14 +25,11 @@ uses a fresh schema, dropped after.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -43,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from console_pages import sign_in  # noqa: E402
-from program_month import fill_month  # noqa: E402
+from program_month import fill_month, run_each_backend  # noqa: E402
 from sync.server import members  # noqa: E402
 from sync.server.rules import SERVER  # noqa: E402
 from sync.server.storage import open_storage  # noqa: E402
@@ -134,35 +131,9 @@ def run_backend(url: str, tmp: Path, name: str, points: int, runs: int) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
-    ap.add_argument("--points", type=int, default=1_000_000)
-    ap.add_argument("--runs", type=int, default=3, help="timed downloads a file")
-    ap.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
-    args = ap.parse_args(argv)
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    results = {}
     load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="stroll-exports-bench-") as tmpdir:
-        tmp = Path(tmpdir)
-        for backend in backends:
-            schema = None
-            if backend == "sqlite":
-                url = f"sqlite:///{tmp / 'month.db'}"
-            else:
-                import psycopg
-                schema = "bench_" + uuid.uuid4().hex[:10]
-                with psycopg.connect(args.pg_url, autocommit=True) as c:
-                    c.execute(f"CREATE SCHEMA {schema}")
-                sep = "&" if "?" in args.pg_url else "?"
-                url = f"{args.pg_url}{sep}options=-csearch_path%3D{schema}"
-            try:
-                results[backend] = run_backend(url, tmp, backend, args.points, args.runs)
-            finally:
-                if schema:
-                    import psycopg
-                    with psycopg.connect(args.pg_url, autocommit=True) as c:
-                        c.execute(f"DROP SCHEMA {schema} CASCADE")
+    args, results = run_each_backend(__doc__, run_backend, runs_help="timed downloads a file",
+                                     argv=argv)
 
     ok = True
     for backend, res in results.items():

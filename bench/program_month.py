@@ -354,6 +354,30 @@ def _share(rng: random.Random, each: float, left: int, remaining: int) -> int:
     return max(0, min(left, n))
 
 
+def run_each_backend(doc: str, run_backend, *, runs_help: str, argv=None):
+    """The month benches' command line (``--backend``, ``--points``, ``--runs``,
+    ``--pg-url``) and ``run_backend(url, tmp, name, points, runs)`` on each backend
+    chosen, each in a scratch database: ``(args, {backend: its result})``."""
+    import tempfile
+
+    from tests.support.databases import PG_URL, scratch_database
+
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    ap.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    ap.add_argument("--points", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=3, help=runs_help)
+    ap.add_argument("--pg-url", default=PG_URL)
+    args = ap.parse_args(argv)
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="stroll-month-bench-") as tmpdir:
+        tmp = Path(tmpdir)
+        for backend in backends:
+            with scratch_database(backend, tmp, args.pg_url, "month.db") as url:
+                results[backend] = run_backend(url, tmp, backend, args.points, args.runs)
+    return args, results
+
+
 def main(argv: list[str] | None = None) -> int:
     from sync.server.storage import open_storage
 

@@ -1,5 +1,5 @@
-"""Benchmark: the console's maps and coverage for a month of a 30-person program, served
-by a real ``stroll-server`` over loopback, on both backends.
+"""Benchmark: the console's maps, coverage and dashboard for a month of a 30-person
+program, served by a real ``stroll-server`` over loopback, on both backends.
 
 For each backend a month is written with ``bench/program_month.py`` (``--points``,
 default 1,000,000 GPS points in ~660 strolls, 3,000 check-ins, 300 incidents),
@@ -12,27 +12,25 @@ neighborhood:
   what the page worked out while no record changed: targets < 3 s and < 5 MB of HTML
   for the two together (issue 13); and the page again once a record has changed (a
   push between two looks: worked out afresh);
-- where the teams walked: its page and its map (the newest 300 tracks, simplified);
+- where the teams walked: its page and its map (the newest 100 tracks, simplified);
+- the dashboard of the month (counted by the database): target < 1 s;
 - in-process, the coverage's parts: reading the month's track chunks, decoding them,
   matching them to the routes' pieces.
 
 A time is from the request to the answer's last byte; the server's resident memory
 is sampled during each request (peak over before).
 
-    .venv/bin/python bench/maps.py                       # both backends
-    .venv/bin/python bench/maps.py --backend sqlite --points 200000
+    .venv/bin/python bench/console_month.py                       # both backends
+    .venv/bin/python bench/console_month.py --backend sqlite --points 200000
 
-Exit status 1 when coverage misses a target.
+Exit status 1 when coverage or the dashboard misses a target.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -45,7 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from console_pages import sign_in  # noqa: E402
 from exports import PeakRss, download  # noqa: E402
-from program_month import fill_month  # noqa: E402
+from program_month import fill_month, run_each_backend  # noqa: E402
 from sync import protocol as p  # noqa: E402
 from sync.server import coverage as cov  # noqa: E402
 from sync.server import members  # noqa: E402
@@ -58,7 +56,9 @@ TARGET_S, TARGET_MB = 3.0, 5.0
 MONTH = date(2026, 10, 1)
 RANGE = "from=2026-10-01&to=2026-10-31&neighborhood="
 PAGES = {"coverage page": "/console/coverage", "coverage map": "/console/coverage/frame",
-         "walked page": "/console/map", "walked map": "/console/map/frame"}
+         "walked page": "/console/map", "walked map": "/console/map/frame",
+         "dashboard": "/console/dashboard"}
+TARGET_DASHBOARD_S = 1.0
 ZONE = ZoneInfo("America/Los_Angeles")
 TOUCHED = "01890000-0000-7000-8000-00000000b0b0"
 
@@ -132,7 +132,7 @@ def run_backend(url: str, tmp: Path, name: str, points: int, runs: int) -> dict:
                 out["pages"][label] = {"s": [look[i]["s"][0] for look in looks],
                                        "bytes": looks[0][i]["bytes"],
                                        "rss_mb": max(look[i]["rss_mb"] for look in looks)}
-            for label in ("walked page", "walked map"):
+            for label in ("walked page", "walked map", "dashboard"):
                 out["pages"][label] = fetch(http, server, PAGES[label], runs)
             for label, f in out["pages"].items():
                 print(f"[{name}] {label}: {statistics.median(f['s']):.2f} s, "
@@ -145,35 +145,9 @@ def run_backend(url: str, tmp: Path, name: str, points: int, runs: int) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
-    ap.add_argument("--points", type=int, default=1_000_000)
-    ap.add_argument("--runs", type=int, default=3, help="timed fetches a page")
-    ap.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
-    args = ap.parse_args(argv)
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    results = {}
     load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="stroll-maps-bench-") as tmpdir:
-        tmp = Path(tmpdir)
-        for backend in backends:
-            schema = None
-            if backend == "sqlite":
-                url = f"sqlite:///{tmp / 'month.db'}"
-            else:
-                import psycopg
-                schema = "bench_" + uuid.uuid4().hex[:10]
-                with psycopg.connect(args.pg_url, autocommit=True) as c:
-                    c.execute(f"CREATE SCHEMA {schema}")
-                sep = "&" if "?" in args.pg_url else "?"
-                url = f"{args.pg_url}{sep}options=-csearch_path%3D{schema}"
-            try:
-                results[backend] = run_backend(url, tmp, backend, args.points, args.runs)
-            finally:
-                if schema:
-                    import psycopg
-                    with psycopg.connect(args.pg_url, autocommit=True) as c:
-                        c.execute(f"DROP SCHEMA {schema} CASCADE")
+    args, results = run_each_backend(__doc__, run_backend, runs_help="timed fetches a page",
+                                     argv=argv)
 
     ok = True
     for backend, res in results.items():
@@ -203,6 +177,10 @@ def main(argv=None) -> int:
         ok &= met
         print(f"target: coverage (page + map) < {TARGET_S:.0f} s and < {TARGET_MB:.0f} MB: "
               f"{'meets' if met else 'MISSES'} ({both_s:.2f} s, {both_mb:.2f} MB)")
+        dash = statistics.median(res["pages"]["dashboard"]["s"])
+        ok &= dash < TARGET_DASHBOARD_S
+        print(f"target: the dashboard < {TARGET_DASHBOARD_S:.0f} s: "
+              f"{'meets' if dash < TARGET_DASHBOARD_S else 'MISSES'} ({dash:.2f} s)")
     print(f"\nload average before / after: {load_before:.1f} / {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} CPUs (other work on this machine slows every figure)")
     return 0 if ok else 1

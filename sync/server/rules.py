@@ -213,6 +213,12 @@ CONSOLE: dict[str, str | None] = {
     "/console/static": None,               # the console's stylesheet, script and images
     "/console/sign-out": ANYONE,
     "/console/follow-ups": COORDINATOR,    # survivors' cases: coordinators and admins only
+    "/console/map": COORDINATOR,           # walked tracks, check-ins, incidents
+    "/console/strolls": COORDINATOR,       # a stroll's page: its team by name
+    "/console/coverage": COORDINATOR,      # counts per piece of street and business
+    "/console/dashboard": COORDINATOR,     # counts only
+    "/console/report": COORDINATOR,        # the month's counts, to print
+    "/console/exports": COORDINATOR,       # files; survivor fields by the READ table
     "/console": COORDINATOR,               # the program: places, people, shifts
 }
 

@@ -256,10 +256,25 @@ def _signature(page) -> list:
 
 
 def walk_screen(page, meter: TextMeter, lang: str, screen: str,
-                shots: Path | None = None, max_steps: int = 25) -> list[Cut]:
+                shots: Path | None = None, max_steps: int = 25,
+                settled: bool = False) -> list[Cut]:
     """Every text of the screen judged, scrolling its list from the top to the end
     (and back to the top) about two thirds of a list's height at a time; with ``shots``, a
-    screenshot of each view (``<screen>_<n>.png``)."""
+    screenshot of each view (``<screen>_<n>.png``).
+
+    A text found cut is judged again once the screen is laid out afresh (its width
+    nudged and put back): a chip laid out while a font face was still arriving keeps
+    the fallback's widths until something lays it out again, which is not the cut this
+    looks for; one still cut then is."""
+    if not settled:
+        found = walk_screen(page, meter, lang, screen, shots, max_steps, settled=True)
+        if not found:
+            return found
+        size = page.viewport_size
+        page.set_viewport_size({"width": size["width"] - 1, "height": size["height"]})
+        page.wait_for_timeout(300)
+        page.set_viewport_size(size)
+        return walk_screen(page, meter, lang, screen, shots, max_steps, settled=True)
     page.wait_for_timeout(300)
     box = _main_scroller(page)
     _to_top(page, box)

@@ -16,8 +16,9 @@ per business, never per person or per stroll.
   walk in the period; "not walked in 14 days" one whose last walk (if any) is older
   than ``GAP_DAYS`` before the period's end.
 
-Positions are projected to local metres (equirectangular around the routes' middle
-latitude): over a neighborhood the error is far below GPS accuracy.
+Positions are projected to local metres, equirectangular around the middle of each area
+(pieces within ``AREA_KM`` of one another share one): over a neighborhood the error is
+far below GPS accuracy, and cities apart each keep their own scale.
 """
 from __future__ import annotations
 

@@ -201,6 +201,7 @@ def install_maps(app: FastAPI, console: Console, store: Storage) -> None:
         check_ins = [(c.get("merchant_id"), when) for when, c in period.check_ins(ids)]
         result = cov.coverage(segments, tracks.values(), check_ins,
                               [m["id"] for m in merchants], zone)
+        result.strolls = len(strolls)   # a stroll with no track yet counts too
         return period, result, merchants
 
     def coverage_page(ctx: Ctx) -> Response:

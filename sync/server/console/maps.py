@@ -176,7 +176,7 @@ def install_maps(app: FastAPI, console: Console, store: Storage) -> None:
     recent: OrderedDict[tuple, tuple[Period, cov.Coverage, list]] = OrderedDict()
     lock = threading.Lock()
 
-    def coverage_of(ctx: Ctx, f: MapFilter) -> tuple[Period, cov.Coverage, list]:
+    def coverage_of(f: MapFilter) -> tuple[Period, cov.Coverage, list]:
         key = (f, store.cursor())
         with lock:
             if key in recent:
@@ -204,13 +204,17 @@ def install_maps(app: FastAPI, console: Console, store: Storage) -> None:
         result.strolls = len(strolls)   # a stroll with no track yet counts too
         return period, result, merchants
 
+    def coverage_view(ctx: Ctx):
+        """What both coverage answers start from: the filter, the coverage, the
+        businesses, the moment gaps are judged at, route names, pieces' offsets."""
+        f = filters(ctx)
+        period, result, merchants = coverage_of(f)
+        return (f, result, merchants, min(period.stop, datetime.now(zone)),
+                names(ctx)["route"], segment_offsets(result.segments))
+
     def coverage_page(ctx: Ctx) -> Response:
         tr = ctx.tr
-        f = filters(ctx)
-        period, result, merchants = coverage_of(ctx, f)
-        end = min(period.stop, datetime.now(zone))
-        route_name = names(ctx)["route"]
-        offsets = segment_offsets(result.segments)
+        f, result, merchants, end, route_name, offsets = coverage_view(ctx)
         per_route: dict[str, dict[str, Any]] = {}
         runs: list[list] = []   # [route_id, start, end, flags]: neighbouring pieces joined
         for seg, tally, offset in zip(result.segments, result.by_segment, offsets):
@@ -260,11 +264,7 @@ def install_maps(app: FastAPI, console: Console, store: Storage) -> None:
 
     def coverage_frame(ctx: Ctx) -> Response:
         tr = ctx.tr
-        f = filters(ctx)
-        period, result, merchants = coverage_of(ctx, f)
-        end = min(period.stop, datetime.now(zone))
-        route_name = names(ctx)["route"]
-        offsets = segment_offsets(result.segments)
+        f, result, merchants, end, route_name, offsets = coverage_view(ctx)
         corners = [p for s in result.segments for p in (s.a, s.b)]
         corners += [(m["lat"], m["lon"]) for m in merchants if has_position(m)]
         m = draw.new_map(corners or _hood_corners(store, f), tiles=tiles)

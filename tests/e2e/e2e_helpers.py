@@ -146,6 +146,33 @@ def choose(page, identifier: str, timeout: int = 10000):
                  ).first.wait_for(state="attached", timeout=timeout)
 
 
+def end_running_stroll(store) -> None:
+    """A test that stopped half-way through a stroll leaves it running, and the next
+    phone on that database would open on it instead of the tabs: end it, as the team
+    would."""
+    from stroll.patrol.service import PatrolService
+
+    service = PatrolService(store)
+    if service.active_stroll() is not None:
+        service.end_stroll()
+
+
+def go_back(page, then: str, label: str = "Back", tries: int = 3) -> None:
+    """The app bar's Back, until the screen below (``then``) is there: a tap landing
+    while the screen is still sliding in is now and then lost, and a person taps
+    again."""
+    for attempt in range(tries):
+        button = page.get_by_role("button", name=label)
+        if button.count():
+            button.first.click()
+        try:
+            by_id(page, then).first.wait_for(state="attached", timeout=5000)
+            return
+        except Exception:
+            if attempt == tries - 1:
+                raise
+
+
 def wait_shown(page, identifier: str, timeout: int = 10000):
     by_id(page, identifier).first.wait_for(state="attached", timeout=timeout)
 

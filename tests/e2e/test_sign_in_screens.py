@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from e2e_helpers import (AppServer, by_id, free_port, go_tab, open_app, screenshot, shown,
-                         text_of, wait_for_text)
+from e2e_helpers import (AppServer, by_id, free_port, go_back, go_tab, open_app, screenshot,
+                         shown, text_of, wait_for_text)
 from stroll.i18n import Translator
 from tests.support import ServerProcess
 
@@ -167,5 +167,4 @@ def test_the_sync_badge_leads_a_signed_out_phone_to_the_sign_in_screen(phone):
     wait_for_text(phone, "screen-title", EN.t("signin.title"))
     wait_for_text(phone, "sign-in-form", EN.t("signin.intro"))
     screenshot(phone, "signin_from_badge_en")
-    phone.get_by_role("button", name="Back").click()
-    by_id(phone, "more-tab").wait_for(state="attached", timeout=10000)
+    go_back(phone, "more-tab")

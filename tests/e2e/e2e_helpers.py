@@ -157,20 +157,26 @@ def end_running_stroll(store) -> None:
         service.end_stroll()
 
 
-def go_back(page, then: str, label: str = "Back", tries: int = 3) -> None:
-    """The app bar's Back, until the screen below (``then``) is there: a tap landing
-    while the screen is still sliding in is now and then lost, and a person taps
-    again."""
+def again_until(page, tap, then: str, tries: int = 3) -> None:
+    """``tap()`` until the control ``then`` is on the screen: under load a tap that
+    lands while a screen is still being built or sliding in is now and then lost, and
+    a person taps again. ``tap`` does nothing when its control is gone already."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     for attempt in range(tries):
-        button = page.get_by_role("button", name=label)
-        if button.count():
-            button.first.click()
+        tap()
         try:
             by_id(page, then).first.wait_for(state="attached", timeout=5000)
             return
-        except Exception:
+        except PlaywrightTimeout:
             if attempt == tries - 1:
                 raise
+
+
+def go_back(page, then: str, label: str = "Back") -> None:
+    """The app bar's Back, until the screen below (``then``) is there."""
+    button = page.get_by_role("button", name=label)
+    again_until(page, lambda: button.count() and button.first.click(), then)
 
 
 def wait_shown(page, identifier: str, timeout: int = 10000):

@@ -12,10 +12,10 @@ and names the text. Screenshots: test-output/screenshots/layout/<lang>/.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from e2e_helpers import (SCREENSHOTS, by_id, choose, choose_language, end_running_stroll,
-                         go_tab, open_app, scroll_to, shown, wait_for_text, wait_shown)
+from e2e_helpers import (SCREENSHOTS, again_until, by_id, choose, choose_language,
+                         end_running_stroll, go_tab, open_app, scroll_to, shown,
+                         wait_for_text, wait_shown)
 from stroll.demo import demo_id
 from stroll.i18n import EMOJI_FONT, TIER1
 from text_fit import TextMeter, families, walk_screen
@@ -49,21 +49,6 @@ def press(page, identifier: str, list_id: str | None = None) -> None:
     node = page.locator(f"{sel}[flt-tappable], {sel} [flt-tappable]").first
     node.wait_for(state="attached", timeout=10000)
     node.dispatch_event("click")
-
-
-def press_until(page, identifier: str, then: str, tries: int = 3) -> None:
-    """Press ``identifier`` until ``then`` is on the screen: under load a tap that lands
-    while the screen is still being built is now and then lost, as a person's would be,
-    and they tap again."""
-    for attempt in range(tries):
-        if by_id(page, identifier).count():
-            press(page, identifier)
-        try:
-            by_id(page, then).first.wait_for(state="attached", timeout=5000)
-            return
-        except PlaywrightTimeout:
-            if attempt == tries - 1:
-                raise
 
 
 def add_guest(page, name: str) -> None:
@@ -134,7 +119,8 @@ def walk_through(lang, browser, app_server, store_view, meter, door) -> list:
 
         press(page, "live-incident")
         wait_shown(page, "quick-incident")
-        press_until(page, "quick-more-harms", f"quick-harm-{LONG_HARM}")
+        again_until(page, lambda: by_id(page, "quick-more-harms").count()
+                    and press(page, "quick-more-harms"), f"quick-harm-{LONG_HARM}")
         choose(page, f"quick-harm-{LONG_HARM}")
         choose(page, "quick-action-de_escalated")
         cuts += walk_screen(page, meter, lang, "quick", shots)
@@ -165,7 +151,6 @@ def walk_through(lang, browser, app_server, store_view, meter, door) -> list:
         ctx.close()
         end_running_stroll(store_view)
     return cuts
-
 
 
 def test_emoji_are_drawn_with_the_font_the_app_ships(meter):

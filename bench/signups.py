@@ -36,7 +36,7 @@ import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from http.client import HTTPConnection
+from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -91,7 +91,7 @@ def crowd(base: str, bodies: list[tuple[dict, bytes]]) -> tuple[list[float], lis
             r = http.getresponse()
             raw = r.read()
             answers[k] = json.loads(raw) if r.status == 200 else {"status": r.status}
-        except OSError as e:  # counted, and the crowd goes on
+        except (OSError, HTTPException) as e:  # counted, and the crowd goes on
             answers[k] = {"status": type(e).__name__}
         times[k] = time.perf_counter() - t0
         http.close()

@@ -230,7 +230,7 @@ def test_error_body_reads_the_one_shape():
         p.ErrorBody.from_dict({"detail": "Not Found"})
 
 
-# a fixed id: the tests' names are the same at every collection (both workers of a run)
+# a fixed id: the tests keep the same names at every collection
 _ID = "0192f1c4-5b7e-7a31-9d2e-3c4b5a697887"
 
 

@@ -19,7 +19,29 @@ from e2e_helpers import AppServer, free_port, open_app, screenshot
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+                 "--disable-component-update", "--disable-sync",
+                 # a phone with no signal: any name but this machine's fails at once (the
+                 # app's online map tiles), whatever the machine's own resolver would do
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost"]
+
+# What a failed test's page holds: each control's identifier and the start of its text.
+_SEMANTICS_JS = """() => [...document.querySelectorAll('[flt-semantics-identifier]')].map(el => {
+  const text = [el.innerText, el.getAttribute('aria-label') || ''].join(' ')
+    .replace(/\\s+/g, ' ').trim();
+  return el.getAttribute('flt-semantics-identifier') + (text ? ': ' + text.slice(0, 60) : '');
+})"""
+
+
+def _console_tail(lines: list[str], n: int = 30) -> str:
+    """The console's last ``n`` lines, a line repeated one after another said once
+    with its count (the app's online map tiles fail the same way many times)."""
+    folded: list[list] = []
+    for line in lines:
+        if folded and folded[-1][0] == line:
+            folded[-1][1] += 1
+        else:
+            folded.append([line, 1])
+    return "\n".join(line if n_ == 1 else f"{line} (x{n_})" for line, n_ in folded[-n:])
 
 
 @pytest.fixture(scope="session")
@@ -71,8 +93,10 @@ def pytest_runtest_makereport(item, call):
             if hasattr(value, "screenshot") and hasattr(value, "console_lines"):
                 try:
                     path = screenshot(value, f"FAILED_{item.name}_{name}")
+                    shown = value.evaluate(_SEMANTICS_JS)
                     report.sections.append((f"phone ({name})", f"screenshot: {path}\n"
-                                            + "\n".join(value.console_lines[-30:])))
+                                            + _console_tail(value.console_lines)
+                                            + "\non the screen:\n  " + "\n  ".join(shown)))
                 except Exception as e:  # the page may be gone: say so, keep the report
                     report.sections.append((f"phone ({name})", f"no screenshot: {e}"))
         if server is not None:

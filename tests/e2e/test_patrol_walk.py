@@ -27,6 +27,7 @@ TEAM = (demo_id("member", "sf-mei-ling-chan"), demo_id("member", "sf-rosa-delgad
 # than a walking patrol moves (8 m/s): the walk goes 12 m every 2 s (6 m/s, a brisk
 # jog) along the first WALK_M metres of the route.
 STEP_M, STEP_S, WALK_M = 12.0, 2.0, 260.0
+KILL_WALK_M = 120.0  # the killed app's walk: half before the kill, half after
 
 
 def _walk_points(path, step_m=STEP_M, walk_m=WALK_M):
@@ -204,7 +205,7 @@ def test_a_stroll_survives_the_app_being_killed_mid_walk(browser, tmp_path):
     store = Store(server.db_path)
     try:
         path = store.get("route", ROUTE_ID)["path"]
-        points = _walk_points(path)
+        points = _walk_points(path, walk_m=KILL_WALK_M)
         ctx, page = open_app(browser, server.url, permissions=["geolocation"],
                              geolocation={"latitude": path[0][0], "longitude": path[0][1],
                                           "accuracy": 5})

@@ -16,3 +16,12 @@ def store(db_path):
     s = Store(db_path)
     yield s
     s.close()
+
+
+def pytest_configure(config):
+    from pathlib import Path
+
+    from tests.support.browser_rerun import BrowserRerun
+
+    config.pluginmanager.register(BrowserRerun(Path(__file__).resolve().parents[1]),
+                                  "browser-rerun")

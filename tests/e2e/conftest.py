@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from e2e_helpers import AppServer, free_port, open_app, screenshot
+from e2e_helpers import SCREENSHOTS, AppServer, free_port, open_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -91,14 +91,15 @@ def pytest_runtest_makereport(item, call):
         server = item.funcargs.get("app_server")
         for name, value in item.funcargs.items():
             if hasattr(value, "screenshot") and hasattr(value, "console_lines"):
-                try:
-                    path = screenshot(value, f"FAILED_{item.name}_{name}")
-                    shown = value.evaluate(_SEMANTICS_JS)
-                    report.sections.append((f"phone ({name})", f"screenshot: {path}\n"
-                                            + _console_tail(value.console_lines)
-                                            + "\non the screen:\n  " + "\n  ".join(shown)))
-                except Exception as e:  # the page may be gone: say so, keep the report
-                    report.sections.append((f"phone ({name})", f"no screenshot: {e}"))
+                lines = [_console_tail(value.console_lines)]
+                try:  # a page that stopped drawing still answers this
+                    lines += ["on the screen:", *("  " + t for t in value.evaluate(_SEMANTICS_JS))]
+                    path = SCREENSHOTS / f"FAILED_{item.name}_{name}.png"
+                    value.screenshot(path=str(path), timeout=5000)
+                    lines.insert(0, f"screenshot: {path}")
+                except Exception as e:  # the page may be gone or not drawing: say so
+                    lines.insert(0, f"no screenshot: {str(e).splitlines()[0]}")
+                report.sections.append((f"phone ({name})", "\n".join(lines)))
         if server is not None:
             report.sections.append(("app log (tail)", server.log()))
     return report

@@ -145,7 +145,10 @@ def walk_through(lang, browser, app_server, store_view, meter, door) -> list:
         press(page, "summary-done")
         wait_shown(page, "patrol-tab")
     except Exception:
-        page.screenshot(path=str(shots / "FAILED.png"))
+        try:  # a page that stopped drawing gives no screenshot: the first error stands
+            page.screenshot(path=str(shots / "FAILED.png"), timeout=5000)
+        except Exception as e:
+            print(f"no screenshot of the failed walk in {lang}: {e}")
         raise
     finally:
         ctx.close()

@@ -147,21 +147,23 @@ class SignupDecisions:
                 return "refused", (f"member {member_id} is already signed up for shift "
                                    f"{shift_id} (sign-up {row.id}, {row.status})"), \
                     "already_signed_up", None
+        capacity = int(s.get("capacity") or 0)
+        confirmed = sum(1 for r in active.values() if r.status == "confirmed")
+        waiting = sum(1 for r in active.values() if r.status == "waitlisted")
+        if confirmed >= capacity and waiting >= capacity:
+            # said before any overlap: no place to take, and no read of the member's
+            # other shifts for each of a crowd the shift turns away
+            return "refused", f"shift and its waitlist are full ({capacity} + {capacity})", \
+                "full", None
         clash = self._clash(member_id, shift_id, s)
         if clash is not None:
             return "refused", (f"member {member_id} is {clash[0].status} on shift "
                                f"{clash[0].shift_id} ({clash[1].get('title', '')}, "
                                f"{_when(clash[1])}) at the same time"), "overlap", None
-        capacity = int(s.get("capacity") or 0)
-        confirmed = sum(1 for r in active.values() if r.status == "confirmed")
-        waiting = sum(1 for r in active.values() if r.status == "waitlisted")
         if confirmed < capacity:
             return "confirmed", f"place {confirmed + 1} of {capacity}", "place", None
-        if waiting < capacity:
-            return "waitlisted", (f"shift is full ({capacity} of {capacity}); "
-                                  f"waitlist place {waiting + 1}"), "waitlisted", waiting + 1
-        return "refused", f"shift and its waitlist are full ({capacity} + {capacity})", \
-            "full", None
+        return "waitlisted", (f"shift is full ({capacity} of {capacity}); "
+                              f"waitlist place {waiting + 1}"), "waitlisted", waiting + 1
 
     def _clash(self, member_id: str, shift_id: str, shift: dict):
         """The member's active sign-up (and its shift) on another shift that shares

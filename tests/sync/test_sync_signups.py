@@ -187,3 +187,28 @@ def test_a_shift_at_the_same_time_as_one_the_member_is_on_is_refused_naming_it(
         assert got[1]["reason_code"] == "overlap" and "Grant Ave" in got[1]["reason"]
     finally:
         dev.close()
+
+
+def test_a_full_shift_says_full_before_it_says_overlap(server, program, tmp_path):
+    evening = program.shift(capacity=4, start=SOON + timedelta(days=4), title="Grant Ave")
+    full = program.shift(capacity=1, start=SOON + timedelta(days=4, hours=1),
+                         title="Stockton St")
+    devs = volunteers(server, tmp_path, 3, "full-first")
+    try:
+        for d in devs:
+            d.sync_until_done()
+        place, waiting = sign_up(devs[0], full), sign_up(devs[1], full)
+        for d in devs[:2]:
+            d.sync_until_done()
+        assert [mine(devs[0], place)["status"], mine(devs[1], waiting)["status"]] == \
+            ["confirmed", "waitlisted"]
+        on_evening = sign_up(devs[2], evening)
+        devs[2].sync_until_done()
+        assert mine(devs[2], on_evening)["status"] == "confirmed"
+        late = sign_up(devs[2], full)  # full, and at the same time as Grant Ave
+        devs[2].sync_until_done()
+        got = mine(devs[2], late)
+        assert got["status"] == "refused" and got["reason_code"] == "full", got
+    finally:
+        for d in devs:
+            d.close()

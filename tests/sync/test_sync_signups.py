@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from syncharness import Device
 
-from stroll.domain import Neighborhood, Shift, Signup, new_id
+from stroll.domain import Neighborhood, Shift, Signup
 
 SOON = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
 

@@ -12,9 +12,8 @@ import time
 
 import pytest
 
-from e2e_helpers import (PHONE, again_until, by_id, end_running_stroll, go_tab, new_page, screenshot,
-                         scroll_to,
-                         text_of, wait_for_text)
+from e2e_helpers import (PHONE, again_until, by_id, end_running_stroll, go_tab, new_page,
+                         screenshot, scroll_to, text_of, wait_for_text)
 from stroll.i18n import Translator
 
 pytestmark = pytest.mark.e2e

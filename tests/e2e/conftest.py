@@ -3,8 +3,9 @@
 Per test module: a fresh SQLite file seeded with the demo data (`stroll seed-demo`) and
 the app served from it (`stroll serve --no-browser`) on a free port. Per session: one
 Debian Chromium (Playwright, never `playwright install`). Per module: one phone-sized
-page (390x844, device scale 1 — E2E_DPR=2 for sharper screenshots —, touch) with Flutter's semantics tree switched on, so
-controls are found by their stable `flt-semantics-identifier`.
+page (390x844, touch, device scale 1: E2E_DPR=2 for sharper screenshots) with Flutter's
+semantics tree switched on, so controls are found by their stable
+`flt-semantics-identifier`.
 
 Screenshots go to test-output/screenshots/ (git-ignored).
 """

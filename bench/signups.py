@@ -2,7 +2,8 @@
 ``stroll-server`` over loopback, on both backends (issue 12).
 
 For each backend: a fresh database, ``stroll-server`` on a free loopback port
-(``--workers``, default 1, as the server), a coordinator's device pushes a shift with 20 places, and
+(``--workers``, default 1, as the server), a coordinator's device pushes a shift with 20
+places, and
 ``--devices`` (500) volunteers sign in with invites. Then, all at once, every device
 pushes one record, one request each, on a connection of its own:
 
@@ -14,8 +15,9 @@ pushes one record, one request each, on a connection of its own:
 A request's time is its wall time from the client, from the write of its request to
 the last byte of the answer, on a connection opened before the clock (client and server
 share this machine's cores; the requests are encoded before the clock and the crowd is
-one event loop). Printed: p50 / p95 / p99 / max in ms for both, the ratio of the sign-ups' p95 to the baseline's, and the decisions
-counted (must be 20 confirmed, 20 waitlisted, the rest refused).
+one event loop). Printed: p50 / p95 / p99 / max in ms for both, the ratio of the
+sign-ups' p95 to the baseline's, and the decisions counted (must be 20 confirmed, 20
+waitlisted, the rest refused).
 
     .venv/bin/python bench/signups.py                  # both backends
     .venv/bin/python bench/signups.py --backend sqlite --devices 200

@@ -3,9 +3,8 @@
 
 For each backend: a fresh database, ``stroll-server`` on a free loopback port
 (``--workers``, default 1, as the server), a coordinator's device pushes a shift with 20
-places, and
-``--devices`` (500) volunteers sign in with invites. Then, all at once, every device
-pushes one record, one request each, on a connection of its own:
+places, and ``--devices`` (500) volunteers sign in with invites. Then, all at once, every
+device pushes one record, one request each, on a connection of its own:
 
 - baseline: a check-in each (a record no one contends for: the push's own cost in the
   same crowd);
